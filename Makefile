@@ -1,0 +1,35 @@
+# One entry point for set-up, the main job and the tests. Everything lives in .venv.
+PYTHON ?= python3.12
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint docs bench clean
+
+run: $(STAMP)
+	$(BIN)/python -m hwsim table2 --out out/table2
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+docs: $(STAMP)
+	$(BIN)/pdoc hwsim -o docs/api
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_hwsim.py
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12 or run 'make PYTHON=/path/to/python3.12'" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip >/dev/null
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) out docs/api .pytest_cache .ruff_cache .hypothesis

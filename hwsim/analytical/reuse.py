@@ -1,0 +1,127 @@
+"""How many elements a level receives over a run: closed forms for two reuse policies.
+
+Every time the loops above a child level advance, the child's tile moves. What it must receive is
+the new tile minus what it keeps. Let the loops above the child's boundary be ``j = 1..K``
+(innermost first, bounds ``n_j``) and let ``v_j`` be the data-space translation of one step of
+loop ``j``. When loop ``j`` advances and the loops below it wrap around, the tile moves by
+
+    t_j = v_j − Σ_{i<j} (number of steps loop i took) · v_i.
+
+**Retain-tile policy** (`retain_tile_total`, what the trace simulator does): the child keeps its
+last tile and fetches the points it lacks, whatever moved. Loop ``j`` advances
+``(n_j − 1) · Π_{i>j} n_i`` times, each after the inner loops completed ``n_i − 1`` steps:
+
+    D = |B| + Σ_j (n_j − 1) · Π_{i>j} n_i · (|B| − |B ∩ (B + t_j)|).
+
+**Timeloop policy** (`timeloop_total`): Timeloop's nest analysis runs only iterations #0 and #1
+of every loop and scales iteration #1 by ``n − 1``, so the inner loops "wrap" from index 1 and
+``t_j = v_j − Σ_{i<j} v_i``. The leaves of this binary recursion form a ruler sequence: leaf
+``x`` moves by ``t_j`` for ``j`` the lowest loop at index 1, and weighs ``Π (n_i − 1)`` over its
+index-1 loops. Timeloop also refuses sliding-window reuse whenever the direction of movement
+changes; the stride state machine differs by version:
+
+- master (2024+): a zero move (stationary tile) costs nothing and leaves the remembered stride
+  alone; a non-zero move is subtracted if no stride is remembered (then remembered) or equals
+  the remembered one; otherwise the whole tile is re-fetched and the memory is cleared;
+- v3.0: the first move is remembered even when it is zero, so a tile that was stationary and
+  then slides (an outer loop whose inner loops are all irrelevant) is re-fetched whole.
+
+A subtraction of two equal-sized boxes keeps only the part that slid in: ``|t_r| · Π_{s≠r} e_s``
+when they differ along one rank ``r`` by less than its extent, else the whole box.
+`timeloop_total` evaluates the recursion exactly by dynamic programming over
+(subtree height, remembered stride): O(K²) instead of 2^K leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from math import prod
+
+Vector = tuple[int, ...]
+Step = tuple[int, Vector]  # (loop bound, translation of one step)
+
+TIMELOOP_VERSIONS = ("master", "v3.0", "e1d76d6")
+
+
+def _sub(a: Vector, b: Vector, times: int = 1) -> Vector:
+    return tuple(x - times * y for x, y in zip(a, b, strict=True))
+
+
+def box_delta(shift: Vector, extent: Sequence[int]) -> int:
+    """Points of a box that are not in the same box translated by `shift` (Timeloop's AAHR rule)."""
+    moved = [r for r, t in enumerate(shift) if t]
+    whole = prod(extent)
+    if not moved:
+        return 0
+    if len(moved) > 1:
+        return whole  # differs along two ranks: Timeloop keeps nothing
+    r = moved[0]
+    t = abs(shift[r])
+    if t >= extent[r]:
+        return whole
+    return t * (whole // extent[r])
+
+
+def timeloop_total(steps: Sequence[Step], extent: Sequence[int], version: str = "master") -> int:
+    """Elements delivered to a child whose tile is a box of `extent`, per Timeloop's nest analysis."""
+    if version not in TIMELOOP_VERSIONS:
+        raise ValueError(f"unknown Timeloop version {version!r}; choose one of {TIMELOOP_VERSIONS}")
+    extent = tuple(extent)
+    whole = prod(extent)
+    bounds = [n for n, _ in steps]
+    moves: list[Vector] = []
+    below: Vector = tuple(0 for _ in extent)
+    for _, v in steps:
+        moves.append(_sub(v, below))
+        below = tuple(a + b for a, b in zip(below, v, strict=True))
+    zero: Vector = tuple(0 for _ in extent)
+    legacy = version != "master"
+
+    def advance(state: Vector | None, move: Vector) -> tuple[int, Vector | None]:
+        stationary = move == zero
+        if legacy:
+            if state is None:
+                return (0 if stationary else box_delta(move, extent)), move
+            if move == state:
+                return (0 if stationary else box_delta(move, extent)), state
+            return whole, None
+        if stationary:
+            return 0, state
+        if state is None:
+            return box_delta(move, extent), move
+        if move == state:
+            return box_delta(move, extent), state
+        return whole, None
+
+    @cache
+    def subtree(k: int, state: Vector | None) -> tuple[int, Vector | None]:
+        # All leaves of a height-k subtree except its first, entered with `state`.
+        if k == 0:
+            return 0, state
+        first, s1 = subtree(k - 1, state)
+        delta, s2 = advance(s1, moves[k - 1])
+        rest, s3 = subtree(k - 1, s2)
+        return first + (bounds[k - 1] - 1) * (delta + rest), s3
+
+    total, _ = subtree(len(steps), None)
+    return whole + total
+
+
+def retain_tile_total(steps: Sequence[Step], size: int, overlap: Callable[[Vector], int]) -> int:
+    """Elements delivered to a child that keeps its last tile (see module docstring).
+
+    Args:
+        steps: (bound, one-step translation) of the loops above the child, innermost first.
+        size: points in the child's tile.
+        overlap: points shared by the tile and the tile translated by a vector.
+    """
+    total = size
+    outer = prod(n for n, _ in steps)
+    below: Vector | None = None  # Σ_{i<j} (n_i − 1) · v_i
+    for n, v in steps:
+        outer //= n
+        below = below or tuple(0 for _ in v)
+        total += (n - 1) * outer * (size - overlap(_sub(v, below)))
+        below = tuple(a + (n - 1) * b for a, b in zip(below, v, strict=True))
+    return total

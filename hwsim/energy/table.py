@@ -1,0 +1,256 @@
+"""Energy tables: component → action → energy per access (pJ), plus area where known.
+
+hwsim prices every counted action with an `EnergyTable`. A table can be built from
+
+- a plain named table shipped with hwsim (`named_table`, e.g. ``table1``: the assignment's
+  Table 1), or any mapping (`EnergyTable.from_mapping`);
+- an Accelergy energy reference table, ``*.ERT.yaml`` or ``*.ERT_summary.yaml``
+  (`load_ert_file`), so numbers from an existing Timeloop/Accelergy install are reproduced
+  exactly: Timeloop charges each action's maximum energy over its argument variants;
+- component models (``hwsim.energy.components``, built on hwcomponents).
+
+Entries are looked up by component name first, then by component class, so a table keyed by
+class (``SRAM``, ``regfile``, ``intmac``) prices any architecture built from those classes.
+Storage actions are ``read``, ``fill`` and ``update`` (``fill`` and ``update`` fall back to
+``write``); the compute action is ``compute`` (falling back to ``mac_random``, ``mac``).
+Energies are per access of the component's full width (a vector of ``block_size`` words).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hwsim.errors import SpecError
+from hwsim.spec.yaml_io import load_yaml_file
+
+#: Fallback chains: the first action a component defines is used.
+ACTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "read": ("read",),
+    "fill": ("fill", "write"),
+    "write": ("write",),
+    "update": ("update", "write"),
+    "compute": ("compute", "mac_random", "mac", "multiply_accumulate"),
+    "leak": ("leak", "idle"),
+}
+
+
+@dataclass(frozen=True)
+class ComponentEnergy:
+    """Per-action energies (pJ per access) of one component, with where they came from.
+
+    Attributes:
+        name: component name or class the entry is keyed by.
+        actions: action name → energy in pJ.
+        area_um2: area in µm² when the model gives it.
+        source: model or file that produced the numbers (``table1``, a path, ``CACTI``...).
+        notes: modelling remarks shown in reports (e.g. "2 DRAM bursts per access").
+    """
+
+    name: str
+    actions: Mapping[str, float]
+    area_um2: float | None = None
+    source: str = ""
+    notes: str = ""
+
+    def energy(self, action: str) -> float | None:
+        for candidate in ACTION_ALIASES.get(action, (action,)):
+            if candidate in self.actions:
+                return float(self.actions[candidate])
+        return None
+
+
+def canonical_component_name(name: str) -> str:
+    """``system.eyeriss.PE[0..167].ifmap_spad`` → ``ifmap_spad``; ``DRAM[1..1]`` → ``DRAM``."""
+    last = str(name).split(".")[-1]
+    return re.sub(r"\[\d+\.\.\d+\]$", "", last)
+
+
+@dataclass(frozen=True)
+class EnergyTable:
+    """An immutable component → action → pJ table.
+
+    Attributes:
+        name: a short label (``table1``, an ERT file name, ``hwcomponents``).
+        entries: component name or class → `ComponentEnergy`.
+    """
+
+    name: str
+    entries: Mapping[str, ComponentEnergy] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_mapping(
+        cls, name: str, table: Mapping[str, Mapping[str, float]], *, source: str = ""
+    ) -> EnergyTable:
+        """Build from ``{component_or_class: {action: pJ}}``; an ``area_um2`` key is taken as area."""
+        entries = {}
+        for key, actions in table.items():
+            actions = dict(actions)
+            area = actions.pop("area_um2", None)
+            for action, value in actions.items():
+                if not isinstance(value, int | float) or value < 0:
+                    raise SpecError(
+                        f"energy must be a non-negative number, got {value!r}",
+                        field=f"{key}.{action}",
+                    )
+            entries[str(key)] = ComponentEnergy(str(key), actions, area, source or name)
+        return cls(name, entries)
+
+    def merged(self, other: EnergyTable) -> EnergyTable:
+        """A table whose entries from `other` override those of this one."""
+        return EnergyTable(f"{self.name}+{other.name}", {**self.entries, **other.entries})
+
+    # ------------------------------------------------------------------------ lookups
+    def entry(self, component: str, component_class: str | None = None) -> ComponentEnergy | None:
+        """The entry for a component: by name, then by class (``None`` if neither is present)."""
+        for key in (component, canonical_component_name(component), component_class):
+            if key and key in self.entries:
+                return self.entries[key]
+        return None
+
+    def energy(self, component: str, action: str, component_class: str | None = None) -> float:
+        """Energy (pJ) of one `action` on `component`; a missing entry is a `SpecError`."""
+        entry = self.entry(component, component_class)
+        if entry is None:
+            known = ", ".join(sorted(self.entries)) or "none"
+            cls = f" (class {component_class})" if component_class else ""
+            raise SpecError(
+                f"energy table {self.name!r} has no entry for component {component!r}{cls}; entries: {known}"
+            )
+        value = entry.energy(action)
+        if value is None:
+            raise SpecError(
+                f"energy table {self.name!r}: component {component!r} has no action {action!r} "
+                f"(it defines {sorted(entry.actions)})"
+            )
+        return value
+
+    # ------------------------------------------------------------------------ exports
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for key, entry in self.entries.items():
+            out[key] = {
+                "actions": dict(entry.actions),
+                "area_um2": entry.area_um2,
+                "source": entry.source,
+            }
+            if entry.notes:
+                out[key]["notes"] = entry.notes
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps({"name": self.name, "components": self.to_dict()}, indent=2)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        rows = [
+            {
+                "component": key,
+                "action": action,
+                "energy_pj": value,
+                "area_um2": e.area_um2,
+                "source": e.source,
+            }
+            for key, e in self.entries.items()
+            for action, value in e.actions.items()
+        ]
+        return pd.DataFrame(
+            rows, columns=["component", "action", "energy_pj", "area_um2", "source"]
+        )
+
+
+# ---------------------------------------------------------------------------- named tables
+#: The assignment's Table 1 (energy per action), keyed by component class.
+TABLE1 = {
+    "SRAM": {"read": 7.95, "write": 5.45},
+    "regfile": {"read": 0.42, "write": 0.42},
+    "intmac": {"compute": 0.56},
+}
+
+NAMED_TABLES: dict[str, Mapping[str, Mapping[str, float]]] = {"table1": TABLE1}
+
+
+def named_table(name: str) -> EnergyTable:
+    """One of the tables shipped with hwsim (``table1``)."""
+    if name not in NAMED_TABLES:
+        raise SpecError(f"unknown energy table {name!r}; named tables are {sorted(NAMED_TABLES)}")
+    return EnergyTable.from_mapping(name, NAMED_TABLES[name], source=f"named table {name}")
+
+
+# ------------------------------------------------------------------------ Accelergy ERT files
+def _ert_max_energies(tables: Iterable[Any], file: str) -> dict[str, ComponentEnergy]:
+    entries: dict[str, ComponentEnergy] = {}
+    for i, table in enumerate(tables):
+        if not isinstance(table, Mapping) or "name" not in table:
+            raise SpecError("each table needs a name", file=file, field=f"tables[{i}]")
+        actions: dict[str, float] = {}
+        for j, action in enumerate(table.get("actions") or []):
+            where = f"tables[{i}].actions[{j}]"
+            if not isinstance(action, Mapping) or "name" not in action:
+                raise SpecError("each action needs a name", file=file, field=where)
+            # ERT_summary: max_energy (or energy for argument-less actions); ERT: energy per variant.
+            value = action.get("max_energy", action.get("energy"))
+            if value is None:
+                raise SpecError("action has no energy", file=file, field=where)
+            key = str(action["name"])
+            actions[key] = max(float(value), actions.get(key, float("-inf")))
+        name = canonical_component_name(str(table["name"]))
+        entries[name] = ComponentEnergy(name, actions, None, file)
+    return entries
+
+
+def load_ert_file(path: str | Path) -> EnergyTable:
+    """Read an Accelergy ``*.ERT.yaml`` or ``*.ERT_summary.yaml`` file (max energy per action)."""
+    path = Path(path)
+    document = load_yaml_file(path)
+    if not isinstance(document, Mapping):
+        raise SpecError("expected an ERT or ERT_summary document", file=str(path))
+    if "ERT" in document:
+        tables = (document["ERT"] or {}).get("tables")
+    elif "ERT_summary" in document:
+        tables = (document["ERT_summary"] or {}).get("table_summary")
+    else:
+        raise SpecError("expected a top-level 'ERT' or 'ERT_summary' key", file=str(path))
+    if not isinstance(tables, list):
+        raise SpecError("expected a list of component tables", file=str(path), field="tables")
+    return EnergyTable(path.name, _ert_max_energies(tables, str(path)))
+
+
+def load_energy_table(spec: str | Path | EnergyTable) -> EnergyTable:
+    """A named table (``table1``), an ERT file path, or a JSON/YAML ``{component: {action: pJ}}`` file."""
+    if isinstance(spec, EnergyTable):
+        return spec
+    text = str(spec)
+    if text in NAMED_TABLES:
+        return named_table(text)
+    path = Path(text)
+    if not path.exists():
+        raise SpecError(
+            f"not a named energy table ({sorted(NAMED_TABLES)}) and no such file", file=text
+        )
+    if path.suffix == ".json":
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            raise SpecError(f"invalid JSON: {err}", file=text) from None
+    else:
+        data = load_yaml_file(path)
+    if isinstance(data, Mapping) and ("ERT" in data or "ERT_summary" in data):
+        return load_ert_file(path)
+    if isinstance(data, Mapping) and "components" in data:
+        data = {
+            k: {
+                **v.get("actions", {}),
+                **({"area_um2": v["area_um2"]} if v.get("area_um2") else {}),
+            }
+            for k, v in data["components"].items()
+        }
+    if not isinstance(data, Mapping):
+        raise SpecError("expected {component: {action: pJ}}", file=text)
+    return EnergyTable.from_mapping(path.name, data, source=text)

@@ -1,0 +1,65 @@
+"""Turning pydantic validation errors into one `SpecError` that names the file and field path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from hwsim.errors import SpecError
+
+
+def field_path(root: str, loc: tuple[Any, ...]) -> str:
+    """Format a pydantic location tuple as ``root.a[0].b``."""
+    path = root
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(error.get("msg", "invalid value"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    value = error.get("input")
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        msg = f"{msg} (got {value!r})"
+    return msg
+
+
+def validate_model[M: BaseModel](model: type[M], data: Any, *, file: str | None, root: str) -> M:
+    """Validate `data` as `model`; the first error becomes a `SpecError` at ``root.<loc>``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        # Errors raised by our own validators may carry a SpecError with a finer location.
+        ctx_error = first.get("ctx", {}).get("error")
+        if isinstance(ctx_error, SpecError):
+            raise ctx_error.at(
+                file=file, field_prefix=field_path(root, tuple(first["loc"]))
+            ) from None
+        raise SpecError(
+            _message(first), file=file, field=field_path(root, tuple(first["loc"]))
+        ) from None
+
+
+def normalize_keys(value: Any) -> Any:
+    """Recursively replace ``-`` by ``_`` in mapping keys (Timeloop treats them alike)."""
+    if isinstance(value, dict):
+        out = type(value)(getattr(value, "tag", None)) if hasattr(value, "tag") else {}
+        for key, item in value.items():
+            out[key.replace("-", "_") if isinstance(key, str) else key] = normalize_keys(item)
+        return out
+    if isinstance(value, list):
+        return [normalize_keys(item) for item in value]
+    return value
