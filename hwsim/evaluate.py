@@ -1,0 +1,103 @@
+"""One call from specs to a priced result: `evaluate` and `evaluate_files`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from hwsim.analytical.model import Reuse, analyze
+from hwsim.energy.pricing import price
+from hwsim.energy.table import EnergyTable, load_energy_table
+from hwsim.errors import SpecError
+from hwsim.evaluation import Evaluation
+from hwsim.nest import LoopNest
+from hwsim.spec.architecture import Architecture
+from hwsim.spec.files import load_specs
+from hwsim.spec.mapping import Mapping, bind_mapping
+from hwsim.spec.problem import Problem
+from hwsim.trace.simulator import simulate
+
+Engine = Literal["analytical", "trace"]
+
+
+def count(
+    problem: Problem,
+    architecture: Architecture,
+    mapping: Mapping | Any,
+    *,
+    engine: Engine = "analytical",
+    reuse: Reuse = "timeloop",
+    timeloop_version: str = "master",
+):
+    """Access counts of a mapped problem (no energy). `mapping` may be raw Timeloop directives."""
+    if not isinstance(mapping, Mapping):
+        mapping = bind_mapping(mapping, architecture, problem)
+    nest = LoopNest.build(problem, architecture, mapping)
+    if engine == "analytical":
+        return analyze(nest, reuse=reuse, timeloop_version=timeloop_version)
+    if engine == "trace":
+        return simulate(nest)
+    raise SpecError(f"unknown engine {engine!r}; choose 'analytical' or 'trace'")
+
+
+def evaluate(
+    problem: Problem,
+    architecture: Architecture,
+    mapping: Mapping | Any,
+    *,
+    engine: Engine = "analytical",
+    energy: str | Path | EnergyTable = "table1",
+    reuse: Reuse = "timeloop",
+    timeloop_version: str = "master",
+) -> Evaluation:
+    """Counts and energy of one mapping.
+
+    Args:
+        problem, architecture: the workload and the hardware.
+        mapping: a bound `Mapping` or raw Timeloop mapping directives.
+        engine: ``"analytical"`` (closed form) or ``"trace"`` (walks the nest).
+        energy: a named table (``"table1"``), an ERT file, or an `EnergyTable`.
+        reuse: analytical reuse policy, ``"timeloop"`` or ``"retain"`` (the trace's policy).
+        timeloop_version: ``"master"``, ``"v3.0"`` or ``"e1d76d6"`` (analytical, timeloop reuse).
+    """
+    counts = count(
+        problem,
+        architecture,
+        mapping,
+        engine=engine,
+        reuse=reuse,
+        timeloop_version=timeloop_version,
+    )
+    return price(counts, architecture, load_energy_table(energy))
+
+
+def evaluate_files(
+    paths: Iterable[str | Path],
+    *,
+    engine: Engine = "analytical",
+    energy: str | Path | EnergyTable | None = None,
+    reuse: Reuse = "timeloop",
+    timeloop_version: str = "master",
+) -> Evaluation:
+    """Like ``timeloop-model *.yaml``: read the files, evaluate the mapping they contain.
+
+    Without `energy`, an ERT among the files is used, else the assignment's Table 1.
+    """
+    specs = load_specs(paths)
+    mapping = specs.mapping()
+    assert specs.problem is not None and specs.architecture is not None
+    table = (
+        energy
+        if energy is not None
+        else (specs.energy_tables[0] if specs.energy_tables else "table1")
+    )
+    return evaluate(
+        specs.problem,
+        specs.architecture,
+        mapping,
+        engine=engine,
+        energy=table,
+        reuse=reuse,
+        timeloop_version=timeloop_version,
+    )

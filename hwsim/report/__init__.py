@@ -1,0 +1,1 @@
+"""Reports built from many evaluations (the assignment's Table 2, ...)."""

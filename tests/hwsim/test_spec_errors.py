@@ -1,0 +1,137 @@
+"""Malformed specs: each gives one SpecError naming the file and the field; the CLI prints it on one
+line with exit status 2 and no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hwsim.cli import main
+from hwsim.errors import SpecError
+from hwsim.evaluate import evaluate_files
+from hwsim.report.table2 import default_spec_dir
+
+Q1 = default_spec_dir()
+ARCH = (Q1 / "arch.yaml").read_text()
+PROB = (Q1 / "prob.yaml").read_text()
+GOOD_MAP = """
+mapping:
+- {target: MainMemory, type: temporal, factors: R=1 P=16 M=4, permutation: PRM}
+- {target: Buffer, type: temporal, factors: R=3 P=1 M=8, permutation: RPM}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def run(tmp_path: Path, mapping: str, *, arch: str = ARCH, prob: str = PROB) -> None:
+    evaluate_files(
+        [
+            write(tmp_path, "arch.yaml", arch),
+            write(tmp_path, "prob.yaml", prob),
+            write(tmp_path, "map.yaml", mapping),
+        ]
+    )
+
+
+def error(tmp_path: Path, mapping: str = GOOD_MAP, **kw) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        run(tmp_path, mapping, **kw)
+    return info.value
+
+
+def test_a_good_mapping_evaluates(tmp_path: Path) -> None:
+    run(tmp_path, GOOD_MAP)
+
+
+def test_factors_that_do_not_multiply_to_the_problem(tmp_path: Path) -> None:
+    err = error(tmp_path, GOOD_MAP.replace("M=8", "M=4"))
+    assert err.file.endswith("map.yaml") and err.field == "mapping.factors.M"
+    assert "multiply to 16" in err.message and "problem size of M is 32" in err.message
+
+
+def test_unknown_dimension_in_factors(tmp_path: Path) -> None:
+    err = error(tmp_path, GOOD_MAP.replace("R=3 P=1", "R=3 Q=1"))
+    assert err.field == "mapping[1].factors" and "unknown dimension 'Q'" in err.message
+
+
+def test_unknown_target(tmp_path: Path) -> None:
+    err = error(tmp_path, GOOD_MAP.replace("target: Buffer", "target: Bufer"))
+    assert (
+        err.field == "mapping[1].target"
+        and "'Bufer'" in err.message
+        and "MainMemory" in err.message
+    )
+
+
+def test_permutation_naming_an_unknown_dimension(tmp_path: Path) -> None:
+    err = error(tmp_path, GOOD_MAP.replace("permutation: RPM", "permutation: RPX"))
+    assert err.field == "mapping[1].permutation" and "unknown dimension 'X'" in err.message
+
+
+def test_tile_that_does_not_fit(tmp_path: Path) -> None:
+    # All of P and M in the 64-word buffer: weights 96 + inputs 18 + outputs 512 words.
+    mapping = GOOD_MAP.replace("P=16 M=4", "P=1 M=1").replace("R=3 P=1 M=8", "R=3 P=16 M=32")
+    err = error(tmp_path, mapping)
+    assert err.file.endswith("map.yaml") and err.field == "mapping (level Buffer)"
+    assert "need 626 words" in err.message and "holds 64 words" in err.message
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    err = error(tmp_path, "mapping:\n- {target: Buffer, type: temporal\n")
+    assert err.file.endswith("map.yaml") and "YAML syntax error: line 3" in err.message
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    err = error(tmp_path, GOOD_MAP.replace("mapping:", "maping:"))
+    assert err.file.endswith("map.yaml") and "unknown top-level key 'maping'" in err.message
+
+
+def test_unknown_field_in_a_directive(tmp_path: Path) -> None:
+    err = error(
+        tmp_path, GOOD_MAP.replace("type: temporal, factors: R=3", "type: temporal, factor: R=3")
+    )
+    assert err.field == "mapping[1].factor" and err.message == "unknown field"
+
+
+def test_problem_with_an_unfilled_template_placeholder(tmp_path: Path) -> None:
+    err = error(tmp_path, prob=PROB.replace("M: 32", "M: $out_channels$"))
+    assert err.file.endswith("prob.yaml") and err.field == "problem.instance.M"
+    assert "template placeholder" in err.message
+
+
+def test_problem_projection_with_an_unknown_dimension(tmp_path: Path) -> None:
+    err = error(tmp_path, prob=PROB.replace("[[[R], [P]]]", "[[[R], [Q]]]"))
+    assert (
+        err.field == "problem.shape.data_spaces[1].projection[0][1]"
+        and "unknown dimension 'Q'" in err.message
+    )
+
+
+def test_architecture_without_a_compute_level(tmp_path: Path) -> None:
+    err = error(tmp_path, arch=ARCH.replace("class: intmac", "class: adder"))
+    assert err.file.endswith("arch.yaml") and "no compute level" in err.message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="file not found"):
+        evaluate_files([tmp_path / "nope.yaml"])
+
+
+def test_cli_prints_one_line_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [
+        write(tmp_path, "a.yaml", ARCH),
+        write(tmp_path, "p.yaml", PROB),
+        write(tmp_path, "m.yaml", GOOD_MAP.replace("M=8", "M=2")),
+    ]
+    status = main(["model", *map(str, files)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("hwsim: error: ") and "m.yaml: mapping.factors.M:" in err

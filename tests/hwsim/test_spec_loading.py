@@ -1,0 +1,85 @@
+"""The course's spec files load unchanged, in both Timeloop formats."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import shared_path
+
+from hwsim.spec import load_specs
+from hwsim.spec.architecture import split_instance_range
+
+COURSE_FILES = [
+    "Q1/arch/Q1_arch.yaml",
+    "Q1/prob/Q1_prob.yaml",
+    "Q2/prob.yaml",
+    "Q2/arch.yaml",
+    "Q3/arch/eyeriss_like.yaml",
+    "Q3/arch/components/smartbuffer_SRAM.yaml",
+    "Q3/arch/components/smartbuffer_RF.yaml",
+    "Q3/constraints/eyeriss_like_arch_constraints.yaml",
+    "Q3/constraints/eyeriss_like_map_constraints.yaml",
+    "Q3/mapper/mapper.yaml",
+    "tutorial_cfg/eyeriss_like.yaml",
+    "tutorial_cfg/3level.arch.yaml",
+    "tutorial_cfg/3levelspatial.arch.yaml",
+]
+
+
+@pytest.mark.parametrize("name", COURSE_FILES)
+def test_course_file_loads(name: str) -> None:
+    load_specs([shared_path("specs", "course-a2", name)])
+
+
+def test_whole_q3_folder_loads_at_once() -> None:
+    specs = load_specs([shared_path("specs", "course-a2", "Q3")])
+    assert specs.architecture is not None and specs.mapper is not None
+    assert len(specs.compound_components) == 2 and len(specs.constraints) == 2
+
+
+def test_v03_eyeriss_levels_instances_and_capacities() -> None:
+    arch = load_specs(
+        [shared_path("specs", "course-a2", "Q3", "arch", "eyeriss_like.yaml")]
+    ).architecture
+    got = [(s.name, s.instances, s.mesh_x, s.size, s.block_size, s.word_bits) for s in arch.storage]
+    assert got == [
+        ("DRAM", 1, 1, None, 4, 16),
+        ("shared_glb", 1, 1, 65536, 4, 16),  # memory_depth 16384 × block-size 4
+        ("DummyBuffer", 14, 14, 16, 1, 16),
+        ("ifmap_spad", 168, 14, 12, 1, 16),
+        ("weights_spad", 168, 14, 192, 1, 16),
+        ("psum_spad", 168, 14, 16, 1, 16),
+    ]
+    assert (arch.compute.name, arch.compute.instances, arch.compute.mesh_y) == ("mac", 168, 12)
+    assert arch.storage_level("shared_glb").attributes["technology"] == "45nm"  # inherited
+    assert arch.fanout(arch.index_of("shared_glb")) == (14, 1)
+    assert arch.fanout(arch.index_of("DummyBuffer")) == (1, 12)
+
+
+def test_v04_containers_add_pass_through_spatial_levels() -> None:
+    arch = load_specs(
+        [shared_path("specs", "course-a2", "tutorial_cfg", "eyeriss_like.yaml")]
+    ).architecture
+    assert arch.storage_names == (
+        "DRAM",
+        "shared_glb",
+        "inter_PE_column_spatial",
+        "inter_PE_spatial",
+        "ifmap_spad",
+        "weights_spad",
+        "psum_spad",
+    )
+    spad = arch.storage_level("ifmap_spad")
+    assert (spad.instances, spad.mesh_x, spad.mesh_y) == (168, 14, 12)
+    assert arch.storage_level("inter_PE_spatial").instances == 14
+    assert arch.storage_level("inter_PE_spatial").pass_through
+
+
+def test_problem_coefficients_and_projections() -> None:
+    problem = load_specs([shared_path("specs", "course-a2", "Q1", "prob", "Q1_prob.yaml")]).problem
+    assert problem.rank_coefficients["Inputs"] == ({"R": 1, "P": 1},)
+    assert problem.tensor_size("Inputs") == 18 and problem.macs == 1536
+
+
+def test_instance_ranges() -> None:
+    assert split_instance_range("PE[0..167]") == ("PE", 168)
+    assert split_instance_range("DRAM") == ("DRAM", 1)
