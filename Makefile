@@ -20,6 +20,7 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/pdoc hwsim -o docs/api
+	@echo "API docs written to docs/api/index.html"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_hwsim.py

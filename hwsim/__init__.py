@@ -27,17 +27,3 @@ from hwsim.spec import (
     load_problem,
     load_specs,
 )
-
-__all__ = [
-    "Architecture",
-    "Mapping",
-    "Problem",
-    "SpecError",
-    "bind_mapping",
-    "count",
-    "evaluate",
-    "evaluate_files",
-    "load_architecture",
-    "load_problem",
-    "load_specs",
-]

@@ -4,21 +4,3 @@ from hwsim.spec.architecture import Architecture, Component, ComputeLevel, Stora
 from hwsim.spec.files import SpecSet, load_architecture, load_problem, load_specs
 from hwsim.spec.mapping import LevelMapping, Mapping, bind_mapping
 from hwsim.spec.problem import DataSpace, Problem, Shape, parse_problem
-
-__all__ = [
-    "Architecture",
-    "Component",
-    "ComputeLevel",
-    "DataSpace",
-    "LevelMapping",
-    "Mapping",
-    "Problem",
-    "Shape",
-    "SpecSet",
-    "StorageLevel",
-    "bind_mapping",
-    "load_architecture",
-    "load_problem",
-    "load_specs",
-    "parse_problem",
-]

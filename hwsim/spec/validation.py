@@ -36,7 +36,7 @@ def _message(error: dict[str, Any]) -> str:
     return msg
 
 
-def validate_model[M: BaseModel](model: type[M], data: Any, *, file: str | None, root: str) -> M:
+def validate_model(model: type[BaseModel], data: Any, *, file: str | None, root: str) -> Any:
     """Validate `data` as `model`; the first error becomes a `SpecError` at ``root.<loc>``."""
     try:
         return model.model_validate(data)

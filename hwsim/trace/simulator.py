@@ -61,14 +61,18 @@ class TraceSimulator:
         self.nest = nest
         self.hierarchy = Hierarchy.of(nest)
         self.numbering = {ds: ElementNumbering.of(nest, ds) for ds in nest.problem.data_space_names}
+        self._tiles: dict[tuple[str, int], np.ndarray] = {}
 
     # ------------------------------------------------------------------------------ shared
     def _tile(self, ds: str, level: int) -> np.ndarray:
-        return tile_ids(self.numbering[ds], self.nest.tile_extents(level))
+        key = (ds, level)
+        if key not in self._tiles:
+            self._tiles[key] = tile_ids(self.numbering[ds], self.nest.tile_extents(level))
+        return self._tiles[key]
 
     def _touched(self, ds: str) -> int:
-        """Distinct elements of `ds` the whole run touches."""
-        return len(tile_ids(self.numbering[ds], self.nest.problem.bounds))
+        """Distinct elements of `ds` the whole run touches (the outermost level's tile)."""
+        return len(self._tile(ds, self.nest.num_levels - 1))
 
     def _result(self, counters: Counters, mode: str) -> AccessCounts:
         nest = self.nest
