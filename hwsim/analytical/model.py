@@ -24,94 +24,17 @@ tile and fetches only the exact points it lacks — what the trace simulator doe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
-from hwsim.analytical.geometry import ExactGeometry, HullGeometry, freeze_ranks
-from hwsim.analytical.reuse import TIMELOOP_VERSIONS, retain_tile_total, timeloop_total
+from hwsim.analytical.bookkeeping import bookkeeping
+from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.analytical.traffic import level_traffic
 from hwsim.capacity import check_capacity
 from hwsim.counts import AccessCounts, DataSpaceCounts
 from hwsim.errors import SpecError
 from hwsim.nest import LoopNest
 
 Reuse = Literal["timeloop", "retain"]
-
-
-@dataclass(frozen=True)
-class _Raw:
-    """Per-level numbers before bookkeeping (per instance)."""
-
-    size: list[int]
-    content: list[int]  # accesses arriving at the level from inside
-    received: list[int]  # elements the level receives from outside (its parent's content share)
-    partition: list[int]
-
-
-def _raw_counts(nest: LoopNest, ds: str, reuse: Reuse, version: str) -> _Raw:
-    ranks = freeze_ranks(nest.problem.rank_coefficients[ds])
-    geometry = HullGeometry() if reuse == "timeloop" else ExactGeometry()
-    vectors = nest.step_vectors(ds)
-    levels = nest.num_levels
-    size = [geometry.size(ranks, nest.tile_extents(s)) for s in range(levels)]
-    received = []
-    for s in range(levels):
-        ext = nest.tile_extents(s)
-        steps = [
-            (loop.bound, vectors[i])
-            for i, loop in enumerate(nest.loops)
-            if i >= nest.prefix[s] and not loop.spatial
-        ]
-        if reuse == "timeloop":
-            received.append(timeloop_total(steps, HullGeometry.extent(ranks, ext), version))
-        else:
-            received.append(
-                retain_tile_total(steps, size[s], lambda t, e=ext: geometry.overlap(ranks, e, t))
-            )
-    content = [nest.computes, *received[:-1]]
-    partition = [size[-1]] * levels
-    return _Raw(size, content, received, partition)
-
-
-def _bookkeeping(
-    raw: _Raw, keep: tuple[bool, ...], read_write: bool, version: str
-) -> list[tuple[int, int, int, int, int]]:
-    """Timeloop's tiling post-processing → per level (reads, fills, updates, size, partition)."""
-    levels = len(keep)
-    size, content, partition = list(raw.size), list(raw.content), list(raw.partition)
-    # Parent access share: what the parent sends to this level (computed before masking).
-    share = [raw.received[s] if s + 1 < levels else 0 for s in range(levels)]
-
-    # A bypassed level hands its accesses to the next level out that still exists.
-    for cur in range(levels):
-        if keep[cur]:
-            continue
-        outer = next((o for o in range(cur + 1, levels) if size[o] > 0), None)
-        if outer is not None:
-            content[outer] = content[cur]
-        size[cur] = partition[cur] = content[cur] = share[cur] = 0
-        if outer is None:
-            break
-    # The outermost level that keeps the data is its backing store: never filled.
-    for cur in reversed(range(levels)):
-        if not keep[cur]:
-            size[cur] = partition[cur] = content[cur] = share[cur] = 0
-            continue
-        share[cur] = 0
-        break
-
-    out = []
-    outermost = max((s for s in range(levels) if keep[s]), default=-1)
-    for s in range(levels):
-        if not keep[s] or size[s] == 0:
-            out.append((0, 0, 0, 0, 0))
-            continue
-        if read_write:
-            reads = content[s] - partition[s]
-            fills = share[s] if version == "e1d76d6" or s == outermost else share[s] - partition[s]
-            out.append((reads, fills, content[s], size[s], partition[s]))
-        else:
-            out.append((content[s], share[s], 0, size[s], partition[s]))
-    return out
 
 
 def analyze(
@@ -137,12 +60,6 @@ def analyze(
         )
     if reuse not in ("timeloop", "retain"):
         raise SpecError(f"unknown reuse policy {reuse!r}; choose 'timeloop' or 'retain'")
-    if nest.has_spatial:
-        raise SpecError(
-            "spatial loops are not modelled by this analytical engine yet; use a temporal-only mapping",
-            file=nest.mapping.file,
-            field="mapping",
-        )
     if capacity:
         check_capacity(nest)
     version = timeloop_version if reuse == "timeloop" else "master"
@@ -150,17 +67,23 @@ def analyze(
         name: {} for name in reversed(nest.level_names)
     }
     for ds in nest.problem.data_spaces:
-        raw = _raw_counts(nest, ds.name, reuse, version)
-        rows = _bookkeeping(raw, nest.keep[ds.name], ds.read_write, version)
-        for s, (reads, fills, updates, size, partition) in enumerate(rows):
-            instances = nest.instances(s)
+        traffic = level_traffic(nest, ds.name, reuse=reuse, version=version)
+        rows = bookkeeping(
+            traffic,
+            nest.keep[ds.name],
+            read_write=ds.read_write,
+            temporal_iterations=nest.temporal_iterations,
+            subtract_first_fill=version != "e1d76d6",
+        )
+        for s, (row, t) in enumerate(zip(rows, traffic, strict=True)):
+            instances = t.instances if row.size else 0
             per_level[nest.level_names[s]][ds.name] = DataSpaceCounts(
-                reads=reads * instances,
-                fills=fills * instances,
-                updates=updates * instances,
-                tile_size=size,
-                partition_size=partition,
-                instances=instances if size else 0,
+                reads=row.reads * instances,
+                fills=row.fills * instances,
+                updates=row.updates * instances,
+                tile_size=row.size,
+                partition_size=row.partition,
+                instances=instances,
             )
     engine = f"analytical[{reuse}{'/' + timeloop_version if reuse == 'timeloop' else ''}]"
     return AccessCounts(
