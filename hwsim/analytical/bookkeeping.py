@@ -2,17 +2,20 @@
 
 This follows the steps of Timeloop's ``CollapseTiles`` (``loop-analysis/tiling.cpp``):
 
-1. **Accesses.** A level is read once per distinct delta it sends to its fanout, each time its
-   child receives something: ``content[s] = Σ_c multicast_s[c] × received[s−1]`` (the compute
-   units "receive" one operand per temporal iteration). Kept per multicast factor ``c``.
+1. **Accesses.** A level is read once per distinct delta it sends to its fanout (per multicast
+   factor ``c``, from `hwsim.analytical.traffic`).
 2. **Partitions.** The outermost level's partition is its tile; going inward a partition is
    split among a spatial fanout in proportion ``tile / union of the fanout's tiles``.
-3. **Parent share.** What a level is filled with per instance: its own ``received``.
+3. **Parent share.** What a level is filled with per instance: the parent's deliveries times
+   their multicast factors, spread over the parent's fanout.
 4. **Bypass.** A level that does not keep the data space hands its accesses to the next level out:
    that level's multicast histogram is rescaled so its weighted accesses equal the bypassed
    level's accesses times its fanout.
 5. **Backing store.** The outermost keeping level is never filled.
-6. **Read-write data.** Every access is an update; the first update of each element of a
+6. **Link transfers.** Deltas an instance took from a neighbour are read and filled once more
+   by the level that received them ("peer" accesses; Timeloop divides the count by the level's
+   utilized instances).
+7. **Read-write data.** Every access is an update; the first update of each element of a
    partition needs no read: reads = accesses − partition size. An inner level's fills exclude
    the first arrival of each element too (Timeloop ``e1d76d6`` did not subtract it).
 
@@ -51,19 +54,21 @@ def bookkeeping(
     keep: tuple[bool, ...],
     *,
     read_write: bool,
-    temporal_iterations: int,
     subtract_first_fill: bool = True,
 ) -> list[LevelCounts]:
     levels = len(traffic)
     size = [t.size for t in traffic]
-    received = [t.received for t in traffic]
-    child_received = [temporal_iterations, *received[:-1]]
-    hist = [
-        {c: Fraction(n * child_received[s]) for c, n in t.multicast.items()}
-        for s, t in enumerate(traffic)
-    ]
+    hist = [{c: Fraction(n) for c, n in t.accesses.items()} for t in traffic]
     content = [sum(h.values()) for h in hist]
-    share = [Fraction(received[s]) if s + 1 < levels else Fraction(0) for s in range(levels)]
+    # What the parent sends each instance: its deliveries times their multicast factors, spread
+    # over its fanout (computed before bypassing, as Timeloop does).
+    share = [
+        sum(c * v for c, v in hist[s + 1].items()) / traffic[s + 1].fanout
+        if s + 1 < levels
+        else Fraction(0)
+        for s in range(levels)
+    ]
+    links = [Fraction(t.link_transfers) for t in traffic]
 
     partition = [0] * levels
     partition[-1] = size[-1]
@@ -91,6 +96,7 @@ def bookkeeping(
             factor = content[cur] * traffic[outer].fanout / weighted
             hist[outer] = {c: v * factor for c, v in hist[outer].items()}
         content[outer] = sum(hist[outer].values())
+        links[outer] = Fraction(0)  # the bypassed level's children now read the outer level
         erase(cur)
     for cur in reversed(range(levels)):
         if not keep[cur]:
@@ -99,20 +105,24 @@ def bookkeeping(
         share[cur] = Fraction(0)
         break
 
+    # Deltas taken from a neighbour: the receiving level reads and fills them once more.
+    peer = [Fraction(0)] * levels
+    for s in range(1, levels):
+        if links[s] and size[s - 1]:
+            peer[s - 1] = links[s] / traffic[s - 1].instances
     outermost = max((s for s in range(levels) if keep[s]), default=-1)
     out = []
     for s in range(levels):
         if not keep[s] or size[s] == 0:
             out.append(LevelCounts(0, 0, 0, 0, 0, {}))
             continue
+        first = 0 if (s == outermost or not subtract_first_fill) else partition[s]
         if read_write:
-            reads = content[s] - partition[s]
-            fills = (
-                share[s] if (s == outermost or not subtract_first_fill) else share[s] - partition[s]
-            )
+            reads = content[s] + peer[s] - partition[s]
+            fills = share[s] + peer[s] - first
             updates = content[s]
         else:
-            reads, fills, updates = content[s], share[s], Fraction(0)
+            reads, fills, updates = content[s] + peer[s], share[s] + peer[s], Fraction(0)
         out.append(
             LevelCounts(
                 round_half_up(reads),

@@ -72,7 +72,6 @@ def analyze(
             traffic,
             nest.keep[ds.name],
             read_write=ds.read_write,
-            temporal_iterations=nest.temporal_iterations,
             subtract_first_fill=version != "e1d76d6",
         )
         for s, (row, t) in enumerate(zip(rows, traffic, strict=True)):

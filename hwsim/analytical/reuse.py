@@ -35,6 +35,7 @@ when they differ along one rank ``r`` by less than its extent, else the whole bo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from math import prod
 
@@ -125,3 +126,95 @@ def retain_tile_total(steps: Sequence[Step], size: int, overlap: Callable[[Vecto
         total += (n - 1) * outer * (size - overlap(_sub(v, below)))
         below = tuple(a + (n - 1) * b for a, b in zip(below, v, strict=True))
     return total
+
+
+# ------------------------------------------------------------------------ per-leaf events
+@dataclass(frozen=True)
+class Delta:
+    """What a child receives at one step: a box of `shape` at `offset` from its tile's origin."""
+
+    shape: Vector
+    offset: Vector
+
+    @property
+    def size(self) -> int:
+        return prod(self.shape)
+
+
+#: (index of the loop whose advance produced the step, or -1 for the first step; the previous
+#: step's delta; this step's delta). ``None`` is an empty delta.
+Event = tuple[int, Delta | None, Delta | None]
+
+
+def _box_delta_shape(shift: Vector, extent: Vector) -> Delta:
+    """The part of a box that is not in the box translated back by `shift` (see `box_delta`)."""
+    moved = [r for r, t in enumerate(shift) if t]
+    whole = Delta(extent, tuple(0 for _ in extent))
+    if len(moved) != 1 or abs(shift[moved[0]]) >= extent[moved[0]]:
+        return whole
+    r, t = moved[0], shift[moved[0]]
+    shape = tuple(abs(t) if i == r else e for i, e in enumerate(extent))
+    offset = tuple((extent[r] - t if t > 0 else 0) if i == r else 0 for i in range(len(extent)))
+    return Delta(shape, offset)
+
+
+def timeloop_events(
+    steps: Sequence[Step], extent: Sequence[int], version: str = "master", *, fresh: bool = False
+) -> tuple[dict[Event, int], list[Vector]]:
+    """Weighted steps of Timeloop's recursion, classified by what moved (see `timeloop_total`).
+
+    Returns the weight of every distinct `Event` and the per-loop moves ``t_j``. With
+    `fresh`, every step delivers the whole tile (the compute units keep nothing).
+    Used where a spatial fanout needs each step's delta as a box, to find multicasts and the
+    neighbour-to-neighbour link transfers Timeloop models.
+    """
+    extent = tuple(extent)
+    bounds = [n for n, _ in steps]
+    moves: list[Vector] = []
+    below: Vector = tuple(0 for _ in extent)
+    for _, v in steps:
+        moves.append(_sub(v, below))
+        below = tuple(a + b for a, b in zip(below, v, strict=True))
+    zero: Vector = tuple(0 for _ in extent)
+    whole = Delta(extent, zero)
+    legacy = version != "master"
+
+    def advance(state: Vector | None, move: Vector) -> tuple[Delta | None, Vector | None]:
+        if fresh:
+            return whole, None
+        stationary = move == zero
+        if legacy:
+            if state is None:
+                return (None if stationary else _box_delta_shape(move, extent)), move
+            if move == state:
+                return (None if stationary else _box_delta_shape(move, extent)), state
+            return whole, None
+        if stationary:
+            return None, state
+        if state is None or move == state:
+            return _box_delta_shape(move, extent), (move if state is None else state)
+        return whole, None
+
+    def add(into: dict[Event, int], events: dict[Event, int], times: int) -> None:
+        for key, weight in events.items():
+            into[key] = into.get(key, 0) + weight * times
+
+    @cache
+    def subtree(
+        k: int, state: Vector | None, last: Delta | None
+    ) -> tuple[tuple[tuple[Event, int], ...], Vector | None, Delta | None]:
+        if k == 0:
+            return (), state, last
+        first, s1, d1 = subtree(k - 1, state, last)
+        delta, s2 = advance(s1, moves[k - 1])
+        rest, s3, d3 = subtree(k - 1, s2, delta)
+        events: dict[Event, int] = {}
+        add(events, dict(first), 1)
+        add(events, {(k - 1, d1, delta): 1}, bounds[k - 1] - 1)
+        add(events, dict(rest), bounds[k - 1] - 1)
+        return tuple(events.items()), s3, d3
+
+    inner, _, _ = subtree(len(steps), None, whole)
+    events = {(-1, None, whole): 1}
+    add(events, dict(inner), 1)
+    return events, moves

@@ -14,6 +14,14 @@ For one data space and each storage level ``s`` (0 = innermost):
 
 The compute units below level 0 receive one fresh operand per compute (no reuse), so level 0 is
 read ``Σ_c multicast[c] × (temporal iterations)`` times.
+
+**Link transfers.** Timeloop also lets an instance of a fanout take its delta from a mesh
+neighbour that received exactly that data at the previous step (systolic forwarding, e.g.
+inputs moving diagonally in a row-stationary array). With instance deltas being translated
+copies, instance ``i`` can do so when ``T_neighbour − T_i`` equals how far the delta box moved
+between the two steps. Per step, the link-transfer plan is used when it needs fewer reads from
+the level than multicast alone; the neighbours then count "peer" fills and reads. Neighbours
+follow Timeloop's mesh numbering (row-major over the physical X extent).
 """
 
 from __future__ import annotations
@@ -24,25 +32,31 @@ from itertools import product
 from math import prod
 
 from hwsim.analytical.geometry import ExactGeometry, HullGeometry, freeze_ranks
-from hwsim.analytical.reuse import retain_tile_total, timeloop_total
-from hwsim.nest import LoopNest
+from hwsim.analytical.reuse import Event, Vector, retain_tile_total, timeloop_events, timeloop_total
+from hwsim.nest import Loop, LoopNest
 
 
 @dataclass(frozen=True)
 class LevelTraffic:
-    """Per-instance traffic of one data space at one storage level (see module docstring)."""
+    """Per-instance traffic of one data space at one storage level (see module docstring).
+
+    Attributes:
+        size: the tile one instance holds.
+        received: elements one instance receives from outside over the run.
+        fanout: instances of the spatial fanout below (1 if none).
+        accesses: multicast factor → reads this level makes to serve its fanout.
+        link_transfers: deltas the fanout's instances take from neighbours instead.
+        union_size: the tile of all the fanout's instances together.
+        instances: utilized instances of this level.
+    """
 
     size: int
     received: int
     fanout: int
-    multicast: dict[int, int]
+    accesses: dict[int, int]
+    link_transfers: int
     union_size: int
     instances: int
-
-    @property
-    def distinct(self) -> int:
-        """Distinct deltas per delivery to the fanout (1 without spatial fanout)."""
-        return sum(self.multicast.values())
 
 
 def spatial_groups(nest: LoopNest) -> list[list[int]]:
@@ -54,18 +68,80 @@ def spatial_groups(nest: LoopNest) -> list[list[int]]:
     return groups
 
 
-def multicast_histogram(vectors: list[tuple[int, ...]], bounds: list[int]) -> dict[int, int]:
-    """Group the fanout's instances by the translation of their delta; count group sizes."""
-    if not bounds:
-        return {1: 1}
-    translations = Counter(
-        tuple(
-            sum(i * v[r] for i, v in zip(index, vectors, strict=True))
-            for r in range(len(vectors[0]))
-        )
-        for index in product(*[range(n) for n in bounds])
-    )
-    return dict(Counter(translations.values()))
+def multicast_histogram(translations: list[Vector]) -> dict[int, int]:
+    """Group instances by the translation of their delta; count groups per group size."""
+    return dict(Counter(Counter(translations).values()))
+
+
+@dataclass(frozen=True)
+class Fanout:
+    """A level's spatial fanout for one data space: each instance's delta translation, in
+    Timeloop's instance numbering (outer spatial loops most significant), and which
+    translation differences each instance's mesh neighbours offer for link transfers."""
+
+    translations: list[Vector]
+    neighbour_offsets: list[frozenset[Vector]]
+
+    @classmethod
+    def of(cls, loops: list[Loop], vectors: list[Vector], physical: tuple[int, int]) -> Fanout:
+        ranks = len(vectors[0])
+        translations = []
+        for index in product(*[range(loop.bound) for loop in reversed(loops)]):  # innermost fastest
+            steps = list(reversed(index))
+            translations.append(
+                tuple(
+                    sum(i * v[r] for i, v in zip(steps, vectors, strict=True)) for r in range(ranks)
+                )
+            )
+        logical_x = prod(loop.bound for loop in loops if loop.axis == "X")
+        logical_y = prod(loop.bound for loop in loops if loop.axis == "Y")
+        h_size, v_size = max(physical[0], logical_x), max(physical[1], logical_y)
+        count = len(translations)
+        offsets: list[set[Vector]] = [set() for _ in range(count)]
+        for v in range(v_size):
+            for h in range(h_size):
+                key = v * h_size + h
+                if key >= count:
+                    continue
+                for nh, nv in ((h, v - 1), (h, v + 1), (h - 1, v), (h + 1, v)):
+                    other = nv * h_size + nh
+                    if 0 <= nh < h_size and 0 <= nv < v_size and other < count:
+                        offsets[key].add(
+                            tuple(
+                                a - b
+                                for a, b in zip(translations[other], translations[key], strict=True)
+                            )
+                        )
+        return cls(translations, [frozenset(o) for o in offsets])
+
+
+def spatial_accesses(
+    fanout: Fanout, events: dict[Event, int], moves: list[Vector], *, links: bool
+) -> tuple[dict[int, int], int]:
+    """Reads per multicast factor, and link transfers, for a sequence of child deltas."""
+    static = multicast_histogram(fanout.translations)
+    distinct = sum(static.values())
+    accesses: dict[int, int] = {}
+    transfers = 0
+    for (j, previous, current), weight in events.items():
+        if current is None:
+            continue
+        size = current.size
+        histogram = static
+        if links and j >= 0 and previous is not None and previous.shape == current.shape:
+            need = tuple(
+                m + a - b for m, a, b in zip(moves[j], current.offset, previous.offset, strict=True)
+            )
+            linked = {k for k, offs in enumerate(fanout.neighbour_offsets) if need in offs}
+            if linked:
+                rest = [t for k, t in enumerate(fanout.translations) if k not in linked]
+                with_links = multicast_histogram(rest)
+                if sum(with_links.values()) < distinct:
+                    histogram = with_links
+                    transfers += len(linked) * size * weight
+        for c, n in histogram.items():
+            accesses[c] = accesses.get(c, 0) + n * size * weight
+    return accesses, transfers
 
 
 def level_traffic(nest: LoopNest, ds: str, *, reuse: str, version: str) -> list[LevelTraffic]:
@@ -74,32 +150,59 @@ def level_traffic(nest: LoopNest, ds: str, *, reuse: str, version: str) -> list[
     geometry = HullGeometry() if reuse == "timeloop" else ExactGeometry()
     vectors = nest.step_vectors(ds)
     groups = spatial_groups(nest)
-    out = []
-    for s in range(nest.num_levels):
-        ext = nest.tile_extents(s)
-        size = geometry.size(ranks, ext)
-        steps = [
+    arch = nest.architecture
+
+    def temporal_steps(count: int) -> list[tuple[int, Vector]]:
+        return [
             (loop.bound, vectors[i])
             for i, loop in enumerate(nest.loops)
-            if i >= nest.prefix[s] and not loop.spatial
+            if i >= count and not loop.spatial
         ]
+
+    received = []
+    for s in range(nest.num_levels):
+        ext = nest.tile_extents(s)
+        steps = temporal_steps(nest.prefix[s])
         if reuse == "timeloop":
-            received = timeloop_total(steps, HullGeometry.extent(ranks, ext), version)
+            received.append(timeloop_total(steps, HullGeometry.extent(ranks, ext), version))
         else:
-            received = retain_tile_total(
-                steps, size, lambda t, e=ext: geometry.overlap(ranks, e, t)
+            size = geometry.size(ranks, ext)
+            received.append(
+                retain_tile_total(
+                    steps, size, lambda t, e=ext, n=size: geometry.overlap(ranks, e, t)
+                )
             )
+
+    out = []
+    for s in range(nest.num_levels):
         group = groups[s]
         below = nest.prefix[s - 1] if s else 0
-        union = geometry.size(ranks, nest.extents_below(below + len(group))) if group else size
+        child_received = received[s - 1] if s else nest.temporal_iterations
+        size = geometry.size(ranks, nest.tile_extents(s))
+        if not group:
+            accesses, transfers, union = {1: child_received}, 0, size
+        else:
+            loops = [nest.loops[i] for i in group]
+            fanout = Fanout.of(
+                loops, [vectors[i] for i in group], arch.fanout(arch.index_of(nest.level_names[s]))
+            )
+            union = geometry.size(ranks, nest.extents_below(below + len(group)))
+            if reuse == "timeloop":
+                child_extent = HullGeometry.extent(ranks, nest.extents_below(below))
+                events, moves = timeloop_events(
+                    temporal_steps(below), child_extent, version, fresh=s == 0
+                )
+                accesses, transfers = spatial_accesses(fanout, events, moves, links=True)
+            else:
+                static = multicast_histogram(fanout.translations)
+                accesses, transfers = {c: n * child_received for c, n in static.items()}, 0
         out.append(
             LevelTraffic(
                 size=size,
-                received=received,
+                received=received[s],
                 fanout=prod(nest.loops[i].bound for i in group),
-                multicast=multicast_histogram(
-                    [vectors[i] for i in group], [nest.loops[i].bound for i in group]
-                ),
+                accesses=accesses,
+                link_transfers=transfers,
                 union_size=union,
                 instances=nest.instances(s),
             )
