@@ -1,0 +1,143 @@
+"""Teacher-logit cache: the teacher's logits for every (training image, view), computed once.
+
+A ViT-S teacher at 224 px costs ~20x a ResNet student's training step. Because the augmentation is
+discrete (views.py), the logits for every image in every view can be stored once and looked up by
+(image row, view id) in every later epoch, run and sweep trial, while student and teacher still see
+the same pixels.
+
+On disk, under <cache_dir>/teacher_logits/<key>/:
+    logits.npy  float16 (N, V, C), memory-mapped
+    done.npy    bool (N,): rows whose V views are all written (resume point)
+    meta.json   what the key stands for
+The key hashes the teacher's weights and input transform, the data set's content and the view grid,
+so a different teacher or data set can never read stale logits. Building fills only missing rows,
+shows a progress bar, can be interrupted and resumed, and takes a file lock so that concurrent
+sweep workers build it once.
+"""
+
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from numpy.lib.format import open_memmap
+from tqdm.auto import tqdm
+
+from models.data.views import ViewGrid, render_views
+
+log = logging.getLogger(__name__)
+
+
+def module_fingerprint(module: torch.nn.Module, extra: object = None) -> str:
+    """sha256 of a module's state dict (names, shapes, dtypes, values) and `extra`."""
+    h = hashlib.sha256(repr(extra).encode())
+    for name, tensor in sorted(module.state_dict().items()):
+        t = tensor.detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks (Windows): concurrent builders just repeat work
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class TeacherLogitCache:
+    def __init__(self, directory: Path, n_images: int, n_views: int, n_classes: int, meta: dict):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.shape = (n_images, n_views, n_classes)
+        with _file_lock(self.directory / "lock"):
+            if not (self.directory / "done.npy").exists():  # logits first, then the done flags
+                open_memmap(self.directory / "logits.npy", "w+", np.float16, self.shape).flush()
+                open_memmap(self.directory / "done.npy", "w+", np.bool_, (n_images,)).flush()
+                (self.directory / "meta.json").write_text(json.dumps(meta, indent=2))
+        self.logits = open_memmap(self.directory / "logits.npy", "r+")
+        self.done = open_memmap(self.directory / "done.npy", "r+")
+        if self.logits.shape != self.shape:
+            raise RuntimeError(
+                f"logit cache {self.directory} has shape {self.logits.shape}, expected {self.shape}"
+            )
+
+    @classmethod
+    def for_teacher(cls, root, teacher_fingerprint: str, train_set, grid: ViewGrid, n_classes: int):
+        meta = {
+            "teacher": teacher_fingerprint,
+            "data": train_set.fingerprint,
+            "data_name": train_set.name,
+            "grid": asdict(grid),
+            "shape": [len(train_set), grid.n_views, n_classes],
+        }
+        key = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:20]
+        return cls(
+            Path(root).expanduser() / "teacher_logits" / key,
+            len(train_set),
+            grid.n_views,
+            n_classes,
+            meta,
+        )
+
+    def missing(self, rows: np.ndarray) -> np.ndarray:
+        return rows[~self.done[rows]]
+
+    def fill(
+        self,
+        teacher,  # uint8 views (B, 3, H, W) -> logits (B, C)
+        images: torch.Tensor,  # (N, 3, H, W) uint8, the source's whole train set, on the device
+        rows,  # rows needed by this run
+        grid: ViewGrid,
+        batch_size: int = 512,
+        autocast=contextlib.nullcontext,  # e.g. the trainer's precision context
+        progress: bool = True,
+    ) -> int:
+        """Compute every view of each missing row; returns the number of rows computed."""
+        rows = np.asarray(torch.as_tensor(rows).cpu(), dtype=np.int64)
+        with _file_lock(self.directory / "lock"):
+            todo = self.missing(np.unique(rows))
+            if len(todo) == 0:
+                return 0
+            n_views = grid.n_views
+            per_step = max(1, batch_size // n_views)  # images per teacher batch, all their views
+            all_views = torch.arange(n_views, device=images.device)
+            bar = tqdm(total=len(todo), desc="teacher logits", unit="img", disable=not progress)
+            last_flush = time.monotonic()
+            for start in range(0, len(todo), per_step):
+                chunk = todo[start : start + per_step]  # (k,)
+                chunk_t = torch.as_tensor(chunk, device=images.device)
+                views = all_views.repeat(len(chunk))  # (k*V,) 0..V-1, 0..V-1, ...
+                pixels = render_views(images[chunk_t].repeat_interleave(n_views, 0), views, grid)
+                with torch.no_grad(), autocast():
+                    logits = teacher(pixels).float()  # (k*V, C)
+                self.logits[chunk] = (
+                    logits.view(len(chunk), n_views, -1).cpu().numpy().astype(np.float16)
+                )
+                self.done[chunk] = True  # after the logits, so a crash never marks unwritten rows
+                bar.update(len(chunk))
+                if time.monotonic() - last_flush > 30:
+                    self.logits.flush()
+                    self.done.flush()
+                    last_flush = time.monotonic()
+            self.logits.flush()
+            self.done.flush()
+            bar.close()
+            return len(todo)
+
+    def table(self, device: torch.device | str = "cpu") -> torch.Tensor:
+        """All logits as one (N, V, C) float16 tensor on `device` for lookups by [row, view]."""
+        return torch.from_numpy(np.array(self.logits)).to(device)

@@ -1,0 +1,199 @@
+"""Teachers: a DINOv2 ViT with a linear head, or any saved network — always frozen when distilling.
+
+`dinov2_teacher` builds transformers' `Dinov2Model` + `nn.Linear` and loads a state dict saved as
+{backbone.*, classifier.*} (the format of the course's `dino_small_cifar10.pth`, and what
+`python train.py task=teacher` writes). `checkpoint_teacher` loads a `torch.save`d module or a
+Lightning checkpoint written by this project. `FrozenTeacher` keeps a teacher in eval mode with no
+gradients, whatever `.train()` calls reach it, so BatchNorm statistics and dropout never change.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from models.data.views import ImageClassifier, ImageInput
+from models.errors import UserError
+
+log = logging.getLogger(__name__)
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class Dinov2Classifier(nn.Module):
+    """DINOv2 backbone + linear head: (B, 3, S, S) normalised -> (B, classes).
+
+    pooling "cls" feeds the class token (the backbone's pooled output) to the head; "cls+mean"
+    concatenates it with the mean patch token, like transformers' Dinov2ForImageClassification.
+    """
+
+    def __init__(self, backbone: nn.Module, num_classes: int, pooling: str = "cls"):
+        super().__init__()
+        if pooling not in ("cls", "cls+mean"):
+            raise UserError(f"teacher.pooling={pooling!r}: use 'cls' or 'cls+mean'")
+        hidden = backbone.config.hidden_size
+        self.backbone = backbone
+        self.classifier = nn.Linear(hidden * (2 if pooling == "cls+mean" else 1), num_classes)
+        self.pooling = pooling
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.backbone(pixel_values=x).last_hidden_state  # (B, 1 + patches, D), normed
+        features = tokens[:, 0]  # (B, D) class token = pooler_output
+        if self.pooling == "cls+mean":
+            features = torch.cat([features, tokens[:, 1:].mean(dim=1)], dim=-1)  # (B, 2D)
+        return self.classifier(features)
+
+
+class FrozenTeacher(nn.Module):
+    """A teacher that never trains: eval mode, no gradients, logits as float32 constants."""
+
+    def __init__(self, teacher: ImageClassifier):
+        super().__init__()
+        self.teacher = teacher.requires_grad_(False)
+        self.train(False)
+
+    def train(self, mode: bool = True) -> "FrozenTeacher":
+        return super().train(False)  # Lightning calls model.train() every epoch; stay in eval
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> torch.Tensor:  # (B, 3, H, W) uint8 -> (B, C)
+        return self.teacher(images).float()
+
+
+def read_checkpoint(path: str | Path, field: str = "teacher.checkpoint"):
+    """torch.load with one-line errors naming the config field and the file."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise UserError(f"{field}: no such file: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:  # pickle, zip and torch errors all mean "not a checkpoint"
+        raise UserError(f"{field}: {path} is not a readable torch checkpoint ({e})") from e
+
+
+def _state_dict_of(obj, path) -> dict[str, torch.Tensor]:
+    """The {backbone.*, classifier.*} dict from a bare state dict, a wrapper dict or a checkpoint."""
+    if isinstance(obj, nn.Module):
+        obj = obj.state_dict()
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
+            obj = obj[key]
+    if not isinstance(obj, Mapping):
+        raise UserError(
+            f"teacher.checkpoint: {path} holds a {type(obj).__name__}, not a state dict"
+        )
+    state = dict(obj)
+    for prefix in ("module.", "model.net.", "net.", "model."):  # DataParallel, Lightning wrappers
+        if state and all(k.startswith(prefix) for k in state):
+            state = {k[len(prefix) :]: v for k, v in state.items()}
+    return state
+
+
+def _load_pretrained_backbone(name: str) -> nn.Module:
+    from transformers import Dinov2Model
+
+    try:
+        return Dinov2Model.from_pretrained(name)
+    except Exception as e:  # offline, unknown repo, corrupt download: all the user's to fix
+        raise UserError(
+            f"teacher.pretrained: could not load DINOv2 weights {name!r} ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); go online once, or set teacher.pretrained "
+            "to a local directory holding config.json and model.safetensors"
+        ) from e
+
+
+def dinov2_teacher(
+    backbone: Mapping,
+    num_classes: int = 10,
+    checkpoint: str | None = None,
+    pretrained: str | None = None,
+    load_pretrained: bool = False,
+    pooling: str = "cls",
+    image_size: int = 224,
+    mean: Sequence[float] = IMAGENET_MEAN,
+    std: Sequence[float] = IMAGENET_STD,
+) -> ImageClassifier:
+    """DINOv2 + head from the `teacher` config group.
+
+    Weights come from `checkpoint` ({backbone.*, classifier.*}) when given; otherwise, when
+    `load_pretrained` (task=teacher), the backbone from `pretrained` (a hub id or a local
+    directory) and a fresh head; otherwise random weights (tests and demos).
+    """
+    from transformers import Dinov2Config, Dinov2Model
+
+    state = None
+    if checkpoint is not None:
+        state = _state_dict_of(read_checkpoint(checkpoint), checkpoint)
+        head = state.get("classifier.weight")
+        if head is not None:  # the head's input width says how the checkpoint pooled
+            pooling = "cls+mean" if head.shape[1] == 2 * backbone["hidden_size"] else "cls"
+    if state is None and load_pretrained and pretrained:
+        net_backbone = _load_pretrained_backbone(pretrained)
+    else:
+        net_backbone = Dinov2Model(Dinov2Config(**dict(backbone)))
+    net = Dinov2Classifier(net_backbone, num_classes, pooling)
+    if state is not None:
+        _load_strict(net, state, checkpoint)
+    elif not load_pretrained:
+        log.warning("teacher.checkpoint is null: the DINOv2 teacher has random weights")
+    return ImageClassifier(net, ImageInput(image_size, mean, std))
+
+
+def _load_strict(net: nn.Module, state: Mapping[str, torch.Tensor], path) -> None:
+    own = net.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = [k for k in own if k in state and own[k].shape != state[k].shape]
+    if missing or unexpected or wrong:
+        details = []
+        if wrong:
+            k = wrong[0]
+            details.append(
+                f"{k} is {tuple(state[k].shape)}, the teacher config wants {tuple(own[k].shape)}"
+            )
+        if missing:
+            details.append(f"{len(missing)} keys missing (e.g. {missing[0]})")
+        if unexpected:
+            details.append(f"{len(unexpected)} unexpected keys (e.g. {unexpected[0]})")
+        raise UserError(
+            f"teacher.checkpoint: {path} does not fit teacher.backbone: " + "; ".join(details)
+        )
+    net.load_state_dict(state)
+
+
+def checkpoint_teacher(
+    path: str,
+    image_size: int = 32,
+    mean: Sequence[float] = (0.4914, 0.4822, 0.4465),
+    std: Sequence[float] = (0.2470, 0.2435, 0.2616),
+) -> ImageClassifier:
+    """Any network saved whole (torch.save(model)) or a Lightning checkpoint of this project.
+
+    A Lightning checkpoint carries its network config and input transform; a whole module gets
+    the input transform from this config (default: CIFAR normalisation at 32 px).
+    """
+    obj = read_checkpoint(path, "teacher.path")
+    if isinstance(obj, ImageClassifier):
+        return obj
+    if isinstance(obj, nn.Module):
+        return ImageClassifier(obj, ImageInput(image_size, mean, std))
+    hparams = obj.get("hyper_parameters", {}) if isinstance(obj, Mapping) else {}
+    if "net_config" not in hparams:
+        raise UserError(
+            f"teacher.path: {path} holds neither a whole module nor a checkpoint of this project; "
+            "save the module with torch.save(model), or use teacher=dinov2_small for a "
+            "{backbone.*, classifier.*} state dict"
+        )
+    from hydra.utils import instantiate
+
+    net = instantiate(hparams["net_config"])
+    state = {
+        k[len("model.net.") :]: v
+        for k, v in obj["state_dict"].items()
+        if k.startswith("model.net.")
+    }
+    net.load_state_dict(state)
+    return ImageClassifier(net, ImageInput(**hparams["input_spec"]))

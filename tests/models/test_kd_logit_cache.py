@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+import torch
+
+from models.data.sources import Synthetic
+from models.data.views import ViewGrid, render_views
+from models.logit_cache import TeacherLogitCache, module_fingerprint
+from models.teachers import FrozenTeacher, dinov2_teacher
+
+TINY = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "patch_size": 14,
+    "image_size": 56,
+}
+GRID = ViewGrid(step=4)  # 18 views
+
+
+@pytest.fixture(scope="module")
+def setting():
+    torch.manual_seed(0)
+    teacher = FrozenTeacher(dinov2_teacher(TINY, image_size=56))
+    train, _ = Synthetic(n_train=24, n_test=4).load()
+    return teacher, train
+
+
+def open_cache(root, teacher, train):
+    fp = module_fingerprint(teacher.teacher, teacher.teacher.input.spec())
+    return TeacherLogitCache.for_teacher(root, fp, train, GRID, n_classes=10)
+
+
+def test_cache_returns_exactly_the_teachers_logits(tmp_path, setting):
+    teacher, train = setting
+    cache = open_cache(tmp_path, teacher, train)
+    rows = torch.arange(0, 24, 2)  # only the rows a run needs
+    assert cache.fill(teacher, train.images, rows, GRID, batch_size=40, progress=False) == 12
+    table = cache.table()
+    assert table.dtype == torch.float16 and table.shape == (24, GRID.n_views, 10)
+    g = torch.Generator().manual_seed(1)
+    index = rows[torch.randint(0, 12, (16,), generator=g)]
+    view = GRID.sample(16, g)
+    # what the student's batch would show the teacher online: same rows, same views
+    online = teacher(render_views(train.images[index], view, GRID))
+    assert torch.equal(table[index, view], online.half())
+    assert not cache.done[1]  # rows nobody asked for stay missing
+
+
+def test_cache_is_reused_and_keyed_by_teacher_and_data(tmp_path, setting):
+    teacher, train = setting
+    cache = open_cache(tmp_path, teacher, train)
+    cache.fill(teacher, train.images, torch.arange(24), GRID, progress=False)
+    again = open_cache(tmp_path, teacher, train)
+    assert again.directory == cache.directory
+    assert again.fill(teacher, train.images, torch.arange(24), GRID, progress=False) == 0
+    other_teacher = FrozenTeacher(dinov2_teacher(TINY, image_size=56))  # new random weights
+    assert open_cache(tmp_path, other_teacher, train).directory != cache.directory
+    other_data, _ = Synthetic(n_train=24, n_test=4, seed=5).load()
+    assert open_cache(tmp_path, teacher, other_data).directory != cache.directory
+
+
+class Interrupted(Exception):
+    pass
+
+
+class FailsAfter(torch.nn.Module):
+    """The teacher, until it raises on call number `calls` (a Ctrl-C mid-build)."""
+
+    def __init__(self, teacher, calls):
+        super().__init__()
+        self.teacher, self.calls, self.seen = teacher, calls, 0
+
+    def forward(self, x):
+        self.seen += 1
+        if self.seen == self.calls:
+            raise Interrupted
+        return self.teacher(x)
+
+
+def test_interrupted_build_resumes_where_it_stopped(tmp_path, setting):
+    teacher, train = setting
+    cache = open_cache(tmp_path / "a", teacher, train)
+    with pytest.raises(Interrupted):  # 18 views per image, 2 images per teacher batch
+        cache.fill(
+            FailsAfter(teacher, 4),
+            train.images,
+            torch.arange(24),
+            GRID,
+            batch_size=36,
+            progress=False,
+        )
+    assert cache.done.sum() == 6  # three finished batches of two images
+    resumed = FailsAfter(teacher, 0)
+    reopened = open_cache(tmp_path / "a", teacher, train)
+    assert (
+        reopened.fill(resumed, train.images, torch.arange(24), GRID, batch_size=36, progress=False)
+        == 18
+    )
+    assert resumed.seen == 9
+    fresh = open_cache(tmp_path / "b", teacher, train)
+    fresh.fill(teacher, train.images, torch.arange(24), GRID, batch_size=36, progress=False)
+    assert np.array_equal(np.asarray(reopened.logits), np.asarray(fresh.logits))

@@ -1,0 +1,289 @@
+"""Train a CIFAR ResNet student by distillation from a frozen teacher, then measure it.
+
+    python train.py                                    # the default recipe (conf/train.yaml)
+    python train.py model=resnet32 model.width=24 kd.T=2 kd.alpha=0.5
+    python train.py experiment=demo                    # synthetic data, tiny teacher, ~2 min on CPU
+    python train.py task=teacher                       # fine-tune the DINOv2 teacher instead
+
+`train(cfg)` is the whole run: data, networks, Lightning fit, test accuracy of the best checkpoint,
+parameters, MACs and inference energy on the accelerator (hwsim). It returns a `TrainResult` and
+writes it as result.json in the run directory. A mistake in the command line or the config is
+reported in one line, with exit status 2.
+"""
+
+import difflib
+import json
+import logging
+import netrc
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+os.environ.setdefault("HWKD_ROOT", str(Path(__file__).resolve().parent))
+
+import hydra
+import lightning as L
+import torch
+from hydra.errors import HydraException, MissingConfigException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from models.complexity import count_macs, count_parameters
+from models.data.views import ImageClassifier
+from models.distill import DistillationModule
+from models.errors import UserError
+from models.hw_energy import estimate_energy
+
+log = logging.getLogger("train")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    task: str  # student | teacher
+    val_acc: float | None  # best validation accuracy (the checkpoint that is tested)
+    test_acc: float | None
+    energy_pj: float | None  # inference energy of one image on hw.arch; None without hwsim
+    energy: dict | None  # breakdown: arch, table, datawidth, per-layer rows
+    params: int
+    macs: int  # multiply-accumulates of one inference
+    checkpoint_path: str | None
+    wall_time_s: float
+    run_dir: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+def train(cfg: DictConfig) -> TrainResult:
+    """Run one training job from a composed config; see the module docstring."""
+    try:
+        return _train(cfg)
+    except Exception as e:
+        cause = _user_error_in(e)  # Hydra wraps errors raised while instantiating
+        if cause is not None and cause is not e:
+            raise cause from None
+        raise
+
+
+def _train(cfg: DictConfig) -> TrainResult:
+    start = time.perf_counter()
+    L.seed_everything(cfg.seed, workers=True)
+    out_dir = Path(cfg.paths.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    task = cfg.task.name
+
+    _check_kd(cfg.kd)
+    datamodule = instantiate(cfg.data)
+    datamodule.load()  # a missing data set is reported before anything slow happens
+    if task == "teacher":
+        if not str(cfg.teacher.get("_target_", "")).endswith("dinov2_teacher"):
+            raise UserError("task=teacher fine-tunes a DINOv2 teacher: use teacher=dinov2_small")
+        model = instantiate(cfg.teacher, checkpoint=None, load_pretrained=True)
+        teacher, alpha, net_config = None, 0.0, None
+    else:
+        model = ImageClassifier(instantiate(cfg.model), datamodule.student_input())
+        alpha = float(cfg.kd.alpha)
+        if alpha > 0 and not cfg.get("teacher"):
+            raise UserError("kd.alpha > 0 needs a teacher: choose one (teacher=...) or use kd=none")
+        teacher = instantiate(cfg.teacher) if alpha > 0 else None
+        net_config = OmegaConf.to_container(cfg.model, resolve=True)
+    if cfg.compile:
+        model.net.compile()
+
+    module = DistillationModule(
+        model,
+        optimizer=instantiate(cfg.optim.optimizer),
+        teacher=teacher,
+        T=cfg.kd.T,
+        alpha=alpha,
+        cache=cfg.kd.cache,
+        cache_dir=cfg.paths.cache_dir,
+        warmup_epochs=cfg.optim.warmup_epochs,
+        min_lr_ratio=cfg.optim.min_lr_ratio,
+        no_decay_norm_and_bias=cfg.optim.no_decay_norm_and_bias,
+        num_classes=cfg.data.num_classes,
+        net_config=net_config,
+    )
+    trainer: L.Trainer = instantiate(
+        cfg.trainer,
+        precision=_precision(cfg.trainer.precision),
+        callbacks=[instantiate(c) for c in (cfg.get("callbacks") or {}).values()],
+        logger=_loggers(cfg.get("logger") or {}),
+    )
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    val_acc = _metric(trainer.checkpoint_callback.best_model_score if best else None) or _metric(
+        trainer.callback_metrics.get("val/acc")
+    )
+    tested = trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
+    test_acc = _metric(tested[0].get("test/acc")) if tested else None
+
+    if task == "teacher":
+        checkpoint_path = out_dir / "teacher.pth"
+        torch.save(model.net.state_dict(), checkpoint_path)  # {backbone.*, classifier.*}
+    else:
+        checkpoint_path = best or (out_dir / "checkpoints" / "final.ckpt")
+        if not best:
+            trainer.save_checkpoint(checkpoint_path)
+    net = model.net.cpu()
+    input_shape = (1, 3, datamodule.image_size, datamodule.image_size)
+    energy = _energy(net, input_shape, cfg.hw, out_dir) if task == "student" else None
+    result = TrainResult(
+        task=task,
+        val_acc=val_acc,
+        test_acc=test_acc,
+        energy_pj=energy["total_pj"] if energy else None,
+        energy=energy,
+        params=count_parameters(net),
+        macs=count_macs(net, input_shape) if task == "student" else 0,
+        checkpoint_path=str(checkpoint_path),
+        wall_time_s=time.perf_counter() - start,
+        run_dir=str(out_dir),
+    )
+    _log_result(trainer, result)
+    (out_dir / "result.json").write_text(result.to_json())
+    log.info(
+        "%s: val acc %s, test acc %s, energy %s pJ, %d params, %d MACs -> %s",
+        task, val_acc, test_acc, result.energy_pj, result.params, result.macs, out_dir / "result.json",
+    )  # fmt: skip
+    return result
+
+
+def _check_kd(kd: DictConfig) -> None:
+    if not 0.0 <= float(kd.alpha) <= 1.0:
+        raise UserError(f"kd.alpha={kd.alpha} must be between 0 and 1")
+    if float(kd.T) <= 0:
+        raise UserError(f"kd.T={kd.T} must be positive")
+    if kd.cache not in ("auto", "off"):
+        raise UserError(f"kd.cache={kd.cache!r} must be 'auto' or 'off'")
+
+
+def _metric(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _precision(precision) -> str | int:
+    """'auto': mixed precision on a GPU (bf16 where supported), full precision on a CPU."""
+    if str(precision) != "auto":
+        return precision
+    if torch.cuda.is_available():
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    return "32-true"
+
+
+def _loggers(logger_cfg: DictConfig) -> list:
+    loggers = []
+    for name, one in logger_cfg.items():
+        if "WandbLogger" in str(one.get("_target_", "")) and _wandb_needs_offline(one):
+            log.warning(
+                "no W&B credentials: logging %s offline (sync later with `wandb sync`)", name
+            )
+            one = OmegaConf.merge(one, {"offline": True})
+        loggers.append(instantiate(one))
+    return loggers
+
+
+def _wandb_needs_offline(wandb_cfg: DictConfig) -> bool:
+    if wandb_cfg.get("offline") or wandb_cfg.get("mode") or os.environ.get("WANDB_MODE"):
+        return False  # the user chose
+    if os.environ.get("WANDB_API_KEY"):
+        return False
+    try:
+        return netrc.netrc().authenticators("api.wandb.ai") is None
+    except (OSError, netrc.NetrcParseError):
+        return True
+
+
+def _energy(net: torch.nn.Module, input_shape, hw_cfg: DictConfig, out_dir: Path) -> dict | None:
+    if not hw_cfg.get("enabled", False):
+        return None
+    try:
+        return estimate_energy(net, input_shape, hw_cfg, out_dir=out_dir)
+    except ImportError as e:
+        log.warning("energy not estimated: hwsim's network energy is not available (%s)", e)
+        return None
+
+
+def _log_result(trainer: L.Trainer, result: TrainResult) -> None:
+    metrics = {"model/params": result.params, "model/macs": result.macs}
+    if result.test_acc is not None:
+        metrics["test/acc"] = result.test_acc
+    if result.energy_pj is not None:
+        metrics["energy/total_uj"] = result.energy_pj * 1e-6
+    for lg in trainer.loggers:
+        lg.log_metrics(metrics, step=trainer.global_step)
+        if result.energy and hasattr(lg, "log_table"):  # W&B: the per-layer breakdown as a table
+            import pandas as pd
+
+            lg.log_table("energy/layers", dataframe=pd.DataFrame(result.energy["layers"]))
+        lg.save()
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def _user_error_in(e: BaseException) -> UserError | None:
+    while e is not None:
+        if isinstance(e, UserError):
+            return e
+        e = e.__cause__ or e.__context__
+    return None
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    try:
+        return train(cfg).val_acc
+    except (UserError, OmegaConfBaseException) as e:  # e.g. a `???` value left unset
+        _exit_with(str(e) if isinstance(e, UserError) else _one_line(e))
+
+
+def _exit_with(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _one_line(e: BaseException) -> str:
+    """A config or command-line mistake as one line, with a hint where one helps."""
+    if isinstance(e, MissingConfigException) and e.missing_cfg_file:
+        options = ", ".join(e.options or [])
+        return f"no config {e.missing_cfg_file!r}" + (
+            f"; choose one of: {options}" if options else ""
+        )
+    cause = e.__cause__ if isinstance(e.__cause__, OmegaConfBaseException) else e
+    key = getattr(cause, "full_key", None)
+    if key and "not in struct" in str(cause):
+        parent = getattr(cause, "parent_node", None)
+        known = [str(k) for k in parent] if parent is not None else []
+        leaf = key.rsplit(".", 1)[-1]
+        close = difflib.get_close_matches(leaf, known, n=1)
+        hint = (
+            f" (did you mean {key.rsplit('.', 1)[0] + '.' if '.' in key else ''}{close[0]}?)"
+            if close
+            else ""
+        )
+        return f"unknown config key {key!r}{hint}; see the keys with `python train.py --cfg job`"
+    message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return f"{message} ({key})" if key and key not in message else message
+
+
+def cli() -> None:
+    full_errors = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us instead of Hydra's printer
+    try:
+        main()
+    except Exception as e:
+        user_error = _user_error_in(e)
+        if full_errors or not (
+            user_error or isinstance(e, HydraException | OmegaConfBaseException)
+        ):
+            raise  # a bug: keep the traceback
+        _exit_with(str(user_error) if user_error else _one_line(e))
+
+
+if __name__ == "__main__":
+    cli()
