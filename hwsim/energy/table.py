@@ -68,8 +68,8 @@ class ComponentEnergy:
 
 def canonical_component_name(name: str) -> str:
     """``system.eyeriss.PE[0..167].ifmap_spad`` → ``ifmap_spad``; ``DRAM[1..1]`` → ``DRAM``."""
-    last = str(name).split(".")[-1]
-    return re.sub(r"\[\d+\.\.\d+\]$", "", last)
+    without_ranges = re.sub(r"\[\d+\.\.\d+\]", "", str(name))  # ranges contain dots: drop them first
+    return without_ranges.split(".")[-1]
 
 
 @dataclass(frozen=True)
