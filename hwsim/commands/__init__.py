@@ -8,4 +8,5 @@ arguments and returning an exit status) with ``parser.set_defaults(handler=...)`
 COMMANDS: tuple[str, ...] = (
     "model",
     "table2",
+    "ert",
 )

@@ -14,6 +14,8 @@ class EnergyModelError(SpecError):
     """
 
 
-def component_error(component: str, class_name: str, problem: str, *, file: str | None = None) -> EnergyModelError:
+def component_error(
+    component: str, class_name: str, problem: str, *, file: str | None = None
+) -> EnergyModelError:
     """An `EnergyModelError` that names `component` and its class."""
     return EnergyModelError(f"component {component!r} (class {class_name}): {problem}", file=file)

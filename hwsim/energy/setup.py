@@ -18,14 +18,22 @@ from hwsim.energy.cacti.binary import CactiUnavailable, ensure_cacti
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hwsim.energy.setup", description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="rebuild CACTI even if it already works")
+    parser = argparse.ArgumentParser(
+        prog="python -m hwsim.energy.setup", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild CACTI even if it already works"
+    )
     args = parser.parse_args(argv)
     if importlib.util.find_spec("hwcomponents_cacti") is None:
-        print("hwsim energy set-up: hwcomponents-cacti is not installed (pip install -e '.[energy]'); nothing to do")
+        print(
+            "hwsim energy set-up: hwcomponents-cacti is not installed (pip install -e '.[energy]'); nothing to do"
+        )
         return 0
     try:
-        status = ensure_cacti(force=args.force, report=lambda line: print(f"hwsim energy set-up: {line}"))
+        status = ensure_cacti(
+            force=args.force, report=lambda line: print(f"hwsim energy set-up: {line}")
+        )
     except CactiUnavailable as err:
         print(f"hwsim energy set-up: error: {err}", file=sys.stderr)
         return 1

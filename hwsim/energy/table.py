@@ -23,12 +23,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hwsim.errors import SpecError
 from hwsim.spec.yaml_io import load_yaml_file
+
+if TYPE_CHECKING:
+    from hwsim.spec.architecture import Architecture
 
 #: Fallback chains: the first action a component defines is used.
 ACTION_ALIASES: dict[str, tuple[str, ...]] = {
@@ -222,11 +225,28 @@ def load_ert_file(path: str | Path) -> EnergyTable:
     return EnergyTable(path.name, _ert_max_energies(tables, str(path)))
 
 
-def load_energy_table(spec: str | Path | EnergyTable) -> EnergyTable:
-    """A named table (``table1``), an ERT file path, or a JSON/YAML ``{component: {action: pJ}}`` file."""
+#: The source name that builds a table from component models (needs the architecture).
+MODELS_SOURCE = "models"
+
+
+def load_energy_table(
+    spec: str | Path | EnergyTable,
+    *,
+    architecture: Architecture | None = None,
+    compound_components: Iterable[Any] = (),
+) -> EnergyTable:
+    """A named table (``table1``), an ERT file path, a JSON/YAML ``{component: {action: pJ}}`` file,
+    or ``"models"``: every component of `architecture` priced by the component models
+    (`hwsim.energy.components`; `compound_components` are raw ``compound_components`` documents)."""
     if isinstance(spec, EnergyTable):
         return spec
     text = str(spec)
+    if text == MODELS_SOURCE:
+        if architecture is None:
+            raise SpecError("the 'models' energy table prices an architecture: pass architecture=...")
+        from hwsim.energy.components import build_energy_table  # heavy: hwcomponents, on demand
+
+        return build_energy_table(architecture, compound_components=tuple(compound_components))
     if text in NAMED_TABLES:
         return named_table(text)
     path = Path(text)

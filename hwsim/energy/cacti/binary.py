@@ -84,7 +84,9 @@ def executable() -> Path:
     return package_dir() / "cacti"
 
 
-def run_executable(binary: Path, run: CactiInput, *, timeout_s: float = 600) -> tuple[int, str, str | None]:
+def run_executable(
+    binary: Path, run: CactiInput, *, timeout_s: float = 600
+) -> tuple[int, str, str | None]:
     """Run `binary` on `run` in a private temporary folder: (exit status, console text, result file text)."""
     folder = package_dir()
     defaults = (folder.parent / "default_cfg.cfg").read_text()
@@ -139,15 +141,21 @@ def build(jobs: int | None = None) -> tuple[Path, Path]:
     source = package_dir()
     work = Path(tempfile.mkdtemp(prefix="hwkd-cacti-build-"))
     for path in source.iterdir():
-        if path.is_file() and (path.suffix in (".cc", ".h") or path.name in ("makefile", "cacti.mk")):
+        if path.is_file() and (
+            path.suffix in (".cc", ".h") or path.name in ("makefile", "cacti.mk")
+        ):
             shutil.copy2(path, work / path.name)
     jobs = jobs or max(1, os.cpu_count() or 1)
-    proc = subprocess.run(["make", f"-j{jobs}"], cwd=work, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["make", f"-j{jobs}"], cwd=work, capture_output=True, text=True, check=False
+    )
     binary = work / "cacti"
     if proc.returncode != 0 or not binary.exists():
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])
         shutil.rmtree(work, ignore_errors=True)
-        raise CactiUnavailable(f"building CACTI from {source} failed (make exit {proc.returncode}):\n{tail}")
+        raise CactiUnavailable(
+            f"building CACTI from {source} failed (make exit {proc.returncode}):\n{tail}"
+        )
     return binary, work
 
 
@@ -163,7 +171,9 @@ def install(binary: Path) -> Path:
     return target
 
 
-def ensure_cacti(*, force: bool = False, report: Callable[[str], None] = lambda _: None) -> CactiStatus:
+def ensure_cacti(
+    *, force: bool = False, report: Callable[[str], None] = lambda _: None
+) -> CactiStatus:
     """Make sure `executable` works, rebuilding CACTI when it does not (or when `force`).
 
     Idempotent and quick when CACTI already works (one probe run, well under a second).

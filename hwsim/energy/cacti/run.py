@@ -36,5 +36,7 @@ def run_cacti(run: CactiInput) -> CactiOutput:
         try:
             return parse_output(result)
         except ValueError as err:
-            raise CactiFailure(f"CACTI's result for {run.describe()} is unreadable: {err}") from None
+            raise CactiFailure(
+                f"CACTI's result for {run.describe()} is unreadable: {err}"
+            ) from None
     raise CactiFailure(_explain(run, status, console))
