@@ -9,4 +9,5 @@ COMMANDS: tuple[str, ...] = (
     "model",
     "table2",
     "ert",
+    "sweep_components",
 )

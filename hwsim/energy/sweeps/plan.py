@@ -1,0 +1,109 @@
+"""The four sweeps of the assignment's Q2, as points to evaluate.
+
+- SRAM: depth 8192 with width 16…2048, then width 128 with depth 512…8192;
+- register file: the same two sweeps;
+- DRAM: width 16…2048 (no depth: a large DRAM chip, LPDDR4);
+- integer MAC: width 2…64, multiplier ``w`` bits, accumulator ``2w`` bits.
+
+Widths and depths step by powers of two, as in the course's reference run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Varied = Literal["width", "depth"]
+
+#: Accelergy class of each swept component.
+CLASSES = {"SRAM": "SRAM", "regfile": "regfile", "DRAM": "DRAM", "intmac": "intmac"}
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One configuration of one component (``depth`` is None where it is not a parameter)."""
+
+    component: str
+    sweep: str
+    width: int
+    depth: int | None
+
+    def attributes(self, technology: str) -> dict[str, Any]:
+        if self.component == "DRAM":
+            return {"type": "LPDDR4", "width": self.width}
+        if self.component == "intmac":
+            return {
+                "technology": technology,
+                "multiplier_width": self.width,
+                "adder_width": 2 * self.width,
+            }
+        return {
+            "technology": technology,
+            "width": self.width,
+            "depth": self.depth,
+            "n_rdwr_ports": 1,
+            "n_banks": 1,
+        }
+
+    @property
+    def label(self) -> str:
+        return f"{self.component} {self.width}b" + (
+            f"×{self.depth}" if self.depth is not None else ""
+        )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Points of one component along one parameter."""
+
+    component: str
+    sweep: str
+    varied: Varied
+    points: tuple[SweepPoint, ...]
+
+
+def _powers(low: int, high: int) -> list[int]:
+    out, n = [], low
+    while n <= high:
+        out.append(n)
+        n *= 2
+    return out
+
+
+def q2_sweeps() -> tuple[Sweep, ...]:
+    widths, depths = _powers(16, 2048), _powers(512, 8192)
+    sweeps = []
+    for component in ("SRAM", "regfile"):
+        sweeps.append(
+            Sweep(
+                component,
+                "width_sweep",
+                "width",
+                tuple(SweepPoint(component, "width_sweep", w, 8192) for w in widths),
+            )
+        )
+        sweeps.append(
+            Sweep(
+                component,
+                "depth_sweep",
+                "depth",
+                tuple(SweepPoint(component, "depth_sweep", 128, d) for d in depths),
+            )
+        )
+    sweeps.append(
+        Sweep(
+            "DRAM",
+            "width_sweep",
+            "width",
+            tuple(SweepPoint("DRAM", "width_sweep", w, None) for w in widths),
+        )
+    )
+    sweeps.append(
+        Sweep(
+            "intmac",
+            "width_sweep",
+            "width",
+            tuple(SweepPoint("intmac", "width_sweep", w, None) for w in _powers(2, 64)),
+        )
+    )
+    return tuple(sweeps)
