@@ -1,0 +1,498 @@
+"""The analytical model vectorised over many mappings that share one loop skeleton.
+
+A mapper evaluates thousands of factorizations of the same loop order. A `Skeleton` fixes what
+they share — for every storage level, which loops may appear (spatial ones innermost, then
+temporal ones, each in permutation order), and which data spaces the level keeps — and a
+matrix of loop bounds (one row per mapping, 1 where a loop is unused) says how each mapping
+fills it in. `evaluate_batch` computes, for all rows at once with NumPy, exactly what
+`hwsim.analytical.model.analyze` computes for each (same Timeloop rules; tested to agree):
+
+- tile extents and bounding-box sizes from cumulative products of the bounds;
+- the per-level delivery totals of Timeloop's recursion, by the same dynamic programme as
+  `hwsim.analytical.reuse.timeloop_total`, tabulated over every possible remembered stride so
+  that all rows advance together (unused loops are skipped, as Timeloop drops them);
+- spatial multicast histograms, computed once per distinct fanout configuration;
+- Timeloop's bookkeeping (bypass rescaling, partitions, first-read elision) and pricing.
+
+Rows whose fanout could use neighbour link transfers are re-evaluated with the scalar model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
+from functools import cached_property, partial
+
+import numpy as np
+
+from hwsim.analytical.traffic import Fanout, multicast_histogram
+from hwsim.nest import Axis, Loop
+from hwsim.spec.architecture import Architecture
+from hwsim.spec.mapping import LevelMapping, Mapping
+from hwsim.spec.problem import Problem
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A loop position in a skeleton: dimension, axis (``T``, ``X``, ``Y``) and storage level."""
+
+    dimension: str
+    axis: Axis
+    level: int
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """Loop positions shared by a batch of mappings (see module docstring).
+
+    Attributes:
+        problem, architecture: what is mapped where.
+        level_names: storage levels, innermost first.
+        slots: loop positions, innermost first; per level its spatial slots then temporal ones.
+        keep: data space → per level (innermost first), whether the level keeps it.
+        split: per level, how many of its spatial slots come first in its permutation's X part
+            (used only to write mappings back out).
+    """
+
+    problem: Problem
+    architecture: Architecture
+    level_names: tuple[str, ...]
+    slots: tuple[Slot, ...]
+    keep: MappingABC[str, tuple[bool, ...]]
+
+    @cached_property
+    def prefix(self) -> tuple[int, ...]:
+        out, count = [], 0
+        for s in range(len(self.level_names)):
+            count += sum(1 for slot in self.slots if slot.level == s)
+            out.append(count)
+        return tuple(out)
+
+    @property
+    def num_levels(self) -> int:
+        return len(self.level_names)
+
+    @classmethod
+    def from_mapping(
+        cls, problem: Problem, architecture: Architecture, mapping: Mapping
+    ) -> tuple[Skeleton, np.ndarray]:
+        """The skeleton of one mapping (every loop of every level) and its bounds row."""
+        slots: list[Slot] = []
+        bounds: list[int] = []
+        levels = list(reversed(mapping.levels))
+        for index, lvl in enumerate(levels):
+            for position, dim in enumerate(lvl.spatial_permutation):
+                slots.append(Slot(dim, "X" if position < lvl.split else "Y", index))
+                bounds.append(lvl.spatial[dim])
+            for dim in lvl.permutation:
+                slots.append(Slot(dim, "T", index))
+                bounds.append(lvl.temporal[dim])
+        keep = {ds: tuple(ds in lvl.keep for lvl in levels) for ds in problem.data_space_names}
+        skeleton = cls(
+            problem, architecture, tuple(lvl.target for lvl in levels), tuple(slots), keep
+        )
+        return skeleton, np.array([bounds], dtype=np.int64)
+
+    def mapping(self, bounds: np.ndarray) -> Mapping:
+        """The `Mapping` one row of bounds stands for."""
+        dims = self.problem.dimensions
+        out = []
+        for s, name in enumerate(self.level_names):
+            mine = [(i, slot) for i, slot in enumerate(self.slots) if slot.level == s]
+            temporal = dict.fromkeys(dims, 1)
+            spatial = dict.fromkeys(dims, 1)
+            perm: list[str] = []
+            xs: list[str] = []
+            ys: list[str] = []
+            for i, slot in mine:
+                if slot.axis == "T":
+                    temporal[slot.dimension] *= int(bounds[i])
+                    if slot.dimension not in perm:
+                        perm.append(slot.dimension)
+                else:
+                    spatial[slot.dimension] *= int(bounds[i])
+                    target = xs if slot.axis == "X" else ys
+                    if slot.dimension not in xs + ys:
+                        target.append(slot.dimension)
+            perm += [d for d in dims if d not in perm]
+            spatial_perm = xs + ys + [d for d in dims if d not in xs + ys]
+            keep = frozenset(ds for ds, flags in self.keep.items() if flags[s])
+            out.append(
+                LevelMapping(
+                    target=name,
+                    temporal=temporal,
+                    permutation=tuple(perm),
+                    spatial=spatial,
+                    spatial_permutation=tuple(spatial_perm),
+                    split=len(xs),
+                    keep=keep,
+                )
+            )
+        return Mapping(levels=tuple(reversed(out)))
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Counts (totals over utilized instances) for every row of a batch.
+
+    Attributes:
+        reads, fills, updates: arrays of shape (rows, levels, data spaces), levels innermost first.
+        computes, cycles: arrays of shape (rows,).
+        fits: whether every level's tiles fit its capacity.
+        energy_pj: total energy per row (``None`` when no energy table was given).
+        level_energy_pj: energy per row, level and data space (``None`` likewise).
+        rescored: rows re-evaluated with the scalar model (possible link transfers).
+    """
+
+    reads: np.ndarray
+    fills: np.ndarray
+    updates: np.ndarray
+    computes: np.ndarray
+    cycles: np.ndarray
+    fits: np.ndarray
+    energy_pj: np.ndarray | None
+    level_energy_pj: np.ndarray | None
+    rescored: np.ndarray
+
+
+# ----------------------------------------------------------------------------- the DP
+def _box_delta(moves: np.ndarray, extent: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Vectorised `hwsim.analytical.reuse.box_delta`: moves (N, K, R), extent (N, R)."""
+    nonzero = moves != 0
+    count = nonzero.sum(axis=2)
+    rank = nonzero.argmax(axis=2)
+    shift = np.abs(np.take_along_axis(moves, rank[:, :, None], axis=2)[:, :, 0])
+    ext = np.take_along_axis(
+        np.broadcast_to(extent[:, None, :], moves.shape), rank[:, :, None], axis=2
+    )[:, :, 0]
+    partial = np.where(shift < ext, shift * (whole[:, None] // np.maximum(ext, 1)), whole[:, None])
+    return np.where(count == 0, 0, np.where(count > 1, whole[:, None], partial))
+
+
+def loop_moves(bounds: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """How a child's tile moves when loop j advances in Timeloop's recursion: the loop's own step
+    minus one step of every used loop inside it (they wrap from iteration #1 to #0)."""
+    used = (bounds > 1)[:, :, None]
+    inner = np.cumsum(np.where(used, steps, 0), axis=1) - np.where(used, steps, 0)
+    return steps - inner
+
+
+def timeloop_totals(
+    bounds: np.ndarray, steps: np.ndarray, extent: np.ndarray, version: str
+) -> np.ndarray:
+    """Vectorised `hwsim.analytical.reuse.timeloop_total`.
+
+    Args:
+        bounds: (N, K) loop bounds above the child, innermost first (1 = unused loop).
+        steps: (N, K, R) data-space translation of one step of each loop.
+        extent: (N, R) the child's tile bounding box.
+    """
+    n_rows, k_loops = bounds.shape
+    whole = np.prod(extent, axis=1)
+    if k_loops == 0:
+        return whole.astype(np.float64)
+    moves = loop_moves(bounds, steps)
+    delta = _box_delta(moves, extent, whole).astype(np.float64)
+    stationary = ~np.any(moves != 0, axis=2)
+    none = k_loops
+    # equal[i, j, n]: does move i equal move j (row n)? Row `none` (nothing remembered) never does.
+    equal = np.zeros((k_loops + 1, k_loops, n_rows), dtype=bool)
+    equal[:k_loops] = np.all(
+        moves.transpose(1, 0, 2)[:, None] == moves.transpose(1, 0, 2)[None, :], axis=3
+    )
+    legacy = version != "master"
+    rows = np.arange(n_rows)
+    total = np.zeros((k_loops + 1, n_rows))
+    state = np.tile(np.arange(k_loops + 1)[:, None], (1, n_rows))
+    for k in range(k_loops):
+        n = bounds[:, k]
+        same = equal[state, k, rows]  # (states, N)
+        is_none = state == none
+        d = delta[:, k][None, :]
+        still = stationary[:, k][None, :]
+        if legacy:
+            keep_or_set = is_none | same
+            step = np.where(keep_or_set, np.where(still, 0.0, d), whole[None, :])
+            new_state = np.where(is_none, k, np.where(same, state, none))
+        else:
+            step = np.where(still, 0.0, np.where(is_none | same, d, whole[None, :]))
+            new_state = np.where(still, state, np.where(is_none, k, np.where(same, state, none)))
+        rest = total[new_state, rows]
+        after = state[new_state, rows]
+        total = total + (n - 1)[None, :] * (step + rest)
+        state = np.where((n == 1)[None, :], state, after)
+    return whole + total[none]
+
+
+def _links_possible(
+    moves: np.ndarray,
+    live: np.ndarray,
+    extent: np.ndarray,
+    offsets: set[tuple[int, ...]],
+    *,
+    legacy: bool,
+) -> np.ndarray:
+    """Rows where a neighbour could forward a delta (a superset of where Timeloop does).
+
+    A step's delta box and the previous one have equal shapes only if both are whole tiles or
+    both slid by the same amount along one rank; the box then moved by the loop's move, give or
+    take the tile extent minus the slide along that rank. A link needs a neighbour's translation
+    difference to equal that displacement. Under current Timeloop a step that does not move the
+    tile delivers nothing, so it cannot forward; v3.0 may re-deliver a whole tile in place.
+    """
+    single = (moves != 0).sum(axis=2) == 1
+    rank = (moves != 0).argmax(axis=2)
+    slide = np.abs(np.take_along_axis(moves, rank[:, :, None], axis=2)[:, :, 0])
+    ext = np.take_along_axis(
+        np.broadcast_to(extent[:, None, :], moves.shape), rank[:, :, None], axis=2
+    )[:, :, 0]
+    sliding = single & (slide < ext)
+    out = np.zeros(moves.shape[0], dtype=bool)
+    for offset in offsets:
+        o = np.array(offset)[None, None, :]
+        diff = o - moves
+        exact = np.all(diff == 0, axis=2)
+        along = np.take_along_axis(diff, rank[:, :, None], axis=2)[:, :, 0]
+        others = (diff != 0).sum(axis=2) - (along != 0)
+        shifted = sliding & (others == 0) & (np.abs(along) == ext - slide)
+        candidate = (exact | shifted) & live[:, :, 0]
+        if not legacy:
+            candidate &= np.any(moves != 0, axis=2)
+        out |= np.any(candidate, axis=1)
+    return out
+
+
+def _hull(ext_at: np.ndarray, coef: np.ndarray, boundary: int) -> np.ndarray:
+    """Bounding-box extent per rank of the tile walked by the first `boundary` slots: (N, R)."""
+    return (ext_at[:, boundary, :] - 1) @ coef.T + 1
+
+
+# ------------------------------------------------------------------------------ evaluator
+def evaluate_batch(
+    skeleton: Skeleton,
+    bounds: np.ndarray,
+    *,
+    version: str = "master",
+    energy: MappingABC[str, MappingABC[str, float]] | None = None,
+    rescore_links: bool = True,
+) -> BatchResult:
+    """Counts (and energy, if `energy` maps level name → action → pJ) for every row of `bounds`.
+
+    `energy` holds, per storage level, ``read``/``fill``/``update`` energies per vector access and,
+    under the compute level's name, ``compute``.
+    """
+    problem, arch = skeleton.problem, skeleton.architecture
+    bounds = np.asarray(bounds, dtype=np.int64)
+    n_rows = bounds.shape[0]
+    dims = problem.dimensions
+    dim_index = {d: i for i, d in enumerate(dims)}
+    slots = skeleton.slots
+    levels = skeleton.num_levels
+    prefix = (0, *skeleton.prefix)  # prefix[s + 1] = loops at or below level s
+    spaces = problem.data_space_names
+
+    # extents below each slot boundary: ext_at[:, p, d] = extent of d over the first p slots
+    ext_at = np.ones((n_rows, len(slots) + 1, len(dims)), dtype=np.int64)
+    for p, slot in enumerate(slots):
+        ext_at[:, p + 1] = ext_at[:, p]
+        ext_at[:, p + 1, dim_index[slot.dimension]] *= bounds[:, p]
+    temporal = np.array([slot.axis == "T" for slot in slots], dtype=bool)
+    temporal_iterations = np.prod(np.where(temporal[None, :], bounds, 1), axis=1)
+    computes = np.prod(bounds, axis=1)
+    instances = np.stack(
+        [
+            np.prod(
+                np.where(~temporal[None, prefix[s + 1] :], bounds[:, prefix[s + 1] :], 1), axis=1
+            )
+            for s in range(levels)
+        ],
+        axis=1,
+    )
+
+    reads = np.zeros((n_rows, levels, len(spaces)))
+    fills = np.zeros_like(reads)
+    updates = np.zeros_like(reads)
+    fits = np.ones(n_rows, dtype=bool)
+    sizes_kept = np.zeros((n_rows, levels))
+    link_risk = np.zeros(n_rows, dtype=bool)
+
+    for k, ds in enumerate(problem.data_spaces):
+        coef = np.zeros((len(problem.rank_coefficients[ds.name]), len(dims)), dtype=np.int64)
+        for r, rank in enumerate(problem.rank_coefficients[ds.name]):
+            for d, c in rank.items():
+                coef[r, dim_index[d]] = c
+        # one-step translation of every slot: (N, L, R)
+        dim_of = np.array([dim_index[s.dimension] for s in slots], dtype=np.int64)
+        step = coef[:, dim_of].T[None, :, :] * np.take_along_axis(
+            ext_at[:, :-1, :], dim_of[None, :, None], axis=2
+        )
+        hull = partial(_hull, ext_at, coef)  # (N, R) bounding box at a slot boundary
+        size = np.stack([np.prod(hull(prefix[s + 1]), axis=1) for s in range(levels)], axis=1)
+        received = np.zeros((n_rows, levels))
+        for s in range(levels):
+            above = [i for i in range(prefix[s + 1], len(slots)) if temporal[i]]
+            received[:, s] = timeloop_totals(
+                bounds[:, above], step[:, above], hull(prefix[s + 1]), version
+            )
+
+        # spatial fanout below each level: accesses per multicast factor
+        accesses: list[dict[int, np.ndarray]] = []
+        fanout = np.ones((n_rows, levels))
+        union = size.astype(np.float64).copy()
+        for s in range(levels):
+            group = [i for i in range(prefix[s], prefix[s + 1]) if not temporal[i]]
+            child = received[:, s - 1] if s else temporal_iterations.astype(np.float64)
+            if not group:
+                accesses.append({1: child})
+                continue
+            fanout[:, s] = np.prod(bounds[:, group], axis=1)
+            union[:, s] = np.prod(hull(prefix[s] + len(group)), axis=1)
+            hist: dict[int, np.ndarray] = {}
+            keys = np.concatenate([bounds[:, group], step[:, group].reshape(n_rows, -1)], axis=1)
+            unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            physical = arch.fanout(arch.index_of(skeleton.level_names[s]))
+            above_t = [i for i in range(prefix[s], len(slots)) if temporal[i]]
+            for u, row in enumerate(unique):
+                members = inverse == u
+                g = len(group)
+                live = [j for j in range(g) if row[j] > 1]
+                loop_bounds = [int(row[j]) for j in live]
+                vectors = [
+                    tuple(int(x) for x in row[g + j * coef.shape[0] : g + (j + 1) * coef.shape[0]])
+                    for j in live
+                ]
+                loops = [
+                    Loop(slots[group[j]].dimension, b, slots[group[j]].axis, s)
+                    for j, b in zip(live, loop_bounds, strict=True)
+                ]
+                if not loops:
+                    counts = {1: 1}
+                    offsets: set[tuple[int, ...]] = set()
+                else:
+                    fan = Fanout.of(loops, vectors, physical)
+                    counts = multicast_histogram(fan.translations)
+                    offsets = {o for offs in fan.neighbour_offsets for o in offs}
+                for c, n in counts.items():
+                    hist.setdefault(c, np.zeros(n_rows))[members] += n * child[members]
+                if offsets and above_t:
+                    idx = np.flatnonzero(members)
+                    mv = loop_moves(bounds[np.ix_(idx, above_t)], step[np.ix_(idx, above_t)])
+                    live_moves = (bounds[np.ix_(idx, above_t)] > 1)[:, :, None]
+                    link_risk[idx] |= _links_possible(
+                        mv, live_moves, hull(prefix[s])[idx], offsets, legacy=version != "master"
+                    )
+            accesses.append(hist)
+
+        # ---------------------------------------------------------- Timeloop's bookkeeping
+        keep = skeleton.keep[ds.name]
+        content = [sum(h.values()) for h in accesses]
+        share = [
+            (sum(c * v for c, v in accesses[s + 1].items()) / fanout[:, s + 1])
+            if s + 1 < levels
+            else np.zeros(n_rows)
+            for s in range(levels)
+        ]
+        partition = [None] * levels
+        partition[-1] = size[:, -1]
+        for s in range(levels - 2, -1, -1):
+            denominator = np.where(fanout[:, s + 1] > 1, union[:, s + 1], size[:, s])
+            partition[s] = (
+                partition[s + 1] * size[:, s] // np.maximum(denominator, 1).astype(np.int64)
+            )
+        for cur in range(levels):
+            if keep[cur]:
+                continue
+            if cur + 1 >= levels:
+                break
+            weighted = sum(c * v for c, v in accesses[cur + 1].items())
+            factor = np.where(
+                weighted > 0,
+                content[cur] * fanout[:, cur + 1] / np.where(weighted > 0, weighted, 1),
+                1.0,
+            )
+            accesses[cur + 1] = {c: v * factor for c, v in accesses[cur + 1].items()}
+            content[cur + 1] = sum(accesses[cur + 1].values())
+        outermost = max((s for s in range(levels) if keep[s]), default=-1)
+        for s in range(levels):
+            if not keep[s]:
+                continue
+            fill_share = np.zeros(n_rows) if s == outermost else share[s]
+            if ds.read_write:
+                r = content[s] - partition[s]
+                f = fill_share - (0 if (s == outermost or version == "e1d76d6") else partition[s])
+                u = content[s]
+            else:
+                r, f, u = content[s], fill_share, np.zeros(n_rows)
+            reads[:, s, k] = np.floor(r + 0.5) * instances[:, s]
+            fills[:, s, k] = np.floor(f + 0.5) * instances[:, s]
+            updates[:, s, k] = np.floor(u + 0.5) * instances[:, s]
+            sizes_kept[:, s] += size[:, s]
+
+    for s, name in enumerate(skeleton.level_names):
+        capacity = arch.storage_level(name).effective_size
+        if capacity is not None:
+            fits &= sizes_kept[:, s] <= capacity
+
+    rescored = link_risk if rescore_links else np.zeros(n_rows, dtype=bool)
+    if rescore_links and link_risk.any():
+        from hwsim.analytical.model import analyze
+        from hwsim.nest import LoopNest
+
+        for row in np.flatnonzero(link_risk):
+            counts = analyze(
+                LoopNest.build(problem, arch, skeleton.mapping(bounds[row])),
+                timeloop_version=version,
+                capacity=False,
+            )
+            for s, name in enumerate(skeleton.level_names):
+                for k, ds in enumerate(spaces):
+                    c = counts.levels[name][ds]
+                    reads[row, s, k], fills[row, s, k], updates[row, s, k] = (
+                        c.reads,
+                        c.fills,
+                        c.updates,
+                    )
+
+    level_energy = total_energy = None
+    if energy is not None:
+        level_energy = np.zeros_like(reads)
+        safe_instances = np.maximum(instances, 1)
+        for s, name in enumerate(skeleton.level_names):
+            level = arch.storage_level(name)
+            table = energy.get(name, {})
+            for action, counts in (("read", reads), ("fill", fills), ("update", updates)):
+                per_instance = counts[:, s, :] / safe_instances[:, s, None]
+                vectors = np.ceil(per_instance / level.block_size - 1e-9) * instances[:, s, None]
+                level_energy[:, s, :] += vectors * table.get(action, 0.0)
+        compute_energy = computes * energy.get(arch.compute.name, {}).get("compute", 0.0)
+        total_energy = level_energy.sum(axis=(1, 2)) + compute_energy
+    return BatchResult(
+        reads=reads,
+        fills=fills,
+        updates=updates,
+        computes=computes,
+        cycles=temporal_iterations,
+        fits=fits,
+        energy_pj=total_energy,
+        level_energy_pj=level_energy,
+        rescored=rescored,
+    )
+
+
+def energy_vectors(skeleton: Skeleton, table) -> dict[str, dict[str, float]]:
+    """Per level name, the table's energy per vector access for read/fill/update (and compute)."""
+    arch = skeleton.architecture
+    out: dict[str, dict[str, float]] = {}
+    for name in skeleton.level_names:
+        level = arch.storage_level(name)
+        if level.pass_through:
+            out[name] = {}
+            continue
+        out[name] = {
+            a: table.energy(level.name, a, level.class_name) for a in ("read", "fill", "update")
+        }
+    out[arch.compute.name] = {
+        "compute": table.energy(arch.compute.name, "compute", arch.compute.class_name)
+    }
+    return out
