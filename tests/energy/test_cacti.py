@@ -1,0 +1,149 @@
+"""CACTI: failures surface as errors that say why (fast, with stand-in executables); real CACTI
+runs, the rebuild from the wheel's sources, and the recorded fixture checked against live CACTI
+(slow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hwsim.energy.components import build_energy_table
+from hwsim.energy.components.query import PrimitiveQuery
+from hwsim.energy.errors import EnergyModelError
+from hwsim.report.table2 import default_spec_dir
+from hwsim.spec import load_architecture
+
+NEEDS_MODELS = True
+Q1_ARCH = default_spec_dir() / "arch.yaml"
+
+
+def stand_in(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(f"#!{sys.executable}\n{body}")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_a_cacti_that_cannot_start_is_an_error_naming_the_component_and_the_fix(
+    tmp_path, monkeypatch
+) -> None:
+    broken = stand_in(
+        tmp_path,
+        "cacti",
+        'import sys\nsys.stderr.write("./cacti: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.38\' not found\\n")\nsys.exit(1)\n',
+    )
+    monkeypatch.setenv("HWKD_CACTI", str(broken))
+    with pytest.raises(EnergyModelError) as caught:
+        build_energy_table(load_architecture(Q1_ARCH))
+    message = str(caught.value)
+    assert message.startswith("component 'MainMemory' (class SRAM): CACTI 7 SRAM")
+    assert "does not run on this machine" in message and "GLIBC_2.38" in message
+    assert "python -m hwsim.energy.setup" in message
+
+
+def test_a_cacti_run_without_a_result_is_never_a_number(tmp_path, monkeypatch) -> None:
+    silent = stand_in(tmp_path, "cacti", "import sys\nsys.exit(0)\n")
+    monkeypatch.setenv("HWKD_CACTI", str(silent))
+    with pytest.raises(EnergyModelError, match=r"'MainMemory'.*CACTI"):
+        build_energy_table(load_architecture(Q1_ARCH))
+
+
+# ------------------------------------------------------------------------------------ slow
+@pytest.mark.slow
+def test_setup_makes_cacti_work_and_is_quick_the_second_time(capsys) -> None:
+    from hwsim.energy.setup import main
+
+    assert main([]) == 0
+    started = time.perf_counter()
+    assert main([]) == 0
+    assert time.perf_counter() - started < 5
+    assert "CACTI works" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_cacti_rebuilds_from_the_wheel_sources(tmp_path) -> None:
+    import shutil
+
+    from hwsim.energy.cacti.binary import build, probe
+
+    binary, work = build()
+    try:
+        status = probe(binary)
+        assert status.works, status.detail
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_recorded_cacti_matches_live(recorded) -> None:
+    """Every number the fast tests replay equals what CACTI computes now."""
+    from hwsim.energy.components.evaluate import evaluate_with_hwcomponents
+
+    for key, expected in recorded.recorded.items():
+        data = json.loads(key)
+        query = PrimitiveQuery.make(data["model"], data["parameters"], data["actions"])
+        live = evaluate_with_hwcomponents(query).to_json()
+        assert live["actions"] == pytest.approx(expected["actions"], rel=1e-9), key
+        assert live["area_um2"] == pytest.approx(expected["area_um2"], rel=1e-9), key
+        assert live["leak_w"] == pytest.approx(expected["leak_w"], rel=1e-9), key
+
+
+@pytest.mark.slow
+def test_hwsim_runs_cacti_exactly_as_hwcomponents_cacti_does() -> None:
+    from hwcomponents_cacti import SRAM
+
+    from hwsim.energy.components.cacti_sram import CactiSRAM
+
+    for width, depth, banks in [(128, 1024, 1), (16, 8192, 1)]:
+        args = {
+            "tech_node": 45e-9,
+            "width": width,
+            "depth": depth,
+            "size": width * depth,
+            "n_banks": banks,
+        }
+        ours, theirs = CactiSRAM(**args), SRAM(**args)
+        assert ours.read().energy == theirs.read().energy
+        assert ours.write().energy == theirs.write().energy
+        assert ours.area == theirs.area and ours.leak_power == theirs.leak_power
+
+
+@pytest.mark.slow
+def test_a_configuration_cacti_rejects_is_reported_with_cactis_words(tmp_path, monkeypatch) -> None:
+    from hwsim.energy.cacti.binary import executable
+
+    real = executable()
+    picky = stand_in(
+        tmp_path,
+        "cacti",
+        "import os, sys\n"
+        "text = open(sys.argv[2]).read()\n"
+        "if '-size (bytes) 8192\\n' in text:\n"
+        f"    os.execv({str(real)!r}, [{str(real)!r}] + sys.argv[1:])\n"
+        "print('ERROR: no valid data array organizations found')\nsys.exit(1)\n",
+    )
+    monkeypatch.setenv("HWKD_CACTI", str(picky))
+    with pytest.raises(
+        EnergyModelError,
+        match=r"CACTI found no valid organisation for .*no valid data array organizations",
+    ):
+        build_energy_table(load_architecture(Q1_ARCH))
+
+
+@pytest.mark.slow
+def test_eyeriss_like_cold_then_from_the_cache(eyeriss_like, private_cache) -> None:
+    from hwsim.energy.components import default_evaluator
+
+    assert not private_cache.exists() or not os.listdir(private_cache)
+    cold = default_evaluator()
+    first = build_energy_table(load_architecture(eyeriss_like), evaluator=cold)
+    warm = default_evaluator()
+    second = build_energy_table(load_architecture(eyeriss_like), evaluator=warm)
+    assert cold.misses > 0 and warm.misses == 0 and warm.hits == cold.misses
+    assert first == second
