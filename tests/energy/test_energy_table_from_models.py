@@ -245,6 +245,18 @@ def test_missing_technology_and_bad_compound_files_are_clear(recorded) -> None:
         )
 
 
+def test_attributes_may_be_arithmetic_over_other_attributes(recorded) -> None:
+    table = build_energy_table(
+        arch(small_arch("regfile", "rows: 32, depth: rows * 2, width: 8")), evaluator=recorded
+    )
+    plain = build_energy_table(
+        arch(small_arch("regfile", "depth: 64, width: 8")), evaluator=recorded
+    )
+    assert table.entries["Mem"].actions == plain.entries["Mem"].actions
+    with pytest.raises(EnergyModelError, match="attribute 'depth' must be an integer, got 'lots'"):
+        build_energy_table(arch(small_arch("regfile", "depth: lots, width: 8")), evaluator=recorded)
+
+
 def test_technology_override_and_its_validation(recorded) -> None:
     base = build_energy_table(
         arch(small_arch("regfile", "depth: 64, width: 8")), evaluator=recorded

@@ -12,6 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hwsim.energy.components.expressions import (
+    ExpressionError,
+    accelergy_functions,
+    evaluate_attribute,
+)
 from hwsim.energy.components.technology import Technology, parse_technology
 from hwsim.energy.errors import EnergyModelError, component_error
 
@@ -47,15 +52,28 @@ class ComponentAttributes:
             also = f" (also read as {', '.join(names[1:])})" if len(names) > 1 else ""
             raise self.error(f"missing attribute {names[0]!r}{also}")
         name, raw = found
-        try:
-            number = float(raw) if not isinstance(raw, bool) else float("nan")
-        except (TypeError, ValueError):
-            raise self.error(f"attribute {name!r} must be an integer, got {raw!r}") from None
+        number = self._number(name, raw)
         if not number.is_integer():
             raise self.error(f"attribute {name!r} must be an integer, got {raw!r}")
         if number < minimum:
             raise self.error(f"attribute {name!r} must be >= {minimum}, got {raw!r}")
         return int(number)
+
+    def _number(self, name: str, raw: Any) -> float:
+        """A number, or an arithmetic expression over the other attributes (``depth * 2``)."""
+        if isinstance(raw, bool):
+            raise self.error(f"attribute {name!r} must be an integer, got {raw!r}")
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            pass
+        try:
+            value = evaluate_attribute(
+                raw, {k: v for k, v in self.values.items() if k != name}, accelergy_functions(0.4)
+            )
+            return float(value)
+        except (ExpressionError, TypeError, ValueError):
+            raise self.error(f"attribute {name!r} must be an integer, got {raw!r}") from None
 
     def text(self, *names: str, default: str) -> str:
         found = self.first(*names)
