@@ -115,7 +115,9 @@ class CompoundLibrary:
                 parsed = CompoundDocument.model_validate(document)
             except ValidationError as err:
                 first = err.errors()[0]
-                where = "compound_components." + ".".join(str(p) for p in first["loc"])
+                where = "compound_components" + "".join(
+                    f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]
+                )
                 raise SpecError(
                     f"{first['msg']}", file=source, field=where if i == 0 else f"[{i}].{where}"
                 ) from None
