@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 
 import numpy as np
 
@@ -195,32 +195,32 @@ def timeloop_totals(
     delta = _box_delta(moves, extent, whole).astype(np.float64)
     stationary = ~np.any(moves != 0, axis=2)
     none = k_loops
-    # equal[i, j, n]: does move i equal move j (row n)? Row `none` (nothing remembered) never does.
-    equal = np.zeros((k_loops + 1, k_loops, n_rows), dtype=bool)
-    equal[:k_loops] = np.all(
-        moves.transpose(1, 0, 2)[:, None] == moves.transpose(1, 0, 2)[None, :], axis=3
-    )
+    # Moves are compared by value: hash each to one integer (61-bit random weights).
+    weights = np.random.default_rng(7).integers(1, 2**61, size=moves.shape[2], dtype=np.int64)
+    ids = (moves * weights[None, None, :]).sum(axis=2)  # (N, K)
+    state_ids = np.vstack([ids.T, np.full((1, n_rows), np.iinfo(np.int64).min)])  # row `none`
     legacy = version != "master"
-    rows = np.arange(n_rows)
     total = np.zeros((k_loops + 1, n_rows))
     state = np.tile(np.arange(k_loops + 1)[:, None], (1, n_rows))
     for k in range(k_loops):
-        n = bounds[:, k]
-        same = equal[state, k, rows]  # (states, N)
-        is_none = state == none
-        d = delta[:, k][None, :]
-        still = stationary[:, k][None, :]
+        act = np.flatnonzero(bounds[:, k] > 1)  # unused loops are skipped, as Timeloop drops them
+        if not len(act):
+            continue
+        st = state[:, act]
+        same = state_ids[st, act] == ids[act, k][None, :]
+        is_none = st == none
+        d = delta[act, k][None, :]
+        still = stationary[act, k][None, :]
         if legacy:
-            keep_or_set = is_none | same
-            step = np.where(keep_or_set, np.where(still, 0.0, d), whole[None, :])
-            new_state = np.where(is_none, k, np.where(same, state, none))
+            step = np.where(is_none | same, np.where(still, 0.0, d), whole[act][None, :])
+            new_state = np.where(is_none, k, np.where(same, st, none))
         else:
-            step = np.where(still, 0.0, np.where(is_none | same, d, whole[None, :]))
-            new_state = np.where(still, state, np.where(is_none, k, np.where(same, state, none)))
-        rest = total[new_state, rows]
-        after = state[new_state, rows]
-        total = total + (n - 1)[None, :] * (step + rest)
-        state = np.where((n == 1)[None, :], state, after)
+            step = np.where(still, 0.0, np.where(is_none | same, d, whole[act][None, :]))
+            new_state = np.where(still, st, np.where(is_none, k, np.where(same, st, none)))
+        rest = total[new_state, act]
+        after = state[new_state, act]
+        total[:, act] = total[:, act] + (bounds[act, k] - 1)[None, :] * (step + rest)
+        state[:, act] = after
     return whole + total[none]
 
 
@@ -237,8 +237,7 @@ def _links_possible(
     A step's delta box and the previous one have equal shapes only if both are whole tiles or
     both slid by the same amount along one rank; the box then moved by the loop's move, give or
     take the tile extent minus the slide along that rank. A link needs a neighbour's translation
-    difference to equal that displacement. Under current Timeloop a step that does not move the
-    tile delivers nothing, so it cannot forward; v3.0 may re-deliver a whole tile in place.
+    difference to equal that displacement.
     """
     single = (moves != 0).sum(axis=2) == 1
     rank = (moves != 0).argmax(axis=2)
@@ -247,6 +246,19 @@ def _links_possible(
         np.broadcast_to(extent[:, None, :], moves.shape), rank[:, :, None], axis=2
     )[:, :, 0]
     sliding = single & (slide < ext)
+    moving = np.any(moves != 0, axis=2)
+    # A step that does not move the tile delivers nothing, except under v3.0 right after the
+    # innermost loop delivered a whole tile (its remembered stride then mismatches): the same
+    # whole tile comes again, which a neighbour holding it could forward.
+    zero_may_refetch = np.zeros_like(moving)
+    if legacy:
+        rows = np.arange(moves.shape[0])
+        first = live[:, :, 0].argmax(axis=1)
+        whole = (single & ~sliding) | ((moves != 0).sum(axis=2) > 1)
+        innermost_whole = moving[rows, first] & whole[rows, first] & live[rows, first, 0]
+        zero_may_refetch = innermost_whole[:, None] & (
+            np.arange(moves.shape[1])[None, :] != first[:, None]
+        )
     out = np.zeros(moves.shape[0], dtype=bool)
     for offset in offsets:
         o = np.array(offset)[None, None, :]
@@ -256,15 +268,63 @@ def _links_possible(
         others = (diff != 0).sum(axis=2) - (along != 0)
         shifted = sliding & (others == 0) & (np.abs(along) == ext - slide)
         candidate = (exact | shifted) & live[:, :, 0]
-        if not legacy:
-            candidate &= np.any(moves != 0, axis=2)
+        candidate &= moving | zero_may_refetch
         out |= np.any(candidate, axis=1)
     return out
 
 
-def _hull(ext_at: np.ndarray, coef: np.ndarray, boundary: int) -> np.ndarray:
-    """Bounding-box extent per rank of the tile walked by the first `boundary` slots: (N, R)."""
-    return (ext_at[:, boundary, :] - 1) @ coef.T + 1
+def _hulls(ext_at: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Bounding-box extent per rank of the tile walked by the first p slots, for every p: (N, P, R)."""
+    out = np.einsum("npd,rd->npr", ext_at - 1, coef) + 1
+    return out
+
+
+def _row_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group identical rows: (first index of each group, group id per row), hashing for speed."""
+    weights = np.random.default_rng(12345).integers(1, 2**61, size=keys.shape[1], dtype=np.int64)
+    hashed = (keys * weights[None, :]).sum(axis=1)  # wraps modulo 2**64; collisions negligible
+    _, first, inverse = np.unique(hashed, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def _extents(skeleton: Skeleton, bounds: np.ndarray) -> np.ndarray:
+    """ext[:, p, d]: extent of dimension d walked by the first p slots."""
+    dims = skeleton.problem.dimensions
+    index = {d: i for i, d in enumerate(dims)}
+    ext = np.ones((bounds.shape[0], len(skeleton.slots) + 1, len(dims)), dtype=np.int64)
+    for p, slot in enumerate(skeleton.slots):
+        ext[:, p + 1] = ext[:, p]
+        ext[:, p + 1, index[slot.dimension]] *= bounds[:, p]
+    return ext
+
+
+def _coefficients(problem: Problem, ds: str) -> np.ndarray:
+    index = {d: i for i, d in enumerate(problem.dimensions)}
+    ranks = problem.rank_coefficients[ds]
+    coef = np.zeros((len(ranks), len(problem.dimensions)), dtype=np.int64)
+    for r, rank in enumerate(ranks):
+        for d, c in rank.items():
+            coef[r, index[d]] = c
+    return coef
+
+
+def tile_fits(skeleton: Skeleton, bounds: np.ndarray) -> np.ndarray:
+    """Rows whose kept tiles fit every level's capacity (cheap; no reuse analysis)."""
+    bounds = np.asarray(bounds, dtype=np.int64)
+    ext = _extents(skeleton, bounds)
+    prefix = skeleton.prefix
+    fits = np.ones(bounds.shape[0], dtype=bool)
+    needed = np.zeros((bounds.shape[0], skeleton.num_levels), dtype=np.int64)
+    for ds in skeleton.problem.data_space_names:
+        coef = _coefficients(skeleton.problem, ds)
+        for s in range(skeleton.num_levels):
+            if skeleton.keep[ds][s]:
+                needed[:, s] += np.prod((ext[:, prefix[s], :] - 1) @ coef.T + 1, axis=1)
+    for s, name in enumerate(skeleton.level_names):
+        capacity = skeleton.architecture.storage_level(name).effective_size
+        if capacity is not None:
+            fits &= needed[:, s] <= capacity
+    return fits
 
 
 # ------------------------------------------------------------------------------ evaluator
@@ -291,11 +351,7 @@ def evaluate_batch(
     prefix = (0, *skeleton.prefix)  # prefix[s + 1] = loops at or below level s
     spaces = problem.data_space_names
 
-    # extents below each slot boundary: ext_at[:, p, d] = extent of d over the first p slots
-    ext_at = np.ones((n_rows, len(slots) + 1, len(dims)), dtype=np.int64)
-    for p, slot in enumerate(slots):
-        ext_at[:, p + 1] = ext_at[:, p]
-        ext_at[:, p + 1, dim_index[slot.dimension]] *= bounds[:, p]
+    ext_at = _extents(skeleton, bounds)
     temporal = np.array([slot.axis == "T" for slot in slots], dtype=bool)
     temporal_iterations = np.prod(np.where(temporal[None, :], bounds, 1), axis=1)
     computes = np.prod(bounds, axis=1)
@@ -317,16 +373,17 @@ def evaluate_batch(
     link_risk = np.zeros(n_rows, dtype=bool)
 
     for k, ds in enumerate(problem.data_spaces):
-        coef = np.zeros((len(problem.rank_coefficients[ds.name]), len(dims)), dtype=np.int64)
-        for r, rank in enumerate(problem.rank_coefficients[ds.name]):
-            for d, c in rank.items():
-                coef[r, dim_index[d]] = c
+        coef = _coefficients(problem, ds.name)
         # one-step translation of every slot: (N, L, R)
         dim_of = np.array([dim_index[s.dimension] for s in slots], dtype=np.int64)
         step = coef[:, dim_of].T[None, :, :] * np.take_along_axis(
             ext_at[:, :-1, :], dim_of[None, :, None], axis=2
         )
-        hull = partial(_hull, ext_at, coef)  # (N, R) bounding box at a slot boundary
+        hulls = _hulls(ext_at, coef)
+
+        def hull(p: int, hulls: np.ndarray = hulls) -> np.ndarray:
+            return hulls[:, p, :]
+
         size = np.stack([np.prod(hull(prefix[s + 1]), axis=1) for s in range(levels)], axis=1)
         received = np.zeros((n_rows, levels))
         for s in range(levels):
@@ -349,8 +406,8 @@ def evaluate_batch(
             union[:, s] = np.prod(hull(prefix[s] + len(group)), axis=1)
             hist: dict[int, np.ndarray] = {}
             keys = np.concatenate([bounds[:, group], step[:, group].reshape(n_rows, -1)], axis=1)
-            unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-            inverse = inverse.reshape(-1)
+            first, inverse = _row_keys(keys)
+            unique = keys[first]
             physical = arch.fanout(arch.index_of(skeleton.level_names[s]))
             above_t = [i for i in range(prefix[s], len(slots)) if temporal[i]]
             for u, row in enumerate(unique):

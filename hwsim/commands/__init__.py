@@ -8,6 +8,7 @@ arguments and returning an exit status) with ``parser.set_defaults(handler=...)`
 COMMANDS: tuple[str, ...] = (
     "model",
     "table2",
+    "mapper",
     "ert",
     "sweep_components",
 )

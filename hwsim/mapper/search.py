@@ -1,0 +1,241 @@
+"""The native mapper: search the constrained mapspace with the vectorised analytical model.
+
+For every bypass choice and loop order (a `Skeleton`), all valid factorizations are evaluated in
+one NumPy batch (`hwsim.analytical.batch`) and the best row kept. When the number of loop orders
+times factorizations fits the evaluation budget the search is exhaustive — the course's Q3
+Eyeriss constraints fix every loop order, so it always is there. Otherwise loop orders are
+sampled (seeded, so the result is deterministic) and the best mappings found are refined by
+trying every order of their non-trivial loops. Rows whose tiles overflow a level are dropped
+before ranking.
+
+Objectives: ``energy`` (pJ), ``delay`` (cycles, energy breaks ties, as Timeloop's
+``[delay, energy]``) and ``edp`` (energy × cycles). Cycles assume one compute per unit per cycle.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from tqdm import tqdm
+
+from hwsim.analytical.batch import Skeleton, energy_vectors, evaluate_batch, tile_fits
+from hwsim.energy.table import EnergyTable
+from hwsim.errors import SpecError
+from hwsim.evaluate import evaluate
+from hwsim.evaluation import Evaluation
+from hwsim.mapper.constraints import MapspaceConstraints
+from hwsim.mapper.space import Mapspace
+from hwsim.spec.architecture import Architecture
+from hwsim.spec.mapping import Mapping
+from hwsim.spec.problem import Problem
+
+Objective = Literal["energy", "delay", "edp"]
+
+
+@dataclass(frozen=True)
+class MapperSettings:
+    """Search settings.
+
+    Attributes:
+        objective: what to minimise.
+        budget: evaluations allowed before the search samples loop orders.
+        seed: seeds the sampling, so a search is reproducible.
+        refine: how many of the best mappings get every order of their non-trivial loops tried.
+        timeloop_version: Timeloop rules the model follows.
+        progress: show a progress bar on long searches.
+    """
+
+    objective: Objective = "energy"
+    budget: int = 2_000_000
+    seed: int = 0
+    refine: int = 8
+    timeloop_version: str = "master"
+    progress: bool = True
+
+    def key(self) -> str:
+        return f"{self.objective}/{self.budget}/{self.seed}/{self.refine}/{self.timeloop_version}"
+
+
+@dataclass(frozen=True)
+class MapperResult:
+    """The best mapping found, its evaluation, and how the search went.
+
+    Attributes:
+        mapping: the best mapping.
+        evaluation: its counts and energy (scalar model).
+        cycles: its cycles.
+        evaluated: mappings evaluated; valid: of which fit every level.
+        skeletons: loop orders × bypass choices visited; exhaustive: whether that was all of them.
+        seconds: wall time.
+    """
+
+    mapping: Mapping
+    evaluation: Evaluation
+    cycles: int
+    evaluated: int
+    valid: int
+    skeletons: int
+    exhaustive: bool
+    seconds: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def energy_pj(self) -> float:
+        return self.evaluation.total_energy_pj
+
+
+def _keys(
+    energy: np.ndarray, cycles: np.ndarray, objective: Objective
+) -> tuple[np.ndarray, np.ndarray]:
+    """(primary, secondary) sort keys: delay is ranked by cycles, then energy."""
+    if objective == "energy":
+        return energy, cycles
+    if objective == "delay":
+        return cycles, energy
+    return energy * cycles, energy
+
+
+def map_problem(
+    problem: Problem,
+    architecture: Architecture,
+    constraints: MapspaceConstraints,
+    table: EnergyTable,
+    settings: MapperSettings = MapperSettings(),
+) -> MapperResult:
+    """Find the best mapping of `problem` on `architecture` under `constraints`."""
+    start = time.perf_counter()
+    space = Mapspace.build(problem, architecture, constraints)
+    orders_total = space.order_count()
+    probe = space.skeleton(space.keep_choices[0], space.default_orders())
+    rows_per_skeleton = len(space.factor_rows(probe))
+    total = rows_per_skeleton * orders_total * len(space.keep_choices)
+    exhaustive = total <= settings.budget
+    rng = random.Random(settings.seed)
+
+    plan: list[tuple[dict[str, tuple[bool, ...]], tuple[tuple[str, ...], ...]]] = []
+    if exhaustive:
+        for keep in space.keep_choices:
+            plan += [(keep, orders) for orders in space.all_orders()]
+    else:
+        per = max(1, settings.budget // max(1, rows_per_skeleton))
+        keeps = list(space.keep_choices)
+        for _ in range(per):
+            keep = rng.choice(keeps)
+            orders = tuple(tuple(rng.sample(p.free, len(p.free))) for p in space.plans)
+            plan.append((keep, orders))
+        plan[0] = (keeps[0], space.default_orders())
+        plan = list(dict.fromkeys((tuple(sorted(k.items())), o) for k, o in plan))  # dedupe
+        plan = [(dict(k), o) for k, o in plan]
+
+    best: list[tuple[tuple[float, float], Skeleton, np.ndarray]] = []
+    evaluated = valid = 0
+    energy_cache: dict[int, dict[str, dict[str, float]]] = {}
+    bar = tqdm(
+        plan,
+        desc=f"mapping {problem.name}",
+        disable=not settings.progress or len(plan) < 50,
+        leave=False,
+    )
+    for keep, orders in bar:
+        skeleton = space.skeleton(keep, orders)
+        rows = space.factor_rows(skeleton)
+        evaluated += len(rows)
+        rows = rows[tile_fits(skeleton, rows)]
+        if not len(rows):
+            continue
+        vectors = energy_cache.setdefault(0, energy_vectors(skeleton, table))
+        for chunk in np.array_split(rows, max(1, len(rows) // 20000 + 1)):
+            result = evaluate_batch(
+                skeleton, chunk, version=settings.timeloop_version, energy=vectors
+            )
+            ok = np.flatnonzero(result.fits)
+            valid += len(ok)
+            if not len(ok):
+                continue
+            primary, secondary = _keys(
+                result.energy_pj[ok], result.cycles[ok].astype(np.float64), settings.objective
+            )
+            order = np.lexsort((secondary, primary))[: max(1, settings.refine)]
+            for i in order:
+                best.append(((float(primary[i]), float(secondary[i])), skeleton, chunk[ok[i]]))
+            best.sort(key=lambda item: item[0])
+            del best[max(1, settings.refine) :]
+    bar.close()
+    if not best:
+        raise SpecError(
+            f"no valid mapping of {problem.name} fits {architecture.name} under the constraints "
+            f"({evaluated} candidates evaluated; check capacities, fanouts and fixed factors)"
+        )
+    notes: list[str] = []
+    if not exhaustive:
+        notes.append(
+            f"sampled {len(plan)} of {orders_total * len(space.keep_choices)} loop orders × bypass choices"
+        )
+        best = _refine(space, best, table, settings) or best
+    _score, skeleton, row = best[0]
+    mapping = skeleton.mapping(row)
+    evaluation = evaluate(
+        problem, architecture, mapping, energy=table, timeloop_version=settings.timeloop_version
+    )
+    cycles = int(
+        np.prod([b for b, slot in zip(row, skeleton.slots, strict=True) if slot.axis == "T"])
+    )
+    return MapperResult(
+        mapping=mapping,
+        evaluation=evaluation,
+        cycles=cycles,
+        evaluated=evaluated,
+        valid=valid,
+        skeletons=len(plan),
+        exhaustive=exhaustive,
+        seconds=time.perf_counter() - start,
+        notes=tuple(notes),
+    )
+
+
+def _refine(space: Mapspace, best, table: EnergyTable, settings: MapperSettings):
+    """Try every order of the non-trivial free loops of the best mappings."""
+    improved = list(best)
+    for _, skeleton, row in best:
+        per_level_dims = []
+        for s, plan in enumerate(space.plans):
+            used = {
+                slot.dimension
+                for slot, b in zip(skeleton.slots, row, strict=True)
+                if slot.level == s and slot.axis == "T" and b > 1
+            }
+            per_level_dims.append([d for d in plan.free if d in used])
+        choices = list(itertools.product(*[itertools.permutations(d) for d in per_level_dims]))
+        if len(choices) > 5000:
+            continue
+        bounds_of = {
+            (slot.level, slot.axis, slot.dimension): b
+            for slot, b in zip(skeleton.slots, row, strict=True)
+        }
+        for choice in choices:
+            orders = tuple(
+                tuple(used) + tuple(d for d in plan.free if d not in used)
+                for plan, used in zip(space.plans, choice, strict=True)
+            )
+            candidate = space.skeleton(dict(skeleton.keep), orders)
+            new_row = np.array(
+                [[bounds_of.get((sl.level, sl.axis, sl.dimension), 1) for sl in candidate.slots]]
+            )
+            result = evaluate_batch(
+                candidate,
+                new_row,
+                version=settings.timeloop_version,
+                energy=energy_vectors(candidate, table),
+            )
+            if result.fits[0]:
+                primary, secondary = _keys(
+                    result.energy_pj, result.cycles.astype(np.float64), settings.objective
+                )
+                improved.append(((float(primary[0]), float(secondary[0])), candidate, new_row[0]))
+    improved.sort(key=lambda item: item[0])
+    return improved[: len(best)]

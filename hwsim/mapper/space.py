@@ -1,0 +1,238 @@
+"""The mapspace of one problem on one architecture under constraints.
+
+A point of the mapspace is a choice of (1) which data spaces each level keeps, (2) the loop order
+at each level, and (3) every loop bound. (1) and (2) fix a `Skeleton`; (3) is one row of a bounds
+matrix, so the mapper evaluates all factorizations of a skeleton in one vectorised batch.
+
+Per level (innermost first) the candidate loops are:
+
+- spatial loops, when the level has a fanout below it, for each dimension not fixed to 1; a
+  dimension runs along X or Y as the ``split`` constraint says, else along the only mesh axis
+  wider than 1, else along either (a row may not use both);
+- temporal loops for each dimension not fixed to 1, ordered as the permutation constraint says:
+  its listed dimensions innermost (and after ``_`` outermost), the free ones in between.
+
+Each dimension's size is split into ordered factors over its candidate loops, honouring fixed
+and maximum factors; spatial factors must fit the mesh along each axis.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from math import prod
+
+import numpy as np
+
+from hwsim.analytical.batch import Skeleton, Slot
+from hwsim.mapper.constraints import MapspaceConstraints
+from hwsim.spec.architecture import Architecture
+from hwsim.spec.problem import Problem
+
+
+@cache
+def ordered_factorizations(
+    n: int, limits: tuple[tuple[int | None, int], ...]
+) -> tuple[tuple[int, ...], ...]:
+    """All ways to write n as an ordered product over slots; each slot (required, max)."""
+    if not limits:
+        return ((),) if n == 1 else ()
+    (required, upper), rest = limits[0], limits[1:]
+    out = []
+    choices = (
+        [required]
+        if required is not None
+        else [d for d in range(1, min(n, upper) + 1) if n % d == 0]
+    )
+    for d in choices:
+        if n % d:
+            continue
+        for tail in ordered_factorizations(n // d, rest):
+            out.append((d, *tail))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class LevelPlan:
+    """Candidate loops of one level: spatial (dimension, axis) pairs and the temporal order parts."""
+
+    spatial: tuple[tuple[str, str], ...]
+    inner: tuple[str, ...]
+    free: tuple[str, ...]
+    outer: tuple[str, ...]
+    fanout: tuple[int, int]
+
+    def orders(self) -> int:
+        return prod(range(1, len(self.free) + 1))
+
+
+@dataclass(frozen=True)
+class Mapspace:
+    """The constrained mapspace (see module docstring).
+
+    Attributes:
+        problem, architecture, constraints: what is being mapped.
+        plans: per storage level, innermost first, its candidate loops.
+        keep_choices: the bypass combinations allowed: data space → per level (innermost first).
+    """
+
+    problem: Problem
+    architecture: Architecture
+    constraints: MapspaceConstraints
+    plans: tuple[LevelPlan, ...]
+    keep_choices: tuple[dict[str, tuple[bool, ...]], ...]
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        return tuple(reversed(self.architecture.storage_names))
+
+    @classmethod
+    def build(
+        cls, problem: Problem, architecture: Architecture, constraints: MapspaceConstraints
+    ) -> Mapspace:
+        names = tuple(reversed(architecture.storage_names))
+        plans = []
+        for name in names:
+            level = architecture.storage_level(name)
+            lc = constraints.level(name)
+            fx, fy = architecture.fanout(architecture.index_of(name))
+            spatial: list[tuple[str, str]] = []
+            if fx * fy > 1:
+                sc = lc.spatial
+                ordered = (
+                    list(sc.inner)
+                    + [d for d in problem.dimensions if d not in sc.inner and d not in sc.outer]
+                    + list(sc.outer)
+                )
+                for position, dim in enumerate(ordered):
+                    required, upper = sc.bound_limit(dim, problem.size(dim))
+                    if (required or upper) <= 1:
+                        continue
+                    if sc.split is not None and (sc.inner or sc.outer):
+                        axes = ["X" if position < sc.split else "Y"]
+                    elif fy == 1:
+                        axes = ["X"]
+                    elif fx == 1:
+                        axes = ["Y"]
+                    else:
+                        axes = ["X", "Y"]
+                    spatial += [(dim, a) for a in axes]
+                spatial.sort(key=lambda da: da[1])  # X loops first (innermost), then Y
+            tc = lc.temporal
+            movable = []
+            if not level.pass_through:
+                for dim in problem.dimensions:
+                    required, upper = tc.bound_limit(dim, problem.size(dim))
+                    if (required or upper) > 1:
+                        movable.append(dim)
+            inner = tuple(d for d in tc.inner if d in movable)
+            outer = tuple(d for d in tc.outer if d in movable)
+            free = tuple(d for d in movable if d not in inner and d not in outer)
+            plans.append(LevelPlan(tuple(spatial), inner, free, outer, (fx, fy)))
+
+        # bypass: constrained, else free; pass-through levels keep nothing, the outermost keeps all
+        options: list[list[tuple[str, int, bool]]] = []
+        fixed: dict[tuple[str, int], bool] = {}
+        for s, name in enumerate(names):
+            level = architecture.storage_level(name)
+            lc = constraints.level(name)
+            for ds in problem.data_space_names:
+                if level.pass_through:
+                    fixed[ds, s] = False
+                elif s == len(names) - 1 or ds in lc.keep:
+                    fixed[ds, s] = True
+                elif ds in lc.bypass:
+                    fixed[ds, s] = False
+                else:
+                    options.append([(ds, s, True), (ds, s, False)])
+        choices = []
+        for combo in itertools.product(*options) if options else [()]:
+            flags = dict(fixed)
+            for ds, s, kept in combo:
+                flags[ds, s] = kept
+            choices.append(
+                {
+                    ds: tuple(flags[ds, s] for s in range(len(names)))
+                    for ds in problem.data_space_names
+                }
+            )
+        return cls(problem, architecture, constraints, tuple(plans), tuple(choices))
+
+    # ------------------------------------------------------------------------ skeletons
+    def order_count(self) -> int:
+        return prod(plan.orders() for plan in self.plans)
+
+    def skeleton(
+        self, keep: dict[str, tuple[bool, ...]], orders: tuple[tuple[str, ...], ...]
+    ) -> Skeleton:
+        """The skeleton for a bypass choice and one order of the free temporal loops per level."""
+        slots: list[Slot] = []
+        for s, (plan, free) in enumerate(zip(self.plans, orders, strict=True)):
+            slots += [Slot(dim, axis, s) for dim, axis in plan.spatial]
+            slots += [Slot(dim, "T", s) for dim in (*plan.inner, *free, *plan.outer)]
+        return Skeleton(self.problem, self.architecture, self.level_names, tuple(slots), keep)
+
+    def all_orders(self) -> Iterator[tuple[tuple[str, ...], ...]]:
+        return itertools.product(*[itertools.permutations(plan.free) for plan in self.plans])
+
+    def default_orders(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(plan.free for plan in self.plans)
+
+    # -------------------------------------------------------------------------- factors
+    def factor_rows(self, skeleton: Skeleton) -> np.ndarray:
+        """Every valid assignment of loop bounds for `skeleton` (rows), fanout limits applied."""
+        problem = self.problem
+        per_dim = []
+        positions = []
+        for dim in problem.dimensions:
+            idx = [i for i, slot in enumerate(skeleton.slots) if slot.dimension == dim]
+            limits = []
+            for i in idx:
+                slot = skeleton.slots[i]
+                lc = self.constraints.level(skeleton.level_names[slot.level])
+                loops = lc.temporal if slot.axis == "T" else lc.spatial
+                required, upper = loops.bound_limit(dim, problem.size(dim))
+                if slot.axis != "T":
+                    fx, fy = self.plans[slot.level].fanout
+                    upper = min(upper, fx if slot.axis == "X" else fy)
+                    if required is not None and required > upper:
+                        required = None
+                        upper = 0
+                limits.append((required, upper))
+            options = ordered_factorizations(problem.size(dim), tuple(limits))
+            if not options:
+                return np.zeros((0, len(skeleton.slots)), dtype=np.int64)
+            per_dim.append(np.array(options, dtype=np.int64).reshape(len(options), len(idx)))
+            positions.append(idx)
+        counts = [len(o) for o in per_dim]
+        total = prod(counts)
+        rows = np.ones((total, len(skeleton.slots)), dtype=np.int64)
+        grid = (
+            np.indices(counts).reshape(len(counts), -1)
+            if counts
+            else np.zeros((0, 1), dtype=np.int64)
+        )
+        for k, (options, idx) in enumerate(zip(per_dim, positions, strict=True)):
+            if idx:
+                rows[:, idx] = options[grid[k]]
+        keep = np.ones(total, dtype=bool)
+        for s, plan in enumerate(self.plans):
+            fx, fy = plan.fanout
+            xs = [
+                i for i, slot in enumerate(skeleton.slots) if slot.level == s and slot.axis == "X"
+            ]
+            ys = [
+                i for i, slot in enumerate(skeleton.slots) if slot.level == s and slot.axis == "Y"
+            ]
+            if xs:
+                keep &= np.prod(rows[:, xs], axis=1) <= fx
+            if ys:
+                keep &= np.prod(rows[:, ys], axis=1) <= fy
+            for dim in problem.dimensions:  # a dimension runs along X or Y, not both
+                x = [i for i in xs if skeleton.slots[i].dimension == dim]
+                y = [i for i in ys if skeleton.slots[i].dimension == dim]
+                if x and y:
+                    keep &= (rows[:, x[0]] == 1) | (rows[:, y[0]] == 1)
+        return rows[keep]
