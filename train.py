@@ -18,6 +18,7 @@ import netrc
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,10 +58,13 @@ class TrainResult:
         return json.dumps(asdict(self), indent=2)
 
 
-def train(cfg: DictConfig) -> TrainResult:
-    """Run one training job from a composed config; see the module docstring."""
+def train(cfg: DictConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
+    """Run one training job from a composed config; see the module docstring.
+
+    `callbacks` join those of the config (e.g. a sweep's pruning callback that holds its trial).
+    """
     try:
-        return _train(cfg)
+        return _train(cfg, list(callbacks))
     except Exception as e:
         cause = _user_error_in(e)  # Hydra wraps errors raised while instantiating
         if cause is not None and cause is not e:
@@ -68,7 +72,7 @@ def train(cfg: DictConfig) -> TrainResult:
         raise
 
 
-def _train(cfg: DictConfig) -> TrainResult:
+def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     start = time.perf_counter()
     L.seed_everything(cfg.seed, workers=True)
     out_dir = Path(cfg.paths.output_dir)
@@ -110,16 +114,19 @@ def _train(cfg: DictConfig) -> TrainResult:
     trainer: L.Trainer = instantiate(
         cfg.trainer,
         precision=_precision(cfg.trainer.precision),
-        callbacks=[instantiate(c) for c in (cfg.get("callbacks") or {}).values()],
+        callbacks=[instantiate(c) for c in (cfg.get("callbacks") or {}).values()] + extra_callbacks,
         logger=_loggers(cfg.get("logger") or {}),
     )
-    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    # weights_only=False: these are this project's own checkpoints (they hold hyper-parameters)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=False)
 
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     val_acc = _metric(trainer.checkpoint_callback.best_model_score if best else None) or _metric(
         trainer.callback_metrics.get("val/acc")
     )
-    tested = trainer.test(module, datamodule=datamodule, ckpt_path=best or None, verbose=False)
+    tested = trainer.test(
+        module, datamodule=datamodule, ckpt_path=best or None, verbose=False, weights_only=False
+    )
     test_acc = _metric(tested[0].get("test/acc")) if tested else None
 
     if task == "teacher":
@@ -131,7 +138,11 @@ def _train(cfg: DictConfig) -> TrainResult:
             trainer.save_checkpoint(checkpoint_path)
     net = model.net.cpu()
     input_shape = (1, 3, datamodule.image_size, datamodule.image_size)
-    energy = _energy(net, input_shape, cfg.hw, out_dir) if task == "student" else None
+    energy = None
+    if task == "student" and cfg.hw.enabled:
+        datawidth = cfg.model.quant.bits or cfg.hw.datawidth  # a quantized student's word width
+        hw_cfg = {**OmegaConf.to_container(cfg.hw, resolve=True), "datawidth": datawidth}
+        energy = _energy(net, input_shape, hw_cfg, out_dir)
     result = TrainResult(
         task=task,
         val_acc=val_acc,
@@ -198,9 +209,7 @@ def _wandb_needs_offline(wandb_cfg: DictConfig) -> bool:
         return True
 
 
-def _energy(net: torch.nn.Module, input_shape, hw_cfg: DictConfig, out_dir: Path) -> dict | None:
-    if not hw_cfg.get("enabled", False):
-        return None
+def _energy(net: torch.nn.Module, input_shape, hw_cfg: dict, out_dir: Path) -> dict | None:
     try:
         return estimate_energy(net, input_shape, hw_cfg, out_dir=out_dir)
     except ImportError as e:

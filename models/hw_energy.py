@@ -14,16 +14,6 @@ from pathlib import Path
 from torch import nn
 
 from models.errors import UserError
-from models.quant import QuantConv2d, QuantLinear
-
-
-def word_bits(model: nn.Module, default: int) -> int:
-    """Word width the accelerator needs: the widest quantized layer, else `default` (hw.datawidth).
-
-    With model.quant.bits=4 and an 8-bit first conv this is 8: one datapath serves every layer.
-    """
-    bits = [m.bits for m in model.modules() if isinstance(m, QuantConv2d | QuantLinear)]
-    return max(bits) if bits else int(default)
 
 
 def estimate_energy(
@@ -34,13 +24,15 @@ def estimate_energy(
 ) -> dict:
     """Inference energy of `model` on hw_cfg.arch with hw_cfg.energy; per-layer rows included.
 
-    With `out_dir`, also writes energy.csv (per layer) and energy.png there.
+    hw_cfg.datawidth is the accelerator's word width in bits: `train.py` sets it to
+    model.quant.bits for a quantized student (hw.datawidth otherwise). With `out_dir`, also writes
+    energy.csv (per layer) and energy.png there.
     """
-    import hwsim
+    from hwsim import SpecError, load_architecture, network_energy
     from hwsim.energy import load_energy_table
     from models.workloads import extract_workloads
 
-    datawidth = word_bits(model, hw_cfg.get("datawidth", 16))
+    datawidth = int(hw_cfg.get("datawidth", 16))
     was_training = model.training
     model.eval()
     try:
@@ -48,10 +40,10 @@ def estimate_energy(
     finally:
         model.train(was_training)
     try:
-        arch = hwsim.load_architecture(hw_cfg["arch"])
+        arch = load_architecture(hw_cfg["arch"])
         table = load_energy_table(hw_cfg["energy"])
-        energy = hwsim.network_energy(workloads, arch, table)
-    except hwsim.SpecError as e:  # a bad hw.arch / hw.energy file or name
+        energy = network_energy(workloads, arch, table)
+    except SpecError as e:  # a bad hw.arch / hw.energy file or name
         raise UserError(f"hw: {e}") from e
     if out_dir is not None:
         out_dir = Path(out_dir)

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -115,7 +116,13 @@ class TeacherLogitCache:
             n_views = grid.n_views
             per_step = max(1, batch_size // n_views)  # images per teacher batch, all their views
             all_views = torch.arange(n_views, device=images.device)
-            bar = tqdm(total=len(todo), desc="teacher logits", unit="img", disable=not progress)
+            bar = tqdm(
+                total=len(todo),
+                desc="teacher logits",
+                unit="img",
+                disable=not progress,
+                mininterval=0.5 if sys.stderr.isatty() else 30,  # few lines in CI logs
+            )
             last_flush = time.monotonic()
             for start in range(0, len(todo), per_step):
                 chunk = todo[start : start + per_step]  # (k,)

@@ -6,6 +6,7 @@ train set (B,) and their view ids (B,) — or None for validation/test, which se
 """
 
 import logging
+from collections.abc import Callable
 from typing import NamedTuple
 
 import lightning as L
@@ -37,11 +38,13 @@ class DeviceBatches:
         grid: ViewGrid | None = None,  # None: no augmentation, no shuffling
         seed: int = 0,
         drop_last: bool = False,
+        epoch: Callable[[], int] | None = None,  # the trainer's epoch, so a resumed run goes on
     ):
         self.images, self.labels, self.index = images, labels, index
         self.batch_size, self.grid, self.seed = batch_size, grid, seed
         self.drop_last = drop_last and len(labels) > batch_size
-        self.epoch = 0
+        self.epoch_source = epoch
+        self.epochs_seen = 0
 
     def __len__(self) -> int:
         n, b = len(self.labels), self.batch_size
@@ -51,10 +54,11 @@ class DeviceBatches:
         n, device = len(self.labels), self.images.device
         order, views = torch.arange(n, device=device), None
         if self.grid is not None:
-            g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+            epoch = self.epoch_source() if self.epoch_source else self.epochs_seen
+            self.epochs_seen += 1
+            g = torch.Generator().manual_seed(self.seed * 100_003 + epoch)  # order+views per epoch
             order = torch.randperm(n, generator=g).to(device, non_blocking=True)
             views = self.grid.sample(n, g).to(device, non_blocking=True)
-            self.epoch += 1
         for i in range(len(self)):
             rows = order[i * self.batch_size : (i + 1) * self.batch_size]  # (B,)
             image = self.images[rows]  # (B, 3, H, W) uint8

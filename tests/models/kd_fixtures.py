@@ -23,6 +23,7 @@ SMALL = [
     "data.augment.step=4",
     "model=resnet8",
     "model.width=8",
+    "kd.cache=off",  # the online teacher: no cache to build (test_train_runs covers both)
 ]
 
 
