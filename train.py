@@ -74,6 +74,8 @@ def train(cfg: DictConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
 
 def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     start = time.perf_counter()
+    if cfg.get("num_threads"):
+        torch.set_num_threads(int(cfg.num_threads))  # oversubscribed CPUs slow down ~10x
     L.seed_everything(cfg.seed, workers=True)
     out_dir = Path(cfg.paths.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,18 +84,8 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     _check_kd(cfg.kd)
     datamodule = instantiate(cfg.data)
     datamodule.load()  # a missing data set is reported before anything slow happens
-    if task == "teacher":
-        if not str(cfg.teacher.get("_target_", "")).endswith("dinov2_teacher"):
-            raise UserError("task=teacher fine-tunes a DINOv2 teacher: use teacher=dinov2_small")
-        model = instantiate(cfg.teacher, checkpoint=None, load_pretrained=True)
-        teacher, alpha, net_config = None, 0.0, None
-    else:
-        model = ImageClassifier(instantiate(cfg.model), datamodule.student_input())
-        alpha = float(cfg.kd.alpha)
-        if alpha > 0 and not cfg.get("teacher"):
-            raise UserError("kd.alpha > 0 needs a teacher: choose one (teacher=...) or use kd=none")
-        teacher = instantiate(cfg.teacher) if alpha > 0 else None
-        net_config = OmegaConf.to_container(cfg.model, resolve=True)
+    model, teacher = _networks(cfg, datamodule)
+    alpha = float(cfg.kd.alpha) if teacher is not None else 0.0
     if cfg.compile:
         model.net.compile()
 
@@ -109,7 +101,7 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
         min_lr_ratio=cfg.optim.min_lr_ratio,
         no_decay_norm_and_bias=cfg.optim.no_decay_norm_and_bias,
         num_classes=cfg.data.num_classes,
-        net_config=net_config,
+        net_config=OmegaConf.to_container(cfg.model, resolve=True) if task == "student" else None,
     )
     trainer: L.Trainer = instantiate(
         cfg.trainer,
@@ -121,8 +113,9 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=False)
 
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    val_acc = _metric(trainer.checkpoint_callback.best_model_score if best else None) or _metric(
-        trainer.callback_metrics.get("val/acc")
+    best_score = trainer.checkpoint_callback.best_model_score if best else None
+    val_acc = _metric(
+        best_score if best_score is not None else trainer.callback_metrics.get("val/acc")
     )
     tested = trainer.test(
         module, datamodule=datamodule, ckpt_path=best or None, verbose=False, weights_only=False
@@ -162,6 +155,20 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
         task, val_acc, test_acc, result.energy_pj, result.params, result.macs, out_dir / "result.json",
     )  # fmt: skip
     return result
+
+
+def _networks(cfg: DictConfig, datamodule) -> tuple[ImageClassifier, ImageClassifier | None]:
+    """(the network to train, its teacher or None) for cfg.task."""
+    if cfg.task.name == "teacher":
+        if not str(cfg.teacher.get("_target_", "")).endswith("dinov2_teacher"):
+            raise UserError("task=teacher fine-tunes a DINOv2 teacher: use teacher=dinov2_small")
+        return instantiate(cfg.teacher, checkpoint=None, load_pretrained=True), None
+    student = ImageClassifier(instantiate(cfg.model), datamodule.student_input())
+    if float(cfg.kd.alpha) == 0:
+        return student, None  # cross-entropy only: the teacher is not even loaded
+    if not cfg.get("teacher"):
+        raise UserError("kd.alpha > 0 needs a teacher: choose one (teacher=...) or use kd=none")
+    return student, instantiate(cfg.teacher)
 
 
 def _check_kd(kd: DictConfig) -> None:

@@ -116,3 +116,17 @@ def test_cli_unknown_override_is_one_line(tmp_path):
 def test_cli_bad_checkpoint_and_missing_data_are_one_line(tmp_path):
     proc = run_cli(*SMALL, FDR, f"teacher.checkpoint={tmp_path}/nope.pth", tmp_path=tmp_path)
     assert_one_line_error(proc, r"^error: teacher\.checkpoint: no such file: .*nope\.pth$")
+
+
+def test_wandb_goes_offline_without_credentials(train_module, monkeypatch, tmp_path):
+    from omegaconf import OmegaConf
+
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
+    assert train_module._wandb_needs_offline(OmegaConf.create({"offline": False, "mode": None}))
+    assert not train_module._wandb_needs_offline(
+        OmegaConf.create({"offline": False, "mode": "disabled"})
+    )
+    monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
+    assert not train_module._wandb_needs_offline(OmegaConf.create({"offline": False, "mode": None}))
