@@ -90,7 +90,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batches", type=int, default=12, help="timed batches of 128 per round")
     parser.add_argument("--vit-small", action="store_true", help="also the ViT-S/14 teacher online")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: all)"
+    )
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     modes = dict(MODES)
