@@ -231,13 +231,15 @@ def _links_possible(
     offsets: set[tuple[int, ...]],
     *,
     legacy: bool,
+    fresh: bool = False,
 ) -> np.ndarray:
     """Rows where a neighbour could forward a delta (a superset of where Timeloop does).
 
     A step's delta box and the previous one have equal shapes only if both are whole tiles or
     both slid by the same amount along one rank; the box then moved by the loop's move, give or
     take the tile extent minus the slide along that rank. A link needs a neighbour's translation
-    difference to equal that displacement.
+    difference to equal that displacement. Compute units (`fresh`) receive a whole operand at
+    every step, moving or not.
     """
     single = (moves != 0).sum(axis=2) == 1
     rank = (moves != 0).argmax(axis=2)
@@ -267,8 +269,10 @@ def _links_possible(
         along = np.take_along_axis(diff, rank[:, :, None], axis=2)[:, :, 0]
         others = (diff != 0).sum(axis=2) - (along != 0)
         shifted = sliding & (others == 0) & (np.abs(along) == ext - slide)
-        candidate = (exact | shifted) & live[:, :, 0]
-        candidate &= moving | zero_may_refetch
+        if fresh:
+            candidate = exact & live[:, :, 0]
+        else:
+            candidate = (exact | shifted) & live[:, :, 0] & (moving | zero_may_refetch)
         out |= np.any(candidate, axis=1)
     return out
 
@@ -437,7 +441,12 @@ def evaluate_batch(
                     mv = loop_moves(bounds[np.ix_(idx, above_t)], step[np.ix_(idx, above_t)])
                     live_moves = (bounds[np.ix_(idx, above_t)] > 1)[:, :, None]
                     link_risk[idx] |= _links_possible(
-                        mv, live_moves, hull(prefix[s])[idx], offsets, legacy=version != "master"
+                        mv,
+                        live_moves,
+                        hull(prefix[s])[idx],
+                        offsets,
+                        legacy=version != "master",
+                        fresh=s == 0,
                     )
             accesses.append(hist)
 

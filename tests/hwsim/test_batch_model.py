@@ -58,6 +58,9 @@ def spatial_cases(draw):
         },
         {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
     ]
+    mac_fanout = draw(st.integers(1, 3))  # a fanout from the innermost level straight to MACs
+    if mac_fanout > 1:
+        nodes[-1]["spatial"] = {"meshX": mac_fanout}
     a = parse_architecture({"version": 0.4, "nodes": nodes})
     # factor each dimension over Outer (T), Mid (T), PE (spatial), Inner (T)
     factors = {d: draw(split(sizes[d], 4)) for d in DIMS}
@@ -96,6 +99,25 @@ def spatial_cases(draw):
                 "factors": " ".join(f"{d}={spatial[d]}" for d in DIMS),
                 "permutation": "".join(order),
                 "split": sum(1 for d in DIMS if d in x_dims),
+            }
+        )
+    if mac_fanout > 1:  # move what fits of the innermost temporal factors onto the MAC fanout
+        mac = {}
+        used = 1
+        for d in DIMS:
+            f = factors[d][3]
+            g = max(x for x in range(1, f + 1) if f % x == 0 and used * x <= mac_fanout)
+            mac[d] = g
+            used *= g
+            factors[d][3] //= g
+        directives[2]["factors"] = " ".join(f"{d}={factors[d][3]}" for d in DIMS)
+        directives.append(
+            {
+                "target": "MAC",
+                "type": "spatial",
+                "factors": " ".join(f"{d}={mac[d]}" for d in DIMS),
+                "permutation": "".join(DIMS),
+                "split": 3,
             }
         )
     for name in ("Mid", "Inner"):
