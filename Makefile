@@ -29,7 +29,8 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12 or run 'make PYTHON=/path/to/python3.12'" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip >/dev/null
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install --config-settings editable_mode=compat -e '.[dev,energy,train]'
+	$(BIN)/python -m hwsim.energy.setup
 	touch $(STAMP)
 
 clean:

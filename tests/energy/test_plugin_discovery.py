@@ -1,0 +1,35 @@
+"""hwsim's register-file and DRAM models are found by hwcomponents' own plug-in discovery
+(installed top-level packages named ``hwcomponents_*``), in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("hwcomponents", reason="needs the energy extra: pip install -e '.[energy]'")
+
+PROBE = """
+import json
+import hwcomponents
+from hwcomponents.find_models import installed_models
+models = {m.__name__: m.__module__ for m in installed_models()}
+cost = hwcomponents.get_action_cost("regfile", {"depth": 64, "width": 8, "tech_node": 45e-9}, "read", {})
+print(json.dumps({"models": models, "read_pj": cost.energy * 1e12}))
+"""
+
+
+def test_hwcomponents_discovers_our_models() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, cwd="/"
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["models"]["RegisterFile"].startswith("hwsim.energy.components.register_file")
+    assert "DRAMBursts" in result["models"]
+    # the discovered model is ours: the same number our table builder uses
+    from hwsim.energy.components.register_file import register_file_costs
+
+    expected = register_file_costs(depth=64, width=8).read_j * 1e12
+    assert result["read_pj"] == pytest.approx(expected, rel=1e-9)
