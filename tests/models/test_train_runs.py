@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from kd_fixtures import ROOT, SMALL, compose_config
+from kd_fixtures import ROOT, compose_config
 
 from models.errors import UserError
 
@@ -94,7 +94,7 @@ def run_cli(*args, tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
 
 
@@ -113,9 +113,23 @@ def test_cli_unknown_override_is_one_line(tmp_path):
     )
 
 
-def test_cli_bad_checkpoint_and_missing_data_are_one_line(tmp_path):
-    proc = run_cli(*SMALL, FDR, f"teacher.checkpoint={tmp_path}/nope.pth", tmp_path=tmp_path)
-    assert_one_line_error(proc, r"^error: teacher\.checkpoint: no such file: .*nope\.pth$")
+@pytest.mark.parametrize(
+    ("overrides", "pattern"),
+    [
+        (
+            ["teacher.checkpoint={tmp}/nope.pth"],
+            r"^error: teacher\.checkpoint: no such file: .*nope\.pth$",
+        ),
+        (
+            ["data=cifar10", "data.source.root={tmp}/none", "data.source.download=false"],
+            r"^error: data\.source\.root: CIFAR-10 not found at .*none/cifar-10-batches-py",
+        ),
+    ],
+    ids=["bad_checkpoint", "missing_data"],
+)
+def test_cli_user_mistakes_are_one_line(tmp_path, overrides, pattern):
+    args = ["experiment=demo", FDR, *(o.format(tmp=tmp_path) for o in overrides)]
+    assert_one_line_error(run_cli(*args, tmp_path=tmp_path), pattern)
 
 
 def test_wandb_goes_offline_without_credentials(train_module, monkeypatch, tmp_path):
