@@ -56,9 +56,10 @@ class StepTimer(L.Callback):
         if batch_idx >= self.warmup:
             self.images += len(batch.label)
 
-    def on_train_epoch_end(self, trainer, module):
-        sync()
-        self.seconds = time.perf_counter() - self.start
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+        if batch_idx == trainer.num_training_batches - 1:  # before the epoch's validation
+            sync()
+            self.seconds = time.perf_counter() - self.start
 
 
 def sync() -> None:
