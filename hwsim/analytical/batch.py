@@ -375,6 +375,7 @@ def evaluate_batch(
     fits = np.ones(n_rows, dtype=bool)
     sizes_kept = np.zeros((n_rows, levels))
     link_risk = np.zeros(n_rows, dtype=bool)
+    risky: dict[int, set[tuple[str, int]]] = {}  # row → (data space, level) that might link
 
     for k, ds in enumerate(problem.data_spaces):
         coef = _coefficients(problem, ds.name)
@@ -440,7 +441,7 @@ def evaluate_batch(
                     idx = np.flatnonzero(members)
                     mv = loop_moves(bounds[np.ix_(idx, above_t)], step[np.ix_(idx, above_t)])
                     live_moves = (bounds[np.ix_(idx, above_t)] > 1)[:, :, None]
-                    link_risk[idx] |= _links_possible(
+                    flagged = _links_possible(
                         mv,
                         live_moves,
                         hull(prefix[s])[idx],
@@ -448,6 +449,9 @@ def evaluate_batch(
                         legacy=version != "master",
                         fresh=s == 0,
                     )
+                    link_risk[idx] |= flagged
+                    for row in idx[flagged]:
+                        risky.setdefault(int(row), set()).add((ds.name, s))
             accesses.append(hist)
 
         # ---------------------------------------------------------- Timeloop's bookkeeping
@@ -500,17 +504,18 @@ def evaluate_batch(
         if capacity is not None:
             fits &= sizes_kept[:, s] <= capacity
 
-    rescored = link_risk if rescore_links else np.zeros(n_rows, dtype=bool)
-    if rescore_links and link_risk.any():
+    rescored = np.zeros(n_rows, dtype=bool)
+    if rescore_links and risky:
         from hwsim.analytical.model import analyze
+        from hwsim.analytical.traffic import link_transfers_at
         from hwsim.nest import LoopNest
 
-        for row in np.flatnonzero(link_risk):
-            counts = analyze(
-                LoopNest.build(problem, arch, skeleton.mapping(bounds[row])),
-                timeloop_version=version,
-                capacity=False,
-            )
+        for row, suspects in risky.items():
+            nest = LoopNest.build(problem, arch, skeleton.mapping(bounds[row]))
+            if not any(link_transfers_at(nest, ds, s, version=version) for ds, s in suspects):
+                continue  # no neighbour forwards anything: the vectorised counts are exact
+            rescored[row] = True
+            counts = analyze(nest, timeloop_version=version, capacity=False)
             for s, name in enumerate(skeleton.level_names):
                 for k, ds in enumerate(spaces):
                     c = counts.levels[name][ds]

@@ -208,3 +208,30 @@ def level_traffic(nest: LoopNest, ds: str, *, reuse: str, version: str) -> list[
             )
         )
     return out
+
+
+def link_transfers_at(nest: LoopNest, ds: str, level: int, *, version: str) -> int:
+    """Link transfers Timeloop finds in the fanout below `level` for `ds` (0 without a fanout).
+
+    Cheaper than `level_traffic`: only that level's fanout and its child's steps are analysed.
+    """
+    group = spatial_groups(nest)[level]
+    if not group:
+        return 0
+    ranks = freeze_ranks(nest.problem.rank_coefficients[ds])
+    vectors = nest.step_vectors(ds)
+    arch = nest.architecture
+    below = nest.prefix[level - 1] if level else 0
+    fanout = Fanout.of(
+        [nest.loops[i] for i in group],
+        [vectors[i] for i in group],
+        arch.fanout(arch.index_of(nest.level_names[level])),
+    )
+    steps = [
+        (loop.bound, vectors[i])
+        for i, loop in enumerate(nest.loops)
+        if i >= below and not loop.spatial
+    ]
+    extent = HullGeometry.extent(ranks, nest.extents_below(below))
+    events, moves = timeloop_events(steps, extent, version, fresh=level == 0)
+    return spatial_accesses(fanout, events, moves, links=True)[1]

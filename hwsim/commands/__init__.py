@@ -9,6 +9,8 @@ COMMANDS: tuple[str, ...] = (
     "model",
     "table2",
     "mapper",
+    "network_energy",
+    "export_layers",
     "ert",
     "sweep_components",
 )

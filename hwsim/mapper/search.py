@@ -43,22 +43,37 @@ class MapperSettings:
 
     Attributes:
         objective: what to minimise.
-        budget: evaluations allowed before the search samples loop orders.
+        budget: factorizations (over all skeletons) evaluated at most before sampling.
+        max_skeletons: loop-order × bypass combinations visited at most before sampling.
         seed: seeds the sampling, so a search is reproducible.
-        refine: how many of the best mappings get every order of their non-trivial loops tried.
+        refine: how many of the best mappings get the orders of their non-trivial loops tried
+            (at most `refine_orders` each) when the search sampled.
         timeloop_version: Timeloop rules the model follows.
         progress: show a progress bar on long searches.
     """
 
     objective: Objective = "energy"
-    budget: int = 2_000_000
+    budget: int = 500_000
+    max_skeletons: int = 64
     seed: int = 0
-    refine: int = 8
+    refine: int = 4
+    refine_orders: int = 120
     timeloop_version: str = "master"
     progress: bool = True
 
     def key(self) -> str:
-        return f"{self.objective}/{self.budget}/{self.seed}/{self.refine}/{self.timeloop_version}"
+        return "/".join(
+            str(x)
+            for x in (
+                self.objective,
+                self.budget,
+                self.max_skeletons,
+                self.seed,
+                self.refine,
+                self.refine_orders,
+                self.timeloop_version,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -112,9 +127,14 @@ def map_problem(
     space = Mapspace.build(problem, architecture, constraints)
     orders_total = space.order_count()
     probe = space.skeleton(space.keep_choices[0], space.default_orders())
-    rows_per_skeleton = len(space.factor_rows(probe))
-    total = rows_per_skeleton * orders_total * len(space.keep_choices)
-    exhaustive = total <= settings.budget
+    rows_per_skeleton = space.factor_count(probe)
+    skeletons_total = orders_total * len(space.keep_choices)
+    exhaustive = (
+        skeletons_total <= settings.max_skeletons
+        and rows_per_skeleton * skeletons_total <= settings.budget
+    )
+    # factorizations drawn per skeleton when a skeleton alone exceeds its share of the budget
+    row_limit = max(1000, settings.budget // max(1, min(skeletons_total, settings.max_skeletons)))
     rng = random.Random(settings.seed)
 
     plan: list[tuple[dict[str, tuple[bool, ...]], tuple[tuple[str, ...], ...]]] = []
@@ -122,7 +142,12 @@ def map_problem(
         for keep in space.keep_choices:
             plan += [(keep, orders) for orders in space.all_orders()]
     else:
-        per = max(1, settings.budget // max(1, rows_per_skeleton))
+        per = max(
+            1,
+            min(
+                settings.max_skeletons, settings.budget // max(1, min(rows_per_skeleton, row_limit))
+            ),
+        )
         keeps = list(space.keep_choices)
         for _ in range(per):
             keep = rng.choice(keeps)
@@ -143,7 +168,9 @@ def map_problem(
     )
     for keep, orders in bar:
         skeleton = space.skeleton(keep, orders)
-        rows = space.factor_rows(skeleton)
+        rows = space.factor_rows(
+            skeleton, limit=None if exhaustive else row_limit, seed=settings.seed
+        )
         evaluated += len(rows)
         rows = rows[tile_fits(skeleton, rows)]
         if not len(rows):
@@ -199,24 +226,25 @@ def map_problem(
 
 
 def _refine(space: Mapspace, best, table: EnergyTable, settings: MapperSettings):
-    """Try every order of the non-trivial free loops of the best mappings."""
+    """Try orders of the non-trivial free loops of the best mappings (scalar model, bounded)."""
+    from hwsim.analytical.model import analyze
+    from hwsim.energy.pricing import price
+    from hwsim.nest import LoopNest
+
+    rng = random.Random(settings.seed + 1)
     improved = list(best)
-    for _, skeleton, row in best:
-        per_level_dims = []
-        for s, plan in enumerate(space.plans):
-            used = {
-                slot.dimension
-                for slot, b in zip(skeleton.slots, row, strict=True)
-                if slot.level == s and slot.axis == "T" and b > 1
-            }
-            per_level_dims.append([d for d in plan.free if d in used])
-        choices = list(itertools.product(*[itertools.permutations(d) for d in per_level_dims]))
-        if len(choices) > 5000:
-            continue
+    for _, skeleton, row in best[: settings.refine]:
         bounds_of = {
             (slot.level, slot.axis, slot.dimension): b
             for slot, b in zip(skeleton.slots, row, strict=True)
         }
+        per_level = []
+        for s, plan in enumerate(space.plans):
+            used = [d for d in plan.free if bounds_of.get((s, "T", d), 1) > 1]
+            per_level.append(list(itertools.permutations(used)))
+        choices = list(itertools.product(*per_level))
+        if len(choices) > settings.refine_orders:
+            choices = rng.sample(choices, settings.refine_orders)
         for choice in choices:
             orders = tuple(
                 tuple(used) + tuple(d for d in plan.free if d not in used)
@@ -224,18 +252,14 @@ def _refine(space: Mapspace, best, table: EnergyTable, settings: MapperSettings)
             )
             candidate = space.skeleton(dict(skeleton.keep), orders)
             new_row = np.array(
-                [[bounds_of.get((sl.level, sl.axis, sl.dimension), 1) for sl in candidate.slots]]
+                [bounds_of.get((sl.level, sl.axis, sl.dimension), 1) for sl in candidate.slots]
             )
-            result = evaluate_batch(
-                candidate,
-                new_row,
-                version=settings.timeloop_version,
-                energy=energy_vectors(candidate, table),
+            nest = LoopNest.build(space.problem, space.architecture, candidate.mapping(new_row))
+            counts = analyze(nest, timeloop_version=settings.timeloop_version, capacity=False)
+            energy = price(counts, space.architecture, table).total_energy_pj
+            primary, secondary = _keys(
+                np.array([energy]), np.array([float(counts.cycles)]), settings.objective
             )
-            if result.fits[0]:
-                primary, secondary = _keys(
-                    result.energy_pj, result.cycles.astype(np.float64), settings.objective
-                )
-                improved.append(((float(primary[0]), float(secondary[0])), candidate, new_row[0]))
+            improved.append(((float(primary[0]), float(secondary[0])), candidate, new_row))
     improved.sort(key=lambda item: item[0])
     return improved[: len(best)]

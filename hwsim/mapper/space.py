@@ -26,7 +26,7 @@ from math import prod
 
 import numpy as np
 
-from hwsim.analytical.batch import Skeleton, Slot
+from hwsim.analytical.batch import Skeleton, Slot, tile_fits
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.problem import Problem
@@ -181,11 +181,14 @@ class Mapspace:
         return tuple(plan.free for plan in self.plans)
 
     # -------------------------------------------------------------------------- factors
-    def factor_rows(self, skeleton: Skeleton) -> np.ndarray:
-        """Every valid assignment of loop bounds for `skeleton` (rows), fanout limits applied."""
+    def factor_options(self, skeleton: Skeleton) -> list[tuple[list[int], np.ndarray]]:
+        """Per dimension: its slot positions and every allowed split of its size over them.
+
+        A split whose factors alone overflow some level (the other dimensions at 1) is dropped:
+        tiles only grow with each factor, so no completion of it could fit (sound pruning).
+        """
         problem = self.problem
-        per_dim = []
-        positions = []
+        out = []
         for dim in problem.dimensions:
             idx = [i for i, slot in enumerate(skeleton.slots) if slot.dimension == dim]
             limits = []
@@ -201,23 +204,48 @@ class Mapspace:
                         required = None
                         upper = 0
                 limits.append((required, upper))
-            options = ordered_factorizations(problem.size(dim), tuple(limits))
-            if not options:
-                return np.zeros((0, len(skeleton.slots)), dtype=np.int64)
-            per_dim.append(np.array(options, dtype=np.int64).reshape(len(options), len(idx)))
-            positions.append(idx)
-        counts = [len(o) for o in per_dim]
+            options = np.array(
+                ordered_factorizations(problem.size(dim), tuple(limits)), dtype=np.int64
+            )
+            options = options.reshape(len(options), len(idx))
+            if len(options) and idx:
+                rows = np.ones((len(options), len(skeleton.slots)), dtype=np.int64)
+                rows[:, idx] = options
+                options = options[tile_fits(skeleton, rows)]
+            out.append((idx, options))
+        return out
+
+    def factor_count(self, skeleton: Skeleton) -> int:
+        """How many factor assignments `factor_rows` would consider (before fanout limits)."""
+        return prod(len(options) for _, options in self.factor_options(skeleton))
+
+    def factor_rows(
+        self, skeleton: Skeleton, *, limit: int | None = None, seed: int = 0
+    ) -> np.ndarray:
+        """Valid assignments of loop bounds for `skeleton` (rows), fanout limits applied.
+
+        All of them when there are at most `limit`; otherwise `limit` drawn at random (seeded).
+        """
+        per_dim = self.factor_options(skeleton)
+        if any(len(options) == 0 for _, options in per_dim):
+            return np.zeros((0, len(skeleton.slots)), dtype=np.int64)
+        counts = [len(options) for _, options in per_dim]
         total = prod(counts)
-        rows = np.ones((total, len(skeleton.slots)), dtype=np.int64)
-        grid = (
-            np.indices(counts).reshape(len(counts), -1)
-            if counts
-            else np.zeros((0, 1), dtype=np.int64)
-        )
-        for k, (options, idx) in enumerate(zip(per_dim, positions, strict=True)):
+        if limit is None or total <= limit:
+            grid = (
+                np.indices(counts).reshape(len(counts), -1)
+                if counts
+                else np.zeros((0, 1), dtype=np.int64)
+            )
+        else:
+            rng = np.random.default_rng(seed)
+            grid = np.stack([rng.integers(0, c, size=limit) for c in counts])
+            grid = np.unique(grid, axis=1)
+        rows = np.ones((grid.shape[1], len(skeleton.slots)), dtype=np.int64)
+        for k, (idx, options) in enumerate(per_dim):
             if idx:
                 rows[:, idx] = options[grid[k]]
-        keep = np.ones(total, dtype=bool)
+        keep = np.ones(len(rows), dtype=bool)
         for s, plan in enumerate(self.plans):
             fx, fy = plan.fanout
             xs = [
@@ -230,7 +258,7 @@ class Mapspace:
                 keep &= np.prod(rows[:, xs], axis=1) <= fx
             if ys:
                 keep &= np.prod(rows[:, ys], axis=1) <= fy
-            for dim in problem.dimensions:  # a dimension runs along X or Y, not both
+            for dim in self.problem.dimensions:  # a dimension runs along X or Y, not both
                 x = [i for i in xs if skeleton.slots[i].dimension == dim]
                 y = [i for i in ys if skeleton.slots[i].dimension == dim]
                 if x and y:

@@ -203,12 +203,16 @@ class Architecture(BaseModel):
     def with_storage_attributes(self, name: str, **attributes: Any) -> Architecture:
         """A copy with some attributes of one storage level replaced (for design-space sweeps)."""
         levels = tuple(
-            lvl.model_copy(update={"attributes": {**lvl.attributes, **attributes}})
+            StorageLevel(**{**lvl.model_dump(), "attributes": {**lvl.attributes, **attributes}})
             if lvl.name == name
             else lvl
             for lvl in self.storage
         )
-        return self.model_copy(update={"storage": levels})
+        by_name = {lvl.name: lvl for lvl in levels}
+        components = tuple(
+            by_name.get(c.name, c) if isinstance(c, StorageLevel) else c for c in self.components
+        )
+        return Architecture(**{**dict(self), "storage": levels, "components": components})
 
 
 # ---------------------------------------------------------------------------- parsing helpers

@@ -249,6 +249,12 @@ class Problem(BaseModel):
         """Number of elements in the tensor's bounding box."""
         return prod(self.tensor_extent(data_space))
 
+    def renamed(self, name: str) -> Problem:
+        """A copy whose shape carries another name (layer names label network reports)."""
+        return Problem(
+            shape=Shape(**{**dict(self.shape), "name": name}), instance=dict(self.instance)
+        )
+
     def with_instance(self, **sizes: int) -> Problem:
         """A copy with some dimension sizes or coefficients replaced."""
         return Problem(shape=self.shape, instance={**self.instance, **sizes})

@@ -1,0 +1,132 @@
+"""Accelerators: an architecture with everything needed to map onto it and price it.
+
+An `Accelerator` bundles the architecture, its compound components, its mapspace constraints and
+mapper settings — what ``timeloop-mapper`` reads besides the problem. `load_accelerator` takes
+a name shipped with hwsim or Timeloop files (a folder is read recursively, like the course's Q3
+folder):
+
+- ``eyeriss_like_q3``: the course's Q3 Eyeriss-like architecture (v0.3, 14×12 PEs, 16-bit words,
+  LPDDR4, smartbuffer components, row-stationary constraints).
+
+`datawidth` re-targets every storage level and the MACs to another word width (a quantized
+student runs on 8-bit words): each storage row then holds ``width / datawidth`` words, so the same
+SRAM holds more of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hwsim.errors import SpecError
+from hwsim.spec.architecture import Architecture, ComputeLevel, StorageLevel
+from hwsim.spec.files import load_specs
+
+#: Accelerators shipped with hwsim (folders under ``hwsim/data/architectures``).
+NAMED = ("eyeriss_like_q3",)
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """An architecture plus its compound components, constraints and mapper settings.
+
+    Attributes:
+        name: a short label (the shipped name or the file/folder given).
+        architecture: the hardware.
+        compound_components: raw ``compound_components`` documents (for component models).
+        constraints: raw constraint documents (see `hwsim.mapper.constraints.parse_constraints`).
+        mapper: the ``mapper`` settings document, if any (kept for reference).
+        sources: files it was read from.
+    """
+
+    name: str
+    architecture: Architecture
+    compound_components: tuple[Any, ...] = ()
+    constraints: tuple[Any, ...] = ()
+    mapper: Any = None
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    def with_datawidth(self, bits: int) -> Accelerator:
+        """The same accelerator with `bits`-bit words in every storage level and MAC."""
+        return Accelerator(
+            f"{self.name}@{bits}b",
+            retarget_datawidth(self.architecture, bits),
+            self.compound_components,
+            self.constraints,
+            self.mapper,
+            self.sources,
+        )
+
+
+def named_accelerator_dir(name: str) -> Path:
+    return Path(str(resources.files("hwsim") / "data" / "architectures" / name))
+
+
+def load_accelerator(
+    spec: str | Path | Accelerator | Iterable[str | Path], *, datawidth: int | None = None
+) -> Accelerator:
+    """A shipped accelerator by name, or one read from Timeloop files/folders."""
+    if isinstance(spec, Accelerator):
+        accelerator = spec
+    else:
+        if isinstance(spec, str | Path):
+            text = str(spec)
+            paths = [named_accelerator_dir(text)] if text in NAMED else [Path(text)]
+            label = text
+        else:
+            paths = [Path(p) for p in spec]
+            label = "+".join(p.name for p in paths)
+        for path in paths:
+            if not path.exists():
+                raise SpecError(
+                    f"not a shipped accelerator ({', '.join(NAMED)}) and no such file or folder",
+                    file=str(path),
+                )
+        specs = load_specs(paths)
+        specs.require("architecture")
+        assert specs.architecture is not None
+        accelerator = Accelerator(
+            label,
+            specs.architecture,
+            specs.compound_components,
+            specs.constraints,
+            specs.mapper,
+            tuple(str(p) for p in paths),
+        )
+    return accelerator.with_datawidth(datawidth) if datawidth else accelerator
+
+
+def retarget_datawidth(arch: Architecture, bits: int) -> Architecture:
+    """Every storage level and the compute level re-targeted to `bits`-bit words."""
+    if bits < 1:
+        raise SpecError(f"datawidth must be >= 1 bit, got {bits}")
+    storage: list[StorageLevel] = []
+    for level in arch.storage:
+        if level.pass_through:
+            storage.append(level)
+            continue
+        attrs = dict(level.attributes)
+        width = level.attribute("width", "memory_width", "data_storage_width")
+        old_bits = level.word_bits
+        for key in ("word_bits", "word_width", "datawidth"):
+            attrs.pop(key, None)
+        attrs["word_bits"] = bits
+        if "block_size" in attrs or "n_words" in attrs:
+            if width is not None and int(width) >= bits:
+                attrs["block_size"] = max(1, int(width) // bits)
+            else:  # keep the bits per access: scale the words per access
+                attrs["block_size"] = max(1, int(level.block_size) * old_bits // bits)
+            attrs.pop("n_words", None)
+        storage.append(StorageLevel(**{**level.model_dump(), "attributes": attrs}))
+    compute_attrs = {**arch.compute.attributes, "datawidth": bits}
+    compute = ComputeLevel(**{**arch.compute.model_dump(), "attributes": compute_attrs})
+    names = {level.name: level for level in storage}
+    components = tuple(
+        names.get(c.name, compute if c.name == compute.name else c) for c in arch.components
+    )
+    return Architecture(
+        **{**dict(arch), "storage": tuple(storage), "compute": compute, "components": components}
+    )

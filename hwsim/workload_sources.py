@@ -1,0 +1,40 @@
+"""Where a network's layers come from on the command line.
+
+A folder of problem YAML files (or one file) is read directly; anything else — a checkpoint, a
+model config, a registry name such as ``resnet32`` — is a PyTorch model, handed to
+`models.workloads` (imported only then, so hwsim itself never imports torch).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hwsim.errors import SpecError
+from hwsim.network import load_layer_problems
+from hwsim.spec.problem import Problem
+from hwsim.spec.yaml_io import load_yaml_file
+
+
+def _is_problem_file(path: Path) -> bool:
+    if path.suffix not in (".yaml", ".yml"):
+        return False
+    document = load_yaml_file(path)
+    return isinstance(document, dict) and "problem" in document
+
+
+def load_workloads(source: str | Path, input_shape: tuple[int, ...] = (3, 32, 32)) -> list[Problem]:
+    """The layers of `source` as hwsim problems, in network order."""
+    path = Path(source)
+    if path.is_dir() and not (path / ".hydra").exists():
+        files = sorted(p for p in path.glob("*.yaml") if _is_problem_file(p))
+        if files:
+            return load_layer_problems(files)
+    if path.is_file() and _is_problem_file(path):
+        return load_layer_problems([path])
+    try:
+        from models.workloads import workloads_from_source
+    except ImportError as err:
+        raise SpecError(
+            f"{source}: reading a PyTorch model needs the training extra (pip install -e '.[train]'): {err}"
+        ) from None
+    return workloads_from_source(str(source), input_shape)

@@ -1,0 +1,302 @@
+"""The native mapper: optimal on small spaces (checked by brute force with the scalar model), no worse
+than Timeloop's mapper on the reference layers, deterministic, and driven by the constraints."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+from spec_builders import conv1d
+
+from hwsim.cli import main
+from hwsim.energy.table import EnergyTable, load_energy_table
+from hwsim.errors import SpecError
+from hwsim.evaluate import evaluate
+from hwsim.mapper.constraints import parse_constraints
+from hwsim.mapper.search import MapperSettings, map_problem
+from hwsim.spec import load_specs
+from hwsim.spec.architecture import parse_architecture
+from hwsim.spec.mapping import bind_mapping
+
+TABLE = EnergyTable.from_mapping(
+    "test",
+    {
+        "DRAM": {"read": 100.0, "write": 100.0},
+        "SRAM": {"read": 6.0, "write": 7.0},
+        "regfile": {"read": 1.0, "write": 1.0},
+        "intmac": {"compute": 0.5},
+    },
+)
+SMALL_ARCH = parse_architecture(
+    {
+        "version": 0.4,
+        "nodes": [
+            {"name": "System", "attributes": {"technology": "45nm"}},
+            {"name": "DRAM", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
+            {
+                "name": "Buffer",
+                "class": "SRAM",
+                "attributes": {"depth": 24, "width": 8, "datawidth": 8},
+            },
+            {"name": "PE", "spatial": {"meshX": 2}},
+            {
+                "name": "RF",
+                "class": "regfile",
+                "attributes": {"depth": 6, "width": 8, "datawidth": 8},
+            },
+            {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
+        ],
+    }
+)
+
+
+def divisor_splits(n: int, parts: int):
+    if parts == 1:
+        yield (n,)
+        return
+    for d in range(1, n + 1):
+        if n % d == 0:
+            for rest in divisor_splits(n // d, parts - 1):
+                yield (d, *rest)
+
+
+def brute_force_best(problem, arch, table) -> float:
+    """Every mapping of the small architecture, evaluated one by one with the scalar model."""
+    dims = problem.dimensions
+    best = math.inf
+    # per dim: (DRAM, Buffer, PE spatial, RF) factors
+    splits = [list(divisor_splits(problem.size(d), 4)) for d in dims]
+    for combo in itertools.product(*splits):
+        if math.prod(c[2] for c in combo) > 2:
+            continue
+        # loops of bound 1 may go anywhere: order only the non-trivial ones at each level
+        orders = [
+            [
+                perm + tuple(d for d in dims if d not in perm)
+                for perm in itertools.permutations(
+                    [d for d, c in zip(dims, combo, strict=False) if c[level] > 1]
+                )
+            ]
+            for level in (0, 1, 3)
+        ]
+        for p_dram, p_buf, p_rf in itertools.product(*orders):
+            directives = [
+                {
+                    "target": "DRAM",
+                    "type": "temporal",
+                    "factors": " ".join(f"{d}={c[0]}" for d, c in zip(dims, combo, strict=False)),
+                    "permutation": "".join(p_dram),
+                },
+                {
+                    "target": "Buffer",
+                    "type": "temporal",
+                    "factors": " ".join(f"{d}={c[1]}" for d, c in zip(dims, combo, strict=False)),
+                    "permutation": "".join(p_buf),
+                },
+                {
+                    "target": "PE",
+                    "type": "spatial",
+                    "factors": " ".join(f"{d}={c[2]}" for d, c in zip(dims, combo, strict=False)),
+                    "permutation": "".join(dims),
+                },
+                {
+                    "target": "RF",
+                    "type": "temporal",
+                    "factors": " ".join(f"{d}={c[3]}" for d, c in zip(dims, combo, strict=False)),
+                    "permutation": "".join(p_rf),
+                },
+            ]
+            try:
+                result = evaluate(
+                    problem, arch, bind_mapping(directives, arch, problem), energy=table
+                )
+            except SpecError:  # tiles do not fit
+                continue
+            best = min(best, result.total_energy_pj)
+    return best
+
+
+@pytest.mark.slow
+def test_native_mapper_is_optimal_on_a_small_space() -> None:
+    problem = conv1d(M=2, R=2, P=4)
+    keep_all = [
+        {"target": t, "type": "bypass", "keep": list(problem.data_space_names)}
+        for t in ("DRAM", "Buffer", "RF")
+    ]
+    constraints = parse_constraints(
+        [{"mapspace_constraints": {"targets": keep_all}}], SMALL_ARCH, problem
+    )
+    found = map_problem(problem, SMALL_ARCH, constraints, TABLE, MapperSettings(progress=False))
+    assert found.exhaustive
+    assert found.energy_pj == pytest.approx(brute_force_best(problem, SMALL_ARCH, TABLE))
+
+
+def test_native_mapper_result_is_valid_and_reproducible() -> None:
+    problem = conv1d(M=4, R=3, P=8)
+    constraints = parse_constraints([], SMALL_ARCH, problem)
+    exhaustive = MapperSettings(progress=False, max_skeletons=100_000)
+    a = map_problem(problem, SMALL_ARCH, constraints, TABLE, exhaustive)
+    b = map_problem(problem, SMALL_ARCH, constraints, TABLE, exhaustive)
+    assert a.mapping == b.mapping and a.energy_pj == b.energy_pj
+    again = evaluate(problem, SMALL_ARCH, a.mapping, energy=TABLE)
+    assert again.total_energy_pj == pytest.approx(a.energy_pj)
+    # a tiny budget forces sampling of loop orders; the result is still valid and reproducible
+    c = map_problem(
+        problem,
+        SMALL_ARCH,
+        constraints,
+        TABLE,
+        MapperSettings(progress=False, budget=50, max_skeletons=24, seed=3),
+    )
+    d = map_problem(
+        problem,
+        SMALL_ARCH,
+        constraints,
+        TABLE,
+        MapperSettings(progress=False, budget=50, max_skeletons=24, seed=3),
+    )
+    assert not c.exhaustive and c.mapping == d.mapping and c.notes
+    assert c.energy_pj >= a.energy_pj - 1e-6
+
+
+@pytest.mark.parametrize(
+    ("layer", "timeloop_energy"),
+    [("u0_C3_M16_R3_s1_P32", 5154761.47), ("u2_C16_M32_R3_s2_P16", 11320495.70)],
+)
+def test_no_worse_than_timeloop_mapper_on_reference_layers(
+    layer: str, timeloop_energy: float
+) -> None:
+    folder = shared_path("reference", "timeloop", "eyeriss", layer)
+    specs = load_specs([shared_path("specs", "course-a2", "Q3"), folder / "prob.yaml"])
+    constraints = parse_constraints(list(specs.constraints), specs.architecture, specs.problem)
+    table = load_energy_table(folder / "timeloop-mapper.ERT.yaml")
+    for objective in ("energy", "delay"):
+        found = map_problem(
+            specs.problem,
+            specs.architecture,
+            constraints,
+            table,
+            MapperSettings(objective=objective, timeloop_version="v3.0", progress=False),
+        )
+        assert found.exhaustive
+        assert found.energy_pj <= timeloop_energy + 0.01
+    # the delay objective reproduces Timeloop's cycle count (it optimised [delay, energy])
+    assert found.cycles == json.loads((folder / "timeloop-result.json").read_text())["cycles"]
+
+
+def test_constraints_parse_timeloop_syntax() -> None:
+    problem = conv1d(M=8, R=3, P=16)
+    arch = SMALL_ARCH
+    cons = parse_constraints(
+        [
+            {
+                "architecture_constraints": {
+                    "targets": [
+                        {
+                            "target": "RF",
+                            "type": "temporal",
+                            "factors": "R=0 M<=2",
+                            "permutation": "RM_P",
+                        },
+                        {
+                            "target": "Buffer",
+                            "type": "bypass",
+                            "keep": ["Inputs"],
+                            "bypass": ["Weights"],
+                        },
+                        {
+                            "target": "PE",
+                            "type": "spatial",
+                            "factors": "P=2",
+                            "permutation": "PMR",
+                            "split": 1,
+                        },
+                    ]
+                },
+                "__file__": "c.yaml",
+            }
+        ],
+        arch,
+        problem,
+    )
+    rf = cons.level("RF").temporal
+    assert rf.factors == {"R": 3} and rf.max_factors == {"M": 2}  # R=0 is the full dimension
+    assert rf.inner == ("R", "M") and rf.outer == ("P",)
+    assert cons.level("Buffer").keep == {"Inputs"} and cons.level("Buffer").bypass == {"Weights"}
+    assert cons.level("inter_PE_spatial").spatial.split == 1
+    found = map_problem(problem, arch, cons, TABLE, MapperSettings(progress=False))
+    rf_map = found.mapping.level("RF")
+    assert rf_map.temporal["R"] == 3 and rf_map.temporal["M"] <= 2
+    assert found.mapping.level("inter_PE_spatial").spatial["P"] == 2
+    buffer_keeps = found.mapping.level("Buffer").keep
+    assert "Inputs" in buffer_keeps and "Weights" not in buffer_keeps  # Outputs left to the mapper
+
+
+def test_constraint_errors_name_file_and_field() -> None:
+    with pytest.raises(SpecError) as info:
+        parse_constraints(
+            [
+                {
+                    "mapspace_constraints": {
+                        "targets": [{"target": "RF", "type": "temporal", "factors": "Q=2"}]
+                    },
+                    "__file__": "m.yaml",
+                }
+            ],
+            SMALL_ARCH,
+            conv1d(),
+        )
+    assert (
+        info.value.file == "m.yaml"
+        and info.value.field == "mapspace_constraints.targets[0].factors"
+    )
+    with pytest.raises(SpecError, match="unknown target 'GLB'"):
+        parse_constraints(
+            [{"mapspace_constraints": {"targets": [{"target": "GLB", "type": "temporal"}]}}],
+            SMALL_ARCH,
+            conv1d(),
+        )
+
+
+def test_mapper_cli_writes_a_mapping_hwsim_model_accepts(tmp_path: Path, capsys) -> None:
+    folder = shared_path("reference", "timeloop", "eyeriss", "u0_C3_M16_R3_s1_P32")
+    q3 = shared_path("specs", "course-a2", "Q3")
+    ert = folder / "timeloop-mapper.ERT.yaml"
+    out = tmp_path / "u0.map.yaml"
+    assert (
+        main(
+            [
+                "mapper",
+                str(q3),
+                str(folder / "prob.yaml"),
+                "--energy",
+                str(ert),
+                "--json",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    mapped = json.loads(capsys.readouterr().out)
+    assert set(mapped) == {"engine", "computes", "energy_pj", "levels"}
+    assert (
+        main(
+            [
+                "model",
+                str(q3 / "arch"),
+                str(folder / "prob.yaml"),
+                str(out),
+                "--energy",
+                str(ert),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    modelled = json.loads(capsys.readouterr().out)
+    assert modelled["energy_pj"] == pytest.approx(mapped["energy_pj"])

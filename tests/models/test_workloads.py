@@ -1,0 +1,153 @@
+"""Layer extraction: PyTorch modules → hwsim problems, checked against independent counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+from hwsim.cli import main
+from hwsim.errors import SpecError
+from hwsim.spec import load_specs
+from models.resnet import build_student
+from models.workloads import extract_workloads, workloads_from_source
+
+
+def independent_macs(model: nn.Module, shape: tuple[int, ...]) -> int:
+    """MACs of every Conv2d/Linear from output sizes: out elements × (C/groups) × kernel area."""
+    total = 0
+
+    def hook(module, _inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            total += output.numel() * (module.in_channels // module.groups) * kh * kw
+        else:
+            total += output.numel() * module.in_features
+
+    handles = [
+        m.register_forward_hook(hook)
+        for m in model.modules()
+        if isinstance(m, nn.Conv2d | nn.Linear)
+    ]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, *shape))
+    for h in handles:
+        h.remove()
+    return total
+
+
+@pytest.mark.parametrize(
+    ("arch", "layers", "macs"), [("resnet20", 22, 40_813_184), ("resnet32", 34, 69_124_736)]
+)
+def test_resnets(arch: str, layers: int, macs: int) -> None:
+    model = build_student(arch)
+    problems = extract_workloads(model, (3, 32, 32))
+    assert len(problems) == layers  # stem + 2 convs per block + 2 downsample 1x1 + head
+    assert sum(p.macs for p in problems) == macs == independent_macs(model, (3, 32, 32))
+    stem = problems[0]
+    assert stem.name == "stem.0" and stem.bounds == {
+        "C": 3,
+        "M": 16,
+        "R": 3,
+        "S": 3,
+        "N": 1,
+        "P": 32,
+        "Q": 32,
+    }
+
+
+class Mixed(nn.Module):
+    """Stride 2, a 1×1 downsample, a depthwise conv, a grouped conv, dilation, a Linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)  # 32 → 16
+        self.down = nn.Conv2d(8, 16, 1, stride=2)  # 16 → 8
+        self.depthwise = nn.Conv2d(16, 16, 3, padding=1, groups=16)
+        self.grouped = nn.Conv2d(16, 32, (3, 5), padding=(2, 4), dilation=2, groups=4)
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.grouped(self.depthwise(self.down(self.conv(x))))
+        return self.head(x.mean(dim=(2, 3)))
+
+
+def test_strides_groups_dilation_and_linear() -> None:
+    model = Mixed()
+    p = {problem.name: problem for problem in extract_workloads(model, (3, 32, 32))}
+    assert p["conv"].bounds == {"C": 3, "M": 8, "R": 3, "S": 3, "N": 1, "P": 16, "Q": 16}
+    assert p["conv"].coefficient_values["Wstride"] == 2
+    assert p["down"].bounds == {"C": 8, "M": 16, "R": 1, "S": 1, "N": 1, "P": 8, "Q": 8}
+    assert p["depthwise"].bounds == {
+        "G": 16,
+        "C": 1,
+        "M": 1,
+        "R": 3,
+        "S": 3,
+        "N": 1,
+        "P": 8,
+        "Q": 8,
+    }
+    # kernel (3 high, 5 wide): R walks the width, S the height
+    assert p["grouped"].bounds == {"G": 4, "C": 4, "M": 8, "R": 5, "S": 3, "N": 1, "P": 8, "Q": 8}
+    assert p["grouped"].coefficient_values["Wdilation"] == 2
+    assert p["head"].bounds == {"C": 32, "M": 10, "R": 1, "S": 1, "N": 1, "P": 1, "Q": 1}
+    assert sum(q.macs for q in p.values()) == independent_macs(model, (3, 32, 32))
+    # the projections give the input tile a strided layer really reads: (P−1)·stride + R
+    assert p["conv"].tensor_extent("Inputs") == (1, 3, 33, 33)
+
+
+def test_pruned_channels_are_removed() -> None:
+    model = nn.Sequential(nn.Conv2d(4, 6, 3, padding=1), nn.Conv2d(6, 5, 1))
+    prune.custom_from_mask(
+        model[0], "weight", torch.ones(6, 4, 3, 3).index_fill_(0, torch.tensor([1, 4]), 0)
+    )
+    with torch.no_grad():
+        model[1].weight[2].zero_()  # a zero output channel
+        model[1].weight[:, 0].zero_()  # input channel 0 unused by every output
+    first, second = extract_workloads(model, (4, 8, 8))
+    assert (first.size("C"), first.size("M")) == (4, 4)
+    assert (second.size("C"), second.size("M")) == (5, 4)
+
+
+def test_unsupported_layer_is_a_clear_error() -> None:
+    model = nn.Sequential(nn.Conv1d(3, 4, 3))
+    with pytest.raises(ValueError, match=r"unsupported layer type\(s\).*'0'"):
+        extract_workloads(model, (3, 16))
+    with pytest.raises(SpecError, match="neither a model name"):
+        workloads_from_source("resnet99")
+
+
+def test_export_layers_round_trip(tmp_path: Path) -> None:
+    assert main(["export-layers", "resnet20", str(tmp_path)]) == 0
+    expected = extract_workloads(build_student("resnet20"), (3, 32, 32))
+    for fmt in ("v0.4", "v0.3"):
+        files = sorted((tmp_path / fmt).glob("*.yaml"))
+        assert len(files) == len(expected)
+        for path, problem in zip(files, expected, strict=True):
+            loaded = load_specs([path]).problem
+            assert (
+                loaded.bounds == problem.bounds
+                and loaded.coefficient_values == problem.coefficient_values
+            )
+            assert loaded.rank_coefficients == problem.rank_coefficients
+    assert "data-spaces" in (tmp_path / "v0.3" / "00_stem.0.yaml").read_text()
+
+
+def test_model_config_and_checkpoint_sources(tmp_path: Path) -> None:
+    config = tmp_path / "model.yaml"
+    config.write_text(
+        "_target_: models.resnet.build_student\narch: resnet8\nwidth: 8\nnum_classes: ${data.num_classes}\n"
+    )
+    from_config = workloads_from_source(str(config))
+    assert from_config[0].size("M") == 8 and len(from_config) == 3 * 2 + 1 + 2 + 1
+    module = build_student("resnet8", width=8)
+    saved = tmp_path / "net.pt"
+    torch.save(module, saved)
+    assert [p.bounds for p in workloads_from_source(str(saved))] == [p.bounds for p in from_config]
+    with pytest.raises(SpecError, match="neither a model name"):
+        workloads_from_source(str(tmp_path / "missing.ckpt"))
