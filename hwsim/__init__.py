@@ -16,8 +16,10 @@ Typical use::
 hwsim never imports torch; `models.workloads` is the only bridge from PyTorch models.
 """
 
+from hwsim.accelerators import Accelerator, load_accelerator
 from hwsim.errors import SpecError
 from hwsim.evaluate import count, evaluate, evaluate_files
+from hwsim.network import NetworkEnergy, network_energy
 from hwsim.spec import (
     Architecture,
     Mapping,

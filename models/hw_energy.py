@@ -1,11 +1,11 @@
 """The one place where training meets the accelerator model: a student's inference energy.
 
-Calls hwsim as agreed with its owners (imports are lazy so training works without it):
-    models.workloads.extract_workloads(model, input_shape) -> list[hwsim.spec.Problem]
-    hwsim.load_architecture(name_or_path)
-    hwsim.energy.load_energy_table(name_or_path)
-    hwsim.network_energy(workloads, arch, energy_table) -> NetworkEnergy
-        .total_energy_pj, .to_dataframe(), .to_dict(), .to_csv(path), .plot(path)
+The student's layers become hwsim problems (`models.workloads.extract_workloads`); hwsim maps each
+distinct layer on the accelerator (re-targeted to the student's word width) and prices it:
+    hwsim.load_accelerator(name_or_path, datawidth=bits)
+    hwsim.energy.load_energy_table(source, architecture=..., compound_components=...)
+    hwsim.network_energy(workloads, accelerator, table, settings=...) -> NetworkEnergy
+Imports are lazy, so training works without hwsim's optional parts.
 """
 
 from collections.abc import Mapping
@@ -28,8 +28,9 @@ def estimate_energy(
     model.quant.bits for a quantized student (hw.datawidth otherwise). With `out_dir`, also writes
     energy.csv (per layer) and energy.png there.
     """
-    from hwsim import SpecError, load_architecture, network_energy
+    from hwsim import SpecError, load_accelerator, network_energy
     from hwsim.energy import load_energy_table
+    from hwsim.mapper.search import MapperSettings
     from models.workloads import extract_workloads
 
     datawidth = int(hw_cfg.get("datawidth", 16))
@@ -40,9 +41,14 @@ def estimate_energy(
     finally:
         model.train(was_training)
     try:
-        arch = load_architecture(hw_cfg["arch"])
-        table = load_energy_table(hw_cfg["energy"])
-        energy = network_energy(workloads, arch, table)
+        accelerator = load_accelerator(hw_cfg["arch"], datawidth=datawidth)
+        table = load_energy_table(
+            hw_cfg.get("energy", "models"),
+            architecture=accelerator.architecture,
+            compound_components=accelerator.compound_components,
+        )
+        settings = MapperSettings(objective=hw_cfg.get("objective", "energy"), progress=False)
+        energy = network_energy(workloads, accelerator, table, settings=settings, progress=False)
     except SpecError as e:  # a bad hw.arch / hw.energy file or name
         raise UserError(f"hw: {e}") from e
     if out_dir is not None:
@@ -55,5 +61,6 @@ def estimate_energy(
         "arch": str(hw_cfg["arch"]),
         "energy_table": str(hw_cfg["energy"]),
         "datawidth": datawidth,
+        "by_level_pj": energy.by_level(),
         "layers": energy.to_dataframe().to_dict(orient="records"),
     }

@@ -14,9 +14,12 @@ from models.resnet import build_student
 
 
 class FakeNetworkEnergy:
-    def __init__(self, workloads, arch, table):
-        self.calls = (workloads, arch, table)
+    def __init__(self, workloads, accelerator, table, settings=None, progress=True):
+        self.calls = (workloads, accelerator, table, settings)
         self.total_energy_pj = 1234.5
+
+    def by_level(self):
+        return {"DRAM": 1000.0, "compute": 234.5}
 
     def to_dataframe(self):
         return pd.DataFrame(
@@ -48,9 +51,14 @@ def fake_hwsim(monkeypatch):
     monkeypatch.setitem(
         sys.modules, "models.workloads", types.SimpleNamespace(extract_workloads=extract_workloads)
     )
-    monkeypatch.setattr(hwsim, "load_architecture", lambda name: f"arch:{name}", raising=False)
+
+    def load_accelerator(name, datawidth=None):
+        seen["accelerator"] = (name, datawidth)
+        return types.SimpleNamespace(architecture=f"arch:{name}", compound_components=())
+
+    monkeypatch.setattr(hwsim, "load_accelerator", load_accelerator, raising=False)
     monkeypatch.setattr(
-        hwsim.energy, "load_energy_table", lambda name: f"table:{name}", raising=False
+        hwsim.energy, "load_energy_table", lambda name, **_: f"table:{name}", raising=False
     )
     monkeypatch.setattr(hwsim, "network_energy", FakeNetworkEnergy, raising=False)
     return seen
@@ -60,7 +68,11 @@ def test_estimate_energy_calls_hwsim_as_agreed(fake_hwsim, tmp_path):
     model = build_student("resnet8", width=8).train()
     hw = {"arch": "eyeriss_like_q3", "energy": "table1", "datawidth": 8}
     energy = estimate_energy(model, (1, 3, 32, 32), hw, out_dir=tmp_path)
-    assert fake_hwsim == {"training": False, "input_shape": (1, 3, 32, 32)}  # inference view
+    assert fake_hwsim == {
+        "training": False,  # inference view
+        "input_shape": (1, 3, 32, 32),
+        "accelerator": ("eyeriss_like_q3", 8),  # re-targeted to the word width
+    }
     assert model.training  # and the model is given back as it was
     assert energy["total_pj"] == 1234.5 and energy["datawidth"] == 8
     assert energy["layers"][1] == {"layer": "fc", "energy_pj": 234.5}
@@ -83,14 +95,10 @@ def test_float_student_uses_hw_datawidth(fake_hwsim, small_cfg, train_module):
 
 def test_real_hwsim_energy_of_a_student(tmp_path):
     """With hwsim's network energy in place: a positive total, one row per conv/linear layer."""
-    import hwsim
-
-    if not hasattr(hwsim, "network_energy"):
-        pytest.skip("hwsim.network_energy is not there yet (issue on network energy)")
-    pytest.importorskip("models.workloads", reason="models.workloads is not there yet")
+    pytest.importorskip("hwcomponents", reason="needs the energy extra (component models)")
     model = build_student("resnet8", width=8)
     energy = estimate_energy(
-        model, (1, 3, 32, 32), {"arch": "eyeriss_like_q3", "energy": "table1"}, tmp_path
+        model, (1, 3, 32, 32), {"arch": "eyeriss_like_q3", "energy": "models"}, tmp_path
     )
     layers = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
     assert energy["total_pj"] > 0 and len(energy["layers"]) == len(layers)
