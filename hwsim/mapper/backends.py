@@ -68,18 +68,20 @@ class NativeBackend:
         )
 
 
-#: Stats-file lines Timeloop prints for the mapper's best mapping.
-_STATS_ENERGY = re.compile(r"^\s*Energy:\s*([0-9.eE+-]+)\s*uJ", re.M)
+#: Stats-file lines Timeloop prints: per component and data space "Energy (total) : x pJ",
+#: and the summary's cycles.
+_STATS_ENERGY = re.compile(r"^\s*Energy \(total\)\s*:\s*([0-9.eE+-]+)\s*pJ", re.M)
 _STATS_CYCLES = re.compile(r"^\s*Cycles:\s*(\d+)", re.M)
 
 
 def parse_timeloop_stats(text: str) -> dict[str, float]:
-    """Summary numbers of a ``timeloop-*.stats.txt``: total energy (pJ) and cycles."""
+    """Total energy (pJ, the sum of every component's "Energy (total)", to 0.01 pJ rather than the
+    summary's rounded µJ) and cycles of a ``timeloop-*.stats.txt``."""
     out: dict[str, float] = {}
-    energy = _STATS_ENERGY.findall(text)
+    energies = _STATS_ENERGY.findall(text)
     cycles = _STATS_CYCLES.findall(text)
-    if energy:
-        out["energy_pj"] = float(energy[-1]) * 1e6
+    if energies:
+        out["energy_pj"] = sum(float(e) for e in energies)
     if cycles:
         out["cycles"] = float(cycles[-1])
     return out
