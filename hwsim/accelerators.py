@@ -130,3 +130,92 @@ def retarget_datawidth(arch: Architecture, bits: int) -> Architecture:
     return Architecture(
         **{**dict(arch), "storage": tuple(storage), "compute": compute, "components": components}
     )
+
+
+def resize_accelerator(
+    accelerator: Accelerator,
+    *,
+    pe_columns: int | None = None,
+    pe_rows: int | None = None,
+    storage_depths: dict[str, int] | None = None,
+) -> Accelerator:
+    """A design-space variant: another PE array and/or other buffer depths.
+
+    The PE array is the widest instance mesh in the architecture (14 columns × 12 rows for
+    Eyeriss): components spanning its full X (Y) extent get `pe_columns` (`pe_rows`) instead, so
+    per-column buffers follow the columns and per-PE scratchpads the whole array.
+    `storage_depths` maps a storage level to its new depth in rows (``depth``/``memory_depth``).
+    """
+    arch = accelerator.architecture
+    full_x = max(c.mesh_x for c in arch.components)
+    full_y = max(c.mesh_y for c in arch.components)
+    new_x = pe_columns or full_x
+    new_y = pe_rows or full_y
+    if new_x < 1 or new_y < 1:
+        raise SpecError(f"PE array must be at least 1x1, got {new_x}x{new_y}")
+    depths = dict(storage_depths or {})
+    unknown = sorted(set(depths) - set(arch.storage_names))
+    if unknown:
+        raise SpecError(
+            f"unknown storage level(s) {unknown}; levels are {list(arch.storage_names)}"
+        )
+
+    def resized(component):
+        mesh_x = new_x if component.mesh_x == full_x and full_x > 1 else component.mesh_x
+        mesh_y = new_y if component.mesh_y == full_y and full_y > 1 else component.mesh_y
+        attrs = dict(component.attributes)
+        if "meshX" in attrs:
+            attrs["meshX"] = mesh_x
+        if component.name in depths:
+            key = next(
+                (k for k in ("depth", "memory_depth", "data_storage_depth") if k in attrs), "depth"
+            )
+            attrs[key] = int(depths[component.name])
+        data = {
+            **component.model_dump(),
+            "attributes": attrs,
+            "mesh_x": mesh_x,
+            "mesh_y": mesh_y,
+            "instances": mesh_x * mesh_y,
+        }
+        return type(component)(**data)
+
+    storage = tuple(resized(s) for s in arch.storage)
+    compute = resized(arch.compute)
+    by_name = {c.name: c for c in (*storage, compute)}
+    components = tuple(by_name.get(c.name, c) for c in arch.components)
+    label = (
+        f"{accelerator.name}[{new_x}x{new_y}"
+        + "".join(f",{k}={v}" for k, v in sorted(depths.items()))
+        + "]"
+    )
+    new_arch = Architecture(
+        **{**dict(arch), "storage": storage, "compute": compute, "components": components}
+    )
+    return Accelerator(
+        label,
+        new_arch,
+        accelerator.compound_components,
+        accelerator.constraints,
+        accelerator.mapper,
+        accelerator.sources,
+    )
+
+
+def accelerator_area_um2(accelerator: Accelerator, table) -> float | None:
+    """On-chip area: every storage and compute component's area (from `table`) times its
+    instances; off-chip DRAM does not count. ``None`` when the table has no area for some on-chip
+    component (e.g. an ERT file)."""
+    arch = accelerator.architecture
+    total = 0.0
+    for component in (*arch.storage, arch.compute):
+        if (
+            getattr(component, "pass_through", False)
+            or getattr(component, "technology_kind", "") == "DRAM"
+        ):
+            continue
+        entry = table.entry(component.name, component.class_name)
+        if entry is None or entry.area_um2 is None:
+            return None
+        total += entry.area_um2 * component.instances
+    return total

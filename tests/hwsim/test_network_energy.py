@@ -167,3 +167,34 @@ def test_network_energy_cli_on_layer_files(tmp_path: Path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert len(report["layers"]) == 10 and report["total_energy_pj"] > 0
     assert (tmp_path / "out" / "layers.csv").exists() and (tmp_path / "out" / "energy.png").exists()
+
+
+def test_resized_accelerator_and_area() -> None:
+    from hwsim.accelerators import accelerator_area_um2, resize_accelerator
+    from hwsim.energy.table import EnergyTable
+    from hwsim.errors import SpecError
+
+    base = load_accelerator("eyeriss_like_q3")
+    small = resize_accelerator(base, pe_columns=8, pe_rows=6, storage_depths={"shared_glb": 4096})
+    arch = small.architecture
+    assert arch.storage_level("DummyBuffer").instances == 8  # one per column
+    assert (arch.storage_level("psum_spad").instances, arch.compute.instances) == (48, 48)
+    assert arch.storage_level("shared_glb").size == 4096 * 4
+    assert arch.fanout(arch.index_of("shared_glb")) == (8, 1) and arch.fanout(
+        arch.index_of("DummyBuffer")
+    ) == (1, 6)
+    areas = {
+        "shared_glb": 100.0,
+        "DummyBuffer": 2.0,
+        "ifmap_spad": 1.0,
+        "weights_spad": 3.0,
+        "psum_spad": 1.0,
+        "mac": 0.5,
+    }
+    table = EnergyTable.from_mapping(
+        "t", {k: {"read": 1.0, "area_um2": v} for k, v in areas.items()} | {"DRAM": {"read": 1.0}}
+    )
+    # DRAM is off chip; every other component counts once per instance
+    assert accelerator_area_um2(small, table) == pytest.approx(100 + 8 * 2 + 48 * (1 + 3 + 1 + 0.5))
+    with pytest.raises(SpecError, match="unknown storage level"):
+        resize_accelerator(base, storage_depths={"glb": 1})
