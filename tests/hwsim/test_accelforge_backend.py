@@ -10,7 +10,7 @@ from math import prod
 
 import pytest
 import yaml
-from conftest import shared_path
+from shared_material import shared_path
 from spec_builders import conv1d
 
 from hwsim.capacity import check_capacity

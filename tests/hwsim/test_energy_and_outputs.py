@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import shared_path
+from shared_material import shared_path
 
 from hwsim.cli import main
 from hwsim.energy.table import EnergyTable, load_energy_table, named_table

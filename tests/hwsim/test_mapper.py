@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import shared_path
+from shared_material import shared_path
 from spec_builders import conv1d
 
 from hwsim.cli import main
@@ -130,35 +130,36 @@ def test_native_mapper_is_optimal_on_a_small_space() -> None:
     constraints = parse_constraints(
         [{"mapspace_constraints": {"targets": keep_all}}], SMALL_ARCH, problem
     )
-    found = map_problem(problem, SMALL_ARCH, constraints, TABLE, MapperSettings(progress=False))
+    found = map_problem(
+        problem,
+        SMALL_ARCH,
+        constraints,
+        TABLE,
+        MapperSettings(progress=False, max_skeletons=100_000),
+    )
     assert found.exhaustive
     assert found.energy_pj == pytest.approx(brute_force_best(problem, SMALL_ARCH, TABLE))
 
 
 def test_native_mapper_result_is_valid_and_reproducible() -> None:
     problem = conv1d(M=4, R=3, P=8)
-    constraints = parse_constraints([], SMALL_ARCH, problem)
-    exhaustive = MapperSettings(progress=False, max_skeletons=100_000)
+    keep_all = [
+        {"target": t, "type": "bypass", "keep": list(problem.data_space_names)}
+        for t in ("Buffer", "RF")
+    ]
+    constraints = parse_constraints(
+        [{"mapspace_constraints": {"targets": keep_all}}], SMALL_ARCH, problem
+    )
+    exhaustive = MapperSettings(progress=False, max_skeletons=10_000)
     a = map_problem(problem, SMALL_ARCH, constraints, TABLE, exhaustive)
     b = map_problem(problem, SMALL_ARCH, constraints, TABLE, exhaustive)
-    assert a.mapping == b.mapping and a.energy_pj == b.energy_pj
+    assert a.exhaustive and a.mapping == b.mapping and a.energy_pj == b.energy_pj
     again = evaluate(problem, SMALL_ARCH, a.mapping, energy=TABLE)
     assert again.total_energy_pj == pytest.approx(a.energy_pj)
     # a tiny budget forces sampling of loop orders; the result is still valid and reproducible
-    c = map_problem(
-        problem,
-        SMALL_ARCH,
-        constraints,
-        TABLE,
-        MapperSettings(progress=False, budget=50, max_skeletons=24, seed=3),
-    )
-    d = map_problem(
-        problem,
-        SMALL_ARCH,
-        constraints,
-        TABLE,
-        MapperSettings(progress=False, budget=50, max_skeletons=24, seed=3),
-    )
+    sampled = MapperSettings(progress=False, budget=50, max_skeletons=24, seed=3)
+    c = map_problem(problem, SMALL_ARCH, constraints, TABLE, sampled)
+    d = map_problem(problem, SMALL_ARCH, constraints, TABLE, sampled)
     assert not c.exhaustive and c.mapping == d.mapping and c.notes
     assert c.energy_pj >= a.energy_pj - 1e-6
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import shared_path
+from shared_material import shared_path
 
 from hwsim.accelerators import load_accelerator
 from hwsim.cli import main

@@ -7,7 +7,7 @@ smartbuffer components, bypass, multicast, spatial reduction). The inputs are re
 from __future__ import annotations
 
 import pytest
-from conftest import shared_path
+from shared_material import shared_path
 
 from hwsim.analytical.model import analyze
 from hwsim.energy.pricing import price

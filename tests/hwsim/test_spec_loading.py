@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_path
+from shared_material import shared_path
 
 from hwsim.spec import load_specs
 from hwsim.spec.architecture import split_instance_range

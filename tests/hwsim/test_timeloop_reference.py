@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import shared_path
+from shared_material import shared_path
 
 from hwsim.analytical.model import analyze
 from hwsim.nest import LoopNest

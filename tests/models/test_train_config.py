@@ -34,7 +34,7 @@ def test_defaults_are_the_issue_recipe(tmp_path):
     cfg = compose_config(tmp_path)
     assert cfg.optim.optimizer._target_ == "torch.optim.SGD" and cfg.optim.optimizer.nesterov
     assert cfg.trainer.precision == "auto" and cfg.kd.cache == "auto"
-    assert cfg.hw.arch == "eyeriss_like_q3" and cfg.hw.energy == "table1" and cfg.hw.enabled
+    assert cfg.hw.arch == "eyeriss_like_q3" and cfg.hw.energy == "models" and cfg.hw.enabled
     assert list(cfg.logger) == ["csv"]
     assert list(compose_config(tmp_path, ["logger=wandb"]).logger) == ["csv", "wandb"]
 

@@ -1,4 +1,4 @@
-"""Shared test helpers: where the read-only reference material lives, if it is present."""
+"""Where the read-only reference material (../shared) lives, and skipping politely when it is absent."""
 
 from __future__ import annotations
 
