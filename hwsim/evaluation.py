@@ -128,14 +128,11 @@ class Evaluation:
 
     def plot(self, path: str | Path, title: str | None = None) -> Path:
         """Stacked bar chart of energy per level, split by data space; returns the PNG path."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from hwsim.plotting import new_figure, save_figure
 
         levels = [*list(self.counts.levels), self.counts.compute_level]
         spaces = sorted({ds for s in self.energy_pj.values() for ds in s})
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = new_figure(figsize=(7, 4))
         bottom = [0.0] * len(levels)
         for ds in spaces:
             values = [self.energy_pj.get(level, {}).get(ds, 0.0) for level in levels]
@@ -145,9 +142,4 @@ class Evaluation:
         ax.set_ylabel("energy (pJ)")
         ax.set_title(title or f"{self.engine}: {self.total_energy_pj:,.0f} pJ")
         ax.legend()
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+        return save_figure(fig, path, dpi=120)

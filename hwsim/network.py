@@ -162,10 +162,7 @@ class NetworkEnergy:
 
     def plot(self, path: str | Path, title: str | None = None) -> Path:
         """Stacked bars: energy of every layer, split by storage level and compute."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from hwsim.plotting import new_figure, save_figure
 
         frame = self.to_dataframe()
         parts = [
@@ -173,7 +170,7 @@ class NetworkEnergy:
             for c in frame.columns
             if c.startswith("energy_pj[") and c[10:-1] in {*self.by_level()}
         ]
-        fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(frame) + 2), 4.5))
+        fig, ax = new_figure(figsize=(max(6, 0.35 * len(frame) + 2), 4.5))
         bottom = [0.0] * len(frame)
         for col in parts:
             values = frame[col].fillna(0.0).tolist()
@@ -185,12 +182,7 @@ class NetworkEnergy:
             title or f"{self.accelerator}: {self.total_energy_pj / 1e6:,.2f} µJ per inference"
         )
         ax.legend(fontsize=7)
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=130)
-        plt.close(fig)
-        return path
+        return save_figure(fig, path, dpi=130)
 
 
 def _shape_label(problem: Problem) -> str:

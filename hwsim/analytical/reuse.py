@@ -64,6 +64,17 @@ def box_delta(shift: Vector, extent: Sequence[int]) -> int:
     return t * (whole // extent[r])
 
 
+def extrapolated_moves(steps: Sequence[Step], ranks: int) -> list[Vector]:
+    """t_j = v_j − Σ_{i<j} v_i: how the tile moves when loop j advances and the loops inside it
+    wrap from Timeloop's representative iteration #1 back to #0."""
+    moves: list[Vector] = []
+    below: Vector = tuple(0 for _ in range(ranks))
+    for _, v in steps:
+        moves.append(_sub(v, below))
+        below = tuple(a + b for a, b in zip(below, v, strict=True))
+    return moves
+
+
 def timeloop_total(steps: Sequence[Step], extent: Sequence[int], version: str = "master") -> int:
     """Elements delivered to a child whose tile is a box of `extent`, per Timeloop's nest analysis."""
     if version not in TIMELOOP_VERSIONS:
@@ -71,11 +82,7 @@ def timeloop_total(steps: Sequence[Step], extent: Sequence[int], version: str = 
     extent = tuple(extent)
     whole = prod(extent)
     bounds = [n for n, _ in steps]
-    moves: list[Vector] = []
-    below: Vector = tuple(0 for _ in extent)
-    for _, v in steps:
-        moves.append(_sub(v, below))
-        below = tuple(a + b for a, b in zip(below, v, strict=True))
+    moves = extrapolated_moves(steps, len(extent))
     zero: Vector = tuple(0 for _ in extent)
     legacy = version != "master"
 
@@ -170,11 +177,7 @@ def timeloop_events(
     """
     extent = tuple(extent)
     bounds = [n for n, _ in steps]
-    moves: list[Vector] = []
-    below: Vector = tuple(0 for _ in extent)
-    for _, v in steps:
-        moves.append(_sub(v, below))
-        below = tuple(a + b for a, b in zip(below, v, strict=True))
+    moves = extrapolated_moves(steps, len(extent))
     zero: Vector = tuple(0 for _ in extent)
     whole = Delta(extent, zero)
     legacy = version != "master"

@@ -71,7 +71,9 @@ class ComponentEnergy:
 
 def canonical_component_name(name: str) -> str:
     """``system.eyeriss.PE[0..167].ifmap_spad`` → ``ifmap_spad``; ``DRAM[1..1]`` → ``DRAM``."""
-    without_ranges = re.sub(r"\[\d+\.\.\d+\]", "", str(name))  # ranges contain dots: drop them first
+    without_ranges = re.sub(
+        r"\[\d+\.\.\d+\]", "", str(name)
+    )  # ranges contain dots: drop them first
     return without_ranges.split(".")[-1]
 
 
@@ -243,7 +245,9 @@ def load_energy_table(
     text = str(spec)
     if text == MODELS_SOURCE:
         if architecture is None:
-            raise SpecError("the 'models' energy table prices an architecture: pass architecture=...")
+            raise SpecError(
+                "the 'models' energy table prices an architecture: pass architecture=..."
+            )
         from hwsim.energy.components import build_energy_table  # heavy: hwcomponents, on demand
 
         return build_energy_table(architecture, compound_components=tuple(compound_components))

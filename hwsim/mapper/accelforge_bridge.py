@@ -55,7 +55,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hwsim.errors import SpecError
-from hwsim.evaluate import evaluate
 from hwsim.evaluation import Evaluation
 from hwsim.mapper.backends import MappingTask
 from hwsim.mapper.search import MapperResult
@@ -495,13 +494,7 @@ def project(rows: list[list[Any]], task: MappingTask, names: Names) -> Projectio
                 broken = violations(mapping, task)
                 if broken:
                     raise SpecError("breaks the constraints " + ", ".join(broken))
-                evaluation = evaluate(
-                    task.problem,
-                    task.architecture,
-                    mapping,
-                    energy=task.table,
-                    timeloop_version=task.settings.timeloop_version,
-                )
+                evaluation = task.evaluate(mapping)
             except SpecError as err:
                 last_reason = err.message
                 continue

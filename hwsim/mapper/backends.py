@@ -50,6 +50,16 @@ class MappingTask:
     settings: MapperSettings
     files: tuple[Path, ...] = ()
 
+    def evaluate(self, mapping):
+        """hwsim's counts and energy of `mapping` for this task (the same for every backend)."""
+        return evaluate(
+            self.problem,
+            self.architecture,
+            mapping,
+            energy=self.table,
+            timeloop_version=self.settings.timeloop_version,
+        )
+
 
 class Backend(Protocol):
     name: str
@@ -93,13 +103,7 @@ def result_from_timeloop_outputs(
     """Evaluate the mapping Timeloop found (``timeloop-mapper.map.yaml``) with hwsim's model."""
     document = load_specs([map_yaml]).mapping_document
     mapping = bind_mapping(document, task.architecture, task.problem, file=str(map_yaml))
-    evaluation = evaluate(
-        task.problem,
-        task.architecture,
-        mapping,
-        energy=task.table,
-        timeloop_version=task.settings.timeloop_version,
-    )
+    evaluation = task.evaluate(mapping)
     notes = []
     if stats is not None and stats.exists():
         summary = parse_timeloop_stats(stats.read_text())

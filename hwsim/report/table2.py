@@ -139,16 +139,15 @@ class Table2:
     def plot(self, path: str | Path) -> Path:
         """Grouped bar chart: per mapping, one stacked bar per engine (energy by level)."""
         import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
         import numpy as np
 
-        fig, ax = plt.subplots(figsize=(10, 4.5))
+        from hwsim.plotting import new_figure, save_figure
+
+        fig, ax = new_figure(figsize=(10, 4.5))
         x = np.arange(len(self.mappings))
         width = 0.38
         parts = [*self.levels, "compute"]
-        colors = plt.get_cmap("tab10").colors
+        colors = matplotlib.colormaps["tab10"].colors
         for k, (engine, results) in enumerate(
             (("analytical", self.analytical), ("trace", self.trace))
         ):
@@ -178,12 +177,7 @@ class Table2:
         ax.set_ylabel("energy (pJ)")
         ax.set_title("Energy breakdown per mapping: analytical (solid) vs trace (light)")
         ax.legend(fontsize=7, ncol=2)
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=130)
-        plt.close(fig)
-        return path
+        return save_figure(fig, path, dpi=130)
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write ``table2.md``, ``table2.csv`` and ``table2.png`` into `out_dir`."""

@@ -278,6 +278,22 @@ def _make(
     return Component(**kwargs)
 
 
+def _pass_through(
+    name: str, mesh_x: int, mesh_y: int, path: tuple[str, ...], constraints: Mapping[str, Any]
+) -> Component:
+    """Timeloop's front end puts a data-less level ``inter_<name>_spatial`` above a fanout."""
+    return _make(
+        "dummy_storage",
+        f"inter_{name}_spatial",
+        {"width": 1, "depth": 1, "datawidth": 1},
+        instances=mesh_x * mesh_y,
+        mesh_x=mesh_x,
+        path=path,
+        constraints=constraints,
+        pass_through=True,
+    )
+
+
 def _parse_v04(nodes: Any, field: str) -> tuple[list[Component], dict[str, Any], str]:
     """Walk v0.4 nodes as Timeloop's front end does (see module docstring)."""
     if not isinstance(nodes, list):
@@ -327,16 +343,7 @@ def _parse_v04(nodes: Any, field: str) -> tuple[list[Component], dict[str, Any],
                             field=here,
                         )
                     components.append(
-                        _make(
-                            "dummy_storage",
-                            f"inter_{name}_spatial",
-                            {"width": 1, "depth": 1, "datawidth": 1},
-                            instances=mesh_x * mesh_y,
-                            mesh_x=mesh_x,
-                            path=tuple(path[:-1]),
-                            constraints=constraints,
-                            pass_through=True,
-                        )
+                        _pass_through(name, mesh_x, mesh_y, tuple(path[:-1]), constraints)
                     )
                     mesh_x, mesh_y = mesh_x * fx, mesh_y * fy
                 continue
@@ -346,20 +353,10 @@ def _parse_v04(nodes: Any, field: str) -> tuple[list[Component], dict[str, Any],
             cls_name = str(node.get("class", ""))
             merged = {**inherited, **attrs}
             if fx * fy != 1:
-                components.append(
-                    _make(
-                        "dummy_storage",
-                        f"inter_{name}_spatial",
-                        {"width": 1, "depth": 1, "datawidth": 1},
-                        instances=mesh_x * mesh_y,
-                        mesh_x=mesh_x,
-                        path=tuple(path),
-                        constraints={"spatial": constraints.get("spatial")}
-                        if constraints.get("spatial")
-                        else {},
-                        pass_through=True,
-                    )
+                spatial_only = (
+                    {"spatial": constraints["spatial"]} if constraints.get("spatial") else {}
                 )
+                components.append(_pass_through(name, mesh_x, mesh_y, tuple(path), spatial_only))
                 mesh_x, mesh_y = mesh_x * fx, mesh_y * fy
             components.append(
                 _make(
