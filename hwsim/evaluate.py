@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from hwsim.analytical.model import Reuse, analyze
 from hwsim.energy.pricing import price
-from hwsim.energy.table import EnergyTable, load_energy_table
+from hwsim.energy.table import MODELS_SOURCE, EnergyTable, load_energy_table, named_table
 from hwsim.errors import SpecError
 from hwsim.evaluation import Evaluation
 from hwsim.nest import LoopNest
@@ -72,6 +72,14 @@ def evaluate(
     return price(counts, architecture, load_energy_table(energy))
 
 
+def default_energy_table(arch: Architecture) -> str:
+    """``table1`` if it prices every component of `arch`, else ``models``."""
+    table1 = named_table("table1")
+    components = [*(level for level in arch.storage if not level.pass_through), arch.compute]
+    covered = all(table1.entry(c.name, c.class_name) is not None for c in components)
+    return "table1" if covered else MODELS_SOURCE
+
+
 def evaluate_files(
     paths: Iterable[str | Path],
     *,
@@ -82,16 +90,23 @@ def evaluate_files(
 ) -> Evaluation:
     """Like ``timeloop-model *.yaml``: read the files, evaluate the mapping they contain.
 
-    Without `energy`, an ERT among the files is used, else the assignment's Table 1.
+    Without `energy`: an ERT among the files; else the assignment's Table 1 when it prices every
+    component (the Q1 architecture); else the component models.
     """
     specs = load_specs(paths)
     mapping = specs.mapping()
     assert specs.problem is not None and specs.architecture is not None
-    table = (
-        energy
-        if energy is not None
-        else (specs.energy_tables[0] if specs.energy_tables else "table1")
-    )
+    if energy is None:
+        energy = (
+            specs.energy_tables[0]
+            if specs.energy_tables
+            else default_energy_table(specs.architecture)
+        )
+    if energy == MODELS_SOURCE:
+        energy = load_energy_table(
+            energy, architecture=specs.architecture, compound_components=specs.compound_components
+        )
+    table = energy
     return evaluate(
         specs.problem,
         specs.architecture,

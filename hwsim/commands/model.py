@@ -29,8 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--energy",
         metavar="TABLE",
         default=None,
-        help="'table1' (the assignment's Table 1), an Accelergy ERT file, or a {component: {action: pJ}} "
-        "file; default: an ERT among FILEs, else table1",
+        help="'table1' (the assignment's Table 1), 'models' (component models), an Accelergy ERT file, or "
+        "a {component: {action: pJ}} file; default: an ERT among FILEs, else table1 if it prices every "
+        "component, else models",
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--plot", metavar="PNG", help="also write a stacked-bar energy chart")
