@@ -277,10 +277,21 @@ def _links_possible(
     return out
 
 
-def _hulls(ext_at: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """Bounding-box extent per rank of the tile walked by the first p slots, for every p: (N, P, R)."""
-    out = np.einsum("npd,rd->npr", ext_at - 1, coef) + 1
-    return out
+class _Hulls:
+    """Bounding-box extents per rank of the tile walked by the first p slots: (N, R), computed
+    on first use for each p (float matmul is exact here: extents and coefficients are small)."""
+
+    def __init__(self, ext_at: np.ndarray, coef: np.ndarray):
+        self.ext_at, self.coef = ext_at, coef.T.astype(np.float64)
+        self.cache: dict[int, np.ndarray] = {}
+
+    def __call__(self, p: int) -> np.ndarray:
+        if p not in self.cache:
+            self.cache[p] = (
+                np.rint((self.ext_at[:, p, :] - 1).astype(np.float64) @ self.coef).astype(np.int64)
+                + 1
+            )
+        return self.cache[p]
 
 
 def _row_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -329,6 +340,23 @@ def tile_fits(skeleton: Skeleton, bounds: np.ndarray) -> np.ndarray:
         if capacity is not None:
             fits &= needed[:, s] <= capacity
     return fits
+
+
+def _deduplicated_totals(
+    bounds: np.ndarray, steps: np.ndarray, extent: np.ndarray, version: str
+) -> np.ndarray:
+    """`timeloop_totals`, computed once per distinct (bounds, steps, extent) row.
+
+    Rows of a batch often share what lies above a level (e.g. everything outside the global
+    buffer), so the recursion runs on the distinct rows only and the results are scattered back.
+    """
+    keys = np.concatenate([bounds, steps.reshape(len(bounds), -1), extent], axis=1)
+    if len(keys) < 64:
+        return timeloop_totals(bounds, steps, extent, version)
+    first, inverse = _row_keys(keys)
+    if len(first) > 0.8 * len(keys):
+        return timeloop_totals(bounds, steps, extent, version)
+    return timeloop_totals(bounds[first], steps[first], extent[first], version)[inverse]
 
 
 # ------------------------------------------------------------------------------ evaluator
@@ -384,16 +412,13 @@ def evaluate_batch(
         step = coef[:, dim_of].T[None, :, :] * np.take_along_axis(
             ext_at[:, :-1, :], dim_of[None, :, None], axis=2
         )
-        hulls = _hulls(ext_at, coef)
-
-        def hull(p: int, hulls: np.ndarray = hulls) -> np.ndarray:
-            return hulls[:, p, :]
+        hull = _Hulls(ext_at, coef)
 
         size = np.stack([np.prod(hull(prefix[s + 1]), axis=1) for s in range(levels)], axis=1)
         received = np.zeros((n_rows, levels))
         for s in range(levels):
             above = [i for i in range(prefix[s + 1], len(slots)) if temporal[i]]
-            received[:, s] = timeloop_totals(
+            received[:, s] = _deduplicated_totals(
                 bounds[:, above], step[:, above], hull(prefix[s + 1]), version
             )
 
@@ -409,49 +434,55 @@ def evaluate_batch(
                 continue
             fanout[:, s] = np.prod(bounds[:, group], axis=1)
             union[:, s] = np.prod(hull(prefix[s] + len(group)), axis=1)
-            hist: dict[int, np.ndarray] = {}
             keys = np.concatenate([bounds[:, group], step[:, group].reshape(n_rows, -1)], axis=1)
             first, inverse = _row_keys(keys)
-            unique = keys[first]
             physical = arch.fanout(arch.index_of(skeleton.level_names[s]))
-            above_t = [i for i in range(prefix[s], len(slots)) if temporal[i]]
-            for u, row in enumerate(unique):
-                members = inverse == u
-                g = len(group)
+            ranks = coef.shape[0]
+            g = len(group)
+            # per distinct fanout configuration: multicast histogram and neighbour offsets
+            per_config_counts: list[dict[int, int]] = []
+            offsets_of: dict[tuple[int, ...], list[int]] = {}
+            for u, row in enumerate(keys[first]):
                 live = [j for j in range(g) if row[j] > 1]
-                loop_bounds = [int(row[j]) for j in live]
-                vectors = [
-                    tuple(int(x) for x in row[g + j * coef.shape[0] : g + (j + 1) * coef.shape[0]])
+                if not live:
+                    per_config_counts.append({1: 1})
+                    continue
+                loops = [
+                    Loop(slots[group[j]].dimension, int(row[j]), slots[group[j]].axis, s)
                     for j in live
                 ]
-                loops = [
-                    Loop(slots[group[j]].dimension, b, slots[group[j]].axis, s)
-                    for j, b in zip(live, loop_bounds, strict=True)
+                vectors = [
+                    tuple(int(x) for x in row[g + j * ranks : g + (j + 1) * ranks]) for j in live
                 ]
-                if not loops:
-                    counts = {1: 1}
-                    offsets: set[tuple[int, ...]] = set()
-                else:
-                    fan = Fanout.of(loops, vectors, physical)
-                    counts = multicast_histogram(fan.translations)
-                    offsets = {o for offs in fan.neighbour_offsets for o in offs}
-                for c, n in counts.items():
-                    hist.setdefault(c, np.zeros(n_rows))[members] += n * child[members]
-                if offsets and above_t:
-                    idx = np.flatnonzero(members)
-                    mv = loop_moves(bounds[np.ix_(idx, above_t)], step[np.ix_(idx, above_t)])
-                    live_moves = (bounds[np.ix_(idx, above_t)] > 1)[:, :, None]
-                    flagged = _links_possible(
-                        mv,
-                        live_moves,
-                        hull(prefix[s])[idx],
-                        offsets,
+                fan = Fanout.of(loops, vectors, physical)
+                per_config_counts.append(multicast_histogram(fan.translations))
+                for offset in {o for offs in fan.neighbour_offsets for o in offs}:
+                    offsets_of.setdefault(offset, []).append(u)
+            hist: dict[int, np.ndarray] = {}
+            for c in sorted({c for counts in per_config_counts for c in counts}):
+                per_config = np.array(
+                    [counts.get(c, 0) for counts in per_config_counts], dtype=np.float64
+                )
+                hist[c] = per_config[inverse] * child
+            above_t = [i for i in range(prefix[s], len(slots)) if temporal[i]]
+            if offsets_of and above_t:
+                moves_all = loop_moves(bounds[:, above_t], step[:, above_t])
+                live_all = (bounds[:, above_t] > 1)[:, :, None]
+                child_hull = hull(prefix[s])
+                flagged_all = np.zeros(n_rows, dtype=bool)
+                for offset, configs in offsets_of.items():
+                    idx = np.flatnonzero(np.isin(inverse, configs))
+                    flagged_all[idx] |= _links_possible(
+                        moves_all[idx],
+                        live_all[idx],
+                        child_hull[idx],
+                        {offset},
                         legacy=version != "master",
                         fresh=s == 0,
                     )
-                    link_risk[idx] |= flagged
-                    for row in idx[flagged]:
-                        risky.setdefault(int(row), set()).add((ds.name, s))
+                link_risk |= flagged_all
+                for row in np.flatnonzero(flagged_all):
+                    risky.setdefault(int(row), set()).add((ds.name, s))
             accesses.append(hist)
 
         # ---------------------------------------------------------- Timeloop's bookkeeping
