@@ -1,0 +1,108 @@
+"""A trial's inference energy, computed before training: it depends only on the architecture.
+
+The untrained student is built from the trial's `model` config and priced on the trial's
+accelerator with `models.hw_energy.estimate_energy` (hwsim maps each distinct layer once and keeps
+the mappings on disk, so a repeated layer shape costs milliseconds). Results are also remembered
+in memory, keyed by everything they depend on, so a repeated architecture costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from codesign.accelerator import area_mm2, build_accelerator, describe
+from models.complexity import count_macs, count_parameters
+from models.hw_energy import estimate_energy
+
+
+@dataclass(frozen=True)
+class ArchitectureEnergy:
+    """Energy of one inference of a student on an accelerator (per-layer rows in pJ, from hwsim)."""
+
+    total_uj: float
+    by_level_uj: dict[str, float]
+    layers: list[dict[str, Any]]
+    student: dict[str, Any]  # blocks, widths, block, bits, depth
+    accelerator: dict[str, Any]  # name, PE array, buffer depths
+    area_mm2: float | None
+    datawidth: int
+    macs: int
+    params: int
+    seconds: float = 0.0  # time this call took (0 when remembered)
+    mapped_layers: int = 0  # layers the mapper searched now (not from the on-disk cache)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class EnergyModel:
+    """Energy of (model config, accelerator values) on hw_cfg (`hw` group), remembered."""
+
+    def __init__(self, hw_cfg: Mapping, image_size: int):
+        self.hw = dict(hw_cfg)
+        self.input_shape = (1, 3, int(image_size), int(image_size))
+        self._seen: dict[str, ArchitectureEnergy] = {}
+
+    def __call__(
+        self, model_cfg: DictConfig, accelerator_values: Mapping[str, Any]
+    ) -> ArchitectureEnergy:
+        model = OmegaConf.to_container(model_cfg, resolve=True)
+        key = json.dumps(
+            [model, dict(accelerator_values), self.hw, self.input_shape],
+            sort_keys=True,
+            default=str,
+        )
+        if key in self._seen:
+            return _replace_timing(self._seen[key])
+        start = time.perf_counter()
+        net = instantiate(model_cfg)
+        datawidth = int((model.get("quant") or {}).get("bits") or self.hw.get("datawidth", 16))
+        accelerator = build_accelerator(self.hw["arch"], accelerator_values)
+        hw = {**self.hw, "arch": accelerator, "datawidth": datawidth}
+        energy = estimate_energy(net, self.input_shape, hw)
+        result = ArchitectureEnergy(
+            total_uj=energy["total_pj"] * 1e-6,
+            by_level_uj={k: v * 1e-6 for k, v in energy["by_level_pj"].items()},
+            layers=energy["layers"],
+            student=student_summary(net, model),
+            accelerator=describe(accelerator),
+            area_mm2=area_mm2(
+                self.hw["arch"], accelerator_values, self.hw.get("energy", "models"), datawidth
+            ),
+            datawidth=datawidth,
+            macs=count_macs(net, self.input_shape),
+            params=count_parameters(net),
+            seconds=time.perf_counter() - start,
+            mapped_layers=sum(not row.get("cached", False) for row in energy["layers"]),
+        )
+        self._seen[key] = result
+        return result
+
+
+def student_summary(net, model: Mapping[str, Any]) -> dict[str, Any]:
+    """What the report names a student by: blocks per stage, stage widths, block type, bits, depth."""
+    blocks = [len(stage) for stage in net.stages]
+    widths = list(model.get("widths") or [int(model["width"]) * 2**i for i in range(len(blocks))])
+    block = str(model.get("block", "basic"))
+    per_block = (
+        3 if block == "bottleneck" else 2
+    )  # ResNet-(6n+2) / -(9n+2), as models.resnet names them
+    return {
+        "blocks": blocks,
+        "widths": widths,
+        "block": block,
+        "bits": (model.get("quant") or {}).get("bits"),
+        "depth": 2 + per_block * sum(blocks),
+    }
+
+
+def _replace_timing(result: ArchitectureEnergy) -> ArchitectureEnergy:
+    return ArchitectureEnergy(**{**asdict(result), "seconds": 0.0, "mapped_layers": 0})

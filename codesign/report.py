@@ -1,0 +1,435 @@
+"""Everything a study produced, rebuilt from its storage alone:
+
+    python -m codesign.report outputs/sweeps/demo/study.db            # the only study in it
+    python -m codesign.report postgresql://host/db --study cifar --out reports/cifar
+
+writes trials.csv, pareto.csv, pareto.png (the front), energy_layers.png (the chosen student's
+energy per layer and storage level) and report.md (the chosen student, its training settings,
+accuracy and energy, the front and a data-driven discussion of the trade-off) into --out (by
+default the folder of a SQLite or journal file). `python sweep.py ... sweep.n_trials=0` does the
+same through the sweep's config. The chosen student is the lowest-energy feasible trial on the
+front (`sweep.choose=min_energy`), or the most accurate feasible one (`max_accuracy`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pandas as pd
+
+from codesign.discussion import discuss
+from codesign.plots import plot_layer_energy, plot_pareto
+from codesign.storage import existing_file, open_storage, storage_url
+from codesign.tables import pareto_frame, trials_frame
+from models.errors import UserError
+
+FILES = {
+    "trials_csv": "trials.csv",
+    "pareto_csv": "pareto.csv",
+    "pareto_png": "pareto.png",
+    "layers_png": "energy_layers.png",
+    "report_md": "report.md",
+}
+
+
+@dataclass
+class Report:
+    study_name: str
+    storage: str
+    trials: pd.DataFrame
+    pareto: pd.DataFrame
+    chosen: dict[str, Any] | None  # the chosen trial's row of trials.csv
+    study_attrs: dict[str, Any]
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def write_report(study: optuna.Study, out_dir: str | Path, storage: str = "") -> Report:
+    """Write every output of the study into out_dir (see module docstring)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    attrs = dict(study.user_attrs)
+    trials = trials_frame(study)
+    pareto = pareto_frame(trials)
+    chosen_row = choose(trials, pareto, attrs.get("choose", "min_energy"))
+    chosen = None if chosen_row is None else chosen_row.to_dict()
+    report = Report(study.study_name, storage, trials, pareto, chosen, attrs)
+    files = {name: out / filename for name, filename in FILES.items()}
+    trials.to_csv(files["trials_csv"], index=False)
+    pareto.to_csv(files["pareto_csv"], index=False)
+    objectives = attrs.get("objectives", ["accuracy", "energy"])
+    floor = float((attrs.get("constraints") or {}).get("min_accuracy", 0.0))
+    plot_pareto(
+        trials,
+        floor,
+        files["pareto_png"],
+        chosen=None if chosen is None else int(chosen["number"]),
+        color_by_area="area" in objectives,
+        title=f"study {study.study_name}: {attrs.get('metric', 'val')} accuracy vs energy",
+    )
+    chosen_trial = None
+    if chosen is not None:
+        chosen_trial = study.get_trials(deepcopy=False)[int(chosen["number"])]
+        layers = chosen_trial.user_attrs.get("energy_layers") or []
+        levels = list(chosen_trial.user_attrs.get("energy_by_level_uj") or {})
+        if layers:
+            plot_layer_energy(
+                layers,
+                levels,
+                files["layers_png"],
+                title=f"trial #{chosen['number']}: {chosen['energy_uj']:.4g} µJ per inference, "
+                f"{_pct(chosen['accuracy'])} {attrs.get('metric', 'val')} accuracy",
+            )
+    if not files["layers_png"].exists():
+        files.pop("layers_png")
+    files["report_md"].write_text(render_markdown(report, chosen_trial, files))
+    report.files = files
+    return report
+
+
+def choose(trials: pd.DataFrame, pareto: pd.DataFrame, rule: str) -> pd.Series | None:
+    """The student the report presents (see module docstring); without a feasible trial, the
+    most accurate complete one (the report says it misses the floor)."""
+    if len(pareto):
+        if rule == "max_accuracy":
+            return pareto.sort_values(["accuracy", "energy_uj"], ascending=[False, True]).iloc[0]
+        return pareto.sort_values(["energy_uj", "accuracy"], ascending=[True, False]).iloc[0]
+    done = trials[trials["state"].eq("complete")]
+    if not len(done):
+        return None
+    return done.sort_values(["accuracy", "energy_uj"], ascending=[False, True]).iloc[0]
+
+
+# --- report.md --------------------------------------------------------------------------------
+
+
+def render_markdown(
+    report: Report, chosen: optuna.trial.FrozenTrial | None, files: Mapping[str, Path]
+) -> str:
+    attrs, trials = report.study_attrs, report.trials
+    metric = attrs.get("metric", "val")
+    constraints = attrs.get("constraints") or {}
+    floor = float(constraints.get("min_accuracy", 0.0))
+    counts = trials["state"].value_counts().to_dict() if len(trials) else {}
+    n_feasible = (
+        int((trials["state"].eq("complete") & trials["feasible"].eq(True)).sum())
+        if len(trials)
+        else 0
+    )
+    objectives = attrs.get("objectives", ["accuracy", "energy"])
+    lines = [
+        f"# Co-design study `{report.study_name}`",
+        "",
+        f"Maximise {metric} accuracy and minimise inference energy"
+        + (" and on-chip area" if "area" in objectives else "")
+        + f" on `{attrs.get('hw_arch', 'the accelerator')}`, subject to accuracy ≥ {_pct(floor)}"
+        + "".join(
+            f", {label} ≤ {constraints[key]:g} {unit}"
+            for key, label, unit in (
+                ("max_energy_uj", "energy", "µJ"),
+                ("max_area_mm2", "area", "mm²"),
+            )
+            if constraints.get(key) is not None
+        )
+        + ".",
+        "",
+        f"{len(trials)} trials: {counts.get('complete', 0)} complete ({n_feasible} feasible), "
+        f"{counts.get('pruned', 0)} pruned, {counts.get('fail', 0)} failed"
+        + (f", {counts['running']} running" if counts.get("running") else "")
+        + f". Sampler: {attrs.get('sampler', '?')}. Storage: `{report.storage or '?'}`.",
+        "",
+    ]
+    lines += _chosen_section(report, chosen, floor, metric)
+    if "pareto_png" in files:
+        lines += ["![accuracy against energy](pareto.png)", ""]
+    if "layers_png" in files:
+        lines += ["![energy of the chosen student per layer](energy_layers.png)", ""]
+    lines += _front_section(report)
+    lines += ["## Trade-off", ""]
+    lines += [f"- {line}" for line in discuss(trials, list((attrs.get("space") or {}).keys()))]
+    lines += ["", *_study_section(report)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[str]:
+    if chosen is None:
+        return ["## Chosen student", "", "No trial has completed yet.", ""]
+    a, row = chosen.user_attrs, report.chosen
+    rule = report.study_attrs.get("choose", "min_energy")
+    why = (
+        "the most accurate feasible trial on the Pareto front"
+        if rule == "max_accuracy"
+        else "the lowest-energy feasible trial on the Pareto front"
+    )
+    if not row.get("pareto"):
+        why = f"**no trial reaches the {_pct(floor)} floor**: this is the most accurate one"
+    cfg = a.get("config") or {}
+    student = a.get("student") or {}
+    params = chosen.params
+    bits = student.get("bits")
+    by_level = a.get("energy_by_level_uj") or {}
+    total = sum(by_level.values()) or 1.0
+    shares = ", ".join(
+        f"{lv} {v / total:.0%}"
+        for lv, v in sorted(by_level.items(), key=lambda kv: -kv[1])
+        if v > 0
+    )
+    acc = a.get("accelerator") or {}
+    rows = [
+        ("Architecture", _architecture(student)),
+        (
+            "Quantization",
+            f"{bits}-bit weights and activations ({a.get('datawidth')}-bit words on the accelerator)"
+            if bits
+            else f"full precision ({a.get('datawidth')}-bit words on the accelerator)",
+        ),
+        ("Distillation", _distillation(cfg)),
+        ("Training", _training(cfg)),
+        ("Teacher", _teacher(cfg)),
+        ("Accuracy", f"val {_pct(a.get('val_acc'))}, test {_pct(a.get('test_acc'))}"),
+        (
+            "Energy",
+            f"{a.get('energy_uj', float('nan')):.4g} µJ per inference on `{acc.get('name', '?')}`"
+            + (f" ({acc['pe_array'][0]}×{acc['pe_array'][1]} PEs)" if acc.get("pe_array") else "")
+            + (f"; {shares}" if shares else ""),
+        ),
+        ("Area", f"{a['area_mm2']:.3g} mm² on chip" if a.get("area_mm2") is not None else "n/a"),
+        ("Size", f"{a.get('params', 0):,} parameters, {a.get('macs', 0) / 1e6:,.2f} M MACs"),
+        ("Checkpoint", f"`{a.get('checkpoint')}`"),
+    ]
+    lines = [
+        f"## Chosen student: trial #{chosen.number}",
+        "",
+        f"Chosen as {why}.",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    overrides = report.study_attrs.get("train_overrides") or []
+    if overrides:
+        lines += ["", "Retrain it:", "", f"    {retrain_command(overrides, params)}"]
+    if a.get("run_dir"):
+        lines += [
+            "",
+            "or, with exactly the trial's training config (saved next to its checkpoints):"
+            if overrides
+            else "Retrain it with exactly the trial's training config:",
+            "",
+            f"    python train.py --config-dir {a['run_dir']} --config-name config",
+        ]
+    accel = {k: v for k, v in params.items() if k.startswith("accelerator.")}
+    if accel:
+        lines += [
+            "",
+            "Its accelerator (train.py prices hw.arch as shipped): "
+            + ", ".join(f"{k[len('accelerator.') :]} = {v}" for k, v in accel.items())
+            + ".",
+        ]
+    lines.append("")
+    return lines
+
+
+def _front_section(report: Report) -> list[str]:
+    front = report.pareto
+    if not len(front):
+        return ["## Pareto front", "", "No feasible complete trial yet.", ""]
+    searched = [k for k in (report.study_attrs.get("space") or {}) if k in front]
+    columns = [
+        "number",
+        "accuracy",
+        "test_acc",
+        "energy_uj",
+        "area_mm2",
+        "depth",
+        "widths",
+        "block",
+        "bits",
+    ]
+    columns += [
+        k
+        for k in searched
+        if k not in ("model.blocks", "model.width", "model.block", "model.quant.bits")
+    ]
+    header = "| " + " | ".join(_header(c) for c in columns) + " |"
+    lines = ["## Pareto front", "", header, "|" + "---|" * len(columns)]
+    for _, row in front.iterrows():
+        lines.append("| " + " | ".join(_cell(c, row.get(c)) for c in columns) + " |")
+    return [*lines, ""]
+
+
+def _study_section(report: Report) -> list[str]:
+    attrs, trials = report.study_attrs, report.trials
+    lines = ["## Study", "", "| searched key | range |", "|---|---|"]
+    lines += [f"| `{k}` | {v} |" for k, v in (attrs.get("space") or {}).items()]
+    done = trials[trials["state"].eq("complete")]
+    if len(done):
+        lines += [
+            "",
+            f"Per complete trial: {done['train_s'].mean():.1f} s training, "
+            f"{done['energy_s'].mean():.2f} s energy on average.",
+        ]
+    for state, column, title in (
+        ("fail", "fail_reason", "Failed"),
+        ("pruned", "prune_reason", "Pruned"),
+    ):
+        rows = trials[trials["state"].eq(state)]
+        if len(rows):
+            lines += ["", f"{title} trials:", ""]
+            lines += [
+                f"- #{r['number']}: {r[column] or 'no reason recorded'}" for _, r in rows.iterrows()
+            ]
+    storage = report.storage or "<storage>"
+    lines += [
+        "",
+        "Regenerate these files from the storage alone: "
+        f"`python -m codesign.report {storage} --study {report.study_name}`.",
+    ]
+    return lines
+
+
+def retrain_command(train_overrides: list[str], params: Mapping[str, Any]) -> str:
+    """`python train.py ...` that trains the trial's student again (sweep's recipe + its values)."""
+    own = [f"{k}={_hydra_value(v)}" for k, v in params.items() if not k.startswith("accelerator.")]
+    return " ".join(["python train.py", *train_overrides, *own])
+
+
+def _hydra_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str) and value.startswith("["):
+        return value.replace(" ", "")  # a structured choice stored as JSON: [2, 2, 2] -> [2,2,2]
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _architecture(student: Mapping[str, Any]) -> str:
+    if not student:
+        return "?"
+    return (
+        f"ResNet-{student.get('depth')}: {student.get('block')} blocks, {student.get('blocks')} "
+        f"per stage, stage widths {student.get('widths')}"
+    )
+
+
+def _distillation(cfg: Mapping[str, Any]) -> str:
+    kd = cfg.get("kd") or {}
+    if not kd:
+        return "?"
+    if float(kd.get("alpha", 0)) == 0:
+        return "none (α = 0: cross-entropy only)"
+    return f"T = {float(kd['T']):.3g}, α = {float(kd['alpha']):.3g}"
+
+
+def _training(cfg: Mapping[str, Any]) -> str:
+    optim = (cfg.get("optim") or {}).get("optimizer") or {}
+    trainer, data = cfg.get("trainer") or {}, cfg.get("data") or {}
+    name = str(optim.get("_target_", "?")).rsplit(".", 1)[-1]
+    extras = ", ".join(
+        f"{k.replace('_', ' ')} {optim[k]:g}" for k in ("momentum", "weight_decay") if k in optim
+    )
+    source = data.get("source") or {}
+    data_name = str(source.get("_target_", "?")).rsplit(".", 1)[-1]
+    size = f", {source['n_train']} images" if "n_train" in source else ""
+    subset = f", {data['train_subset']} images" if data.get("train_subset") else ""
+    return (
+        f"{name} (lr {float(optim.get('lr', float('nan'))):.3g}{', ' + extras if extras else ''}), "
+        f"{trainer.get('max_epochs')} epochs, batch {data.get('batch_size')}, seed {cfg.get('seed')}; "
+        f"data {data_name}{size}{subset}"
+    )
+
+
+def _teacher(cfg: Mapping[str, Any]) -> str:
+    teacher = cfg.get("teacher") or {}
+    if not teacher or float((cfg.get("kd") or {}).get("alpha", 0)) == 0:
+        return "none"
+    name = str(teacher.get("_target_", "?")).rsplit(".", 1)[-1]
+    source = teacher.get("checkpoint") or teacher.get("path") or "random weights"
+    return f"{name} ({source})"
+
+
+def _header(column: str) -> str:
+    return {
+        "number": "trial",
+        "accuracy": "accuracy",
+        "test_acc": "test acc",
+        "energy_uj": "energy (µJ)",
+        "area_mm2": "area (mm²)",
+    }.get(column, f"`{column}`")
+
+
+def _cell(column: str, value: Any) -> str:
+    if column == "bits" and (value is None or pd.isna(value)):
+        return "full"
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if column in ("accuracy", "test_acc"):
+        return _pct(value)
+    if column == "number":
+        return f"#{int(value)}"
+    if column == "bits":
+        return f"{int(value)}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{float(value) * 100:.1f} %"
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m codesign.report",
+        description="Rebuild trials.csv, pareto.csv, the plots and report.md from a study's storage.",
+    )
+    parser.add_argument("storage", help="a study.db / .journal file or a database URL")
+    parser.add_argument("--study", help="the study's name (needed when the storage holds several)")
+    parser.add_argument("--out", help="output folder (default: the storage file's folder)")
+    args = parser.parse_args(argv)
+    try:
+        report = regenerate(args.storage, args.study, args.out)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for path in report.files.values():
+        print(path)
+    return 0
+
+
+def regenerate(storage: str, study_name: str | None = None, out: str | None = None) -> Report:
+    """What `python -m codesign.report` does: open the storage, find the study, write the files."""
+    url = storage_url(storage, Path.cwd())
+    file = existing_file(url)
+    if file is not None and not file.is_file():
+        raise UserError(f"no study storage at {file}")
+    backend = open_storage(url, heartbeat_s=None)
+    names = [
+        s.study_name for s in optuna.get_all_study_summaries(backend, include_best_trial=False)
+    ]
+    if study_name is None:
+        if len(names) != 1:
+            raise UserError(f"{storage} holds {len(names)} studies {names}: name one with --study")
+        study_name = names[0]
+    elif study_name not in names:
+        raise UserError(f"no study {study_name!r} in {storage}; it holds {names}")
+    study = optuna.load_study(study_name=study_name, storage=backend)
+    out_dir = (
+        Path(out)
+        if out
+        else (file.parent if file is not None else Path.cwd() / f"report_{study_name}")
+    )
+    return write_report(study, out_dir, url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Where a study lives: `sweep.storage` (or the report command's argument) to an Optuna storage.
+
+- null: SQLite at <output dir>/study.db (embedded, nothing to start);
+- a file ending in .db, .sqlite or .sqlite3: that SQLite file;
+- any SQLAlchemy URL (sqlite:///..., postgresql://..., mysql+pymysql://...): several workers on
+  one or many machines; trials of a killed worker are failed after 2 missed heartbeats;
+- journal:<file> (or a file ending in .journal / .log): Optuna's journal file, for several workers
+  on a shared file system without a database (no heartbeat: a killed worker's trial stays RUNNING).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import optuna
+
+from models.errors import UserError
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+JOURNAL_SUFFIXES = (".journal", ".log")
+
+
+def storage_url(spec: str | None, output_dir: str | Path) -> str:
+    """The storage as one string (a URL or journal:<absolute file>)."""
+    if spec in (None, ""):
+        return f"sqlite:///{(Path(output_dir) / 'study.db').resolve()}"
+    spec = str(spec)
+    if spec.startswith("journal:"):
+        return f"journal:{Path(spec[len('journal:') :]).expanduser().resolve()}"
+    if "://" in spec:
+        return spec
+    path = Path(spec).expanduser()
+    if path.suffix in SQLITE_SUFFIXES:
+        return f"sqlite:///{path.resolve()}"
+    if path.suffix in JOURNAL_SUFFIXES:
+        return f"journal:{path.resolve()}"
+    raise UserError(
+        f"sweep.storage={spec!r}: give a database URL (sqlite:///file.db, postgresql://...), "
+        "journal:<file>, or a .db / .journal file"
+    )
+
+
+def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.BaseStorage:
+    """An Optuna storage for `url` (see storage_url); creates SQLite and journal files."""
+    if url.startswith("journal:"):
+        path = Path(url[len("journal:") :])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        return JournalStorage(JournalFileBackend(str(path)))
+    engine_kwargs = {}
+    if url.startswith("sqlite:"):
+        file = url.split(":///", 1)[-1]
+        if file and file != ":memory:":
+            Path(file).parent.mkdir(parents=True, exist_ok=True)
+        # several workers on one file: wait for the write lock instead of failing at once
+        engine_kwargs = {"connect_args": {"timeout": 120}}
+    heartbeat = int(heartbeat_s) if heartbeat_s else None
+    try:
+        with warnings.catch_warnings():  # the heartbeat has been "experimental" since Optuna 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(
+                url,
+                engine_kwargs=engine_kwargs,
+                heartbeat_interval=heartbeat,
+                grace_period=2 * heartbeat if heartbeat else None,
+            )
+    except ImportError as e:  # a database driver that is not installed
+        raise UserError(f"sweep.storage={url!r}: {e}") from e
+    except Exception as e:
+        if type(e).__module__.startswith("sqlalchemy"):
+            raise UserError(f"sweep.storage={url!r}: {str(e).splitlines()[0]}") from e
+        raise
+
+
+def existing_file(url: str) -> Path | None:
+    """The file behind a SQLite or journal URL, if that is what it is."""
+    if url.startswith("journal:"):
+        return Path(url[len("journal:") :])
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///") :])
+    return None

@@ -1,0 +1,99 @@
+"""A study as tables: every trial (trials.csv) and the Pareto front (pareto.csv).
+
+Columns of trials.csv: number, state, feasible (Optuna's view of the trial's constraints), pareto,
+accuracy (the study's metric), val_acc, test_acc, energy_uj, area_mm2, then the searched keys
+as stored (structured choices as JSON text), the student (depth, blocks, widths, block, bits),
+accelerator, datawidth, macs, params, energy per storage level (energy_uj[<level>]), epochs,
+energy_s, train_s, total_s, fail_reason, prune_reason, run_dir and checkpoint.
+
+`pareto_mask` recomputes the front from such a table alone, the same way Optuna does: among
+complete trials (feasible ones, when the study has constraints), those that no other trial
+dominates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from codesign.objectives import KNOWN
+
+STUDENT = ("depth", "blocks", "widths", "block", "bits")
+
+
+def trials_frame(study: optuna.Study) -> pd.DataFrame:
+    """One row per trial, in trial order (see module docstring)."""
+    trials = study.get_trials(deepcopy=False)
+    front = {t.number for t in study.best_trials} if study.directions else set()
+    params = list(dict.fromkeys(k for t in trials for k in t.params))
+    levels = list(
+        dict.fromkeys(k for t in trials for k in t.user_attrs.get("energy_by_level_uj") or {})
+    )
+    rows = []
+    for t in trials:
+        a = t.user_attrs
+        student = a.get("student") or {}
+        row = {
+            "number": t.number,
+            "state": t.state.name.lower(),
+            "feasible": _feasible(t),
+            "pareto": t.number in front,
+            "accuracy": a.get("accuracy"),
+            "val_acc": a.get("val_acc"),
+            "test_acc": a.get("test_acc"),
+            "energy_uj": a.get("energy_uj"),
+            "area_mm2": a.get("area_mm2"),
+            **{k: t.params.get(k) for k in params},
+            **{k: _cell(student.get(k)) for k in STUDENT},
+            "accelerator": (a.get("accelerator") or {}).get("name"),
+            "datawidth": a.get("datawidth"),
+            "macs": a.get("macs"),
+            "params": a.get("params"),
+            **{f"energy_uj[{lv}]": (a.get("energy_by_level_uj") or {}).get(lv) for lv in levels},
+            "epochs": len(a["val_curve"]) if a.get("val_curve") is not None else None,
+            "energy_s": a.get("time.energy_s"),
+            "train_s": a.get("time.train_s"),
+            "total_s": a.get("time.total_s"),
+            "fail_reason": a.get("fail_reason"),
+            "prune_reason": a.get("prune_reason"),
+            "run_dir": a.get("run_dir"),
+            "checkpoint": a.get("checkpoint"),
+        }
+        rows.append(row)
+    columns = list(rows[0]) if rows else ["number", "state", "feasible", "pareto", "accuracy"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def pareto_frame(trials: pd.DataFrame) -> pd.DataFrame:
+    """The rows of trials_frame that Optuna puts on the front, best accuracy first."""
+    return trials[trials["pareto"]].sort_values("accuracy", ascending=False).reset_index(drop=True)
+
+
+def pareto_mask(trials: pd.DataFrame, objectives: Sequence[str]) -> pd.Series:
+    """The front recomputed from a trials table alone (e.g. trials.csv read back)."""
+    columns = [KNOWN[o][0] for o in objectives]
+    signs = np.array([-1.0 if KNOWN[o][1] == "maximize" else 1.0 for o in objectives])
+    candidates = trials["state"].eq("complete")
+    feasible = trials["feasible"]
+    if feasible.notna().any():  # a constrained study: the front is drawn from feasible trials
+        candidates &= feasible.astype("boolean").fillna(False).astype(bool)
+    points = trials.loc[candidates, columns].to_numpy(dtype=float) * signs  # all minimised
+    on_front = np.ones(len(points), dtype=bool)
+    for i, p in enumerate(points):
+        dominated = np.all(points <= p, axis=1) & np.any(points < p, axis=1)
+        on_front[i] = not dominated.any()
+    mask = pd.Series(False, index=trials.index)
+    mask[trials.index[candidates]] = on_front
+    return mask
+
+
+def _feasible(trial: optuna.trial.FrozenTrial) -> bool | None:
+    constraints = trial.constraints
+    return all(v <= 0 for v in constraints.values()) if constraints else None
+
+
+def _cell(value):
+    return str(list(value)) if isinstance(value, list | tuple) else value

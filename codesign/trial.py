@@ -1,0 +1,153 @@
+"""One trial: sample, price the architecture, train, and record everything in the storage.
+
+Order: the sampled values become the trial's training config (and accelerator); the untrained
+student's energy and area come first (milliseconds once the layers are mapped) and are stored;
+a trial whose energy or area alone breaks a constraint is pruned untrained; then `train()` runs
+in <output dir>/trials/<number>/ with two callbacks (a non-finite loss fails the trial, a
+hopeless one is pruned), and accuracy, timings and the constraints are stored.
+
+User attributes of a trial (trials.csv and report.md are built from them alone): accuracy,
+val_acc, test_acc, val_curve, energy_uj, energy_by_level_uj, energy_layers (hwsim's per-layer
+rows), area_mm2, student, accelerator, datawidth, macs, params, feasible, checkpoint, run_dir,
+config (the trial's whole training config), time.energy_s / time.train_s / time.total_s, and
+fail_reason or prune_reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import optuna
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from codesign import tracking
+from codesign.energy import ArchitectureEnergy, EnergyModel
+from codesign.failures import NonFiniteLossGuard, failure_reason, release_memory
+from codesign.objectives import Constraints, Objectives
+from codesign.pruning import AccuracyCurve, HopelessRunStopper
+from codesign.space import SearchSpace
+
+TrainFn = Callable[..., Any]  # train.train(cfg, callbacks=...) -> TrainResult
+
+
+class TrialRunner:
+    """The study's objective function (see module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        train_cfg: DictConfig,
+        space: SearchSpace,
+        energy: EnergyModel,
+        objectives: Objectives,
+        constraints: Constraints,
+        curve: AccuracyCurve | None,
+        output_dir: Path,
+        study_name: str,
+        train_fn: TrainFn,
+    ):
+        self.train_cfg, self.space, self.energy = train_cfg, space, energy
+        self.objectives, self.constraints, self.curve = objectives, constraints, curve
+        self.output_dir, self.study_name, self.train_fn = Path(output_dir), study_name, train_fn
+
+    def __call__(self, trial: optuna.Trial) -> list[float]:
+        start = time.perf_counter()
+        failed = True
+        try:
+            values = self.space.suggest(trial)
+            run_dir = self.output_dir / "trials" / f"{trial.number:04d}"
+            cfg = self.trial_config(values, run_dir, trial.number)
+            trial.set_user_attr("run_dir", str(run_dir))
+            result = self._run(trial, cfg, values)
+            failed = False
+            return result
+        except optuna.TrialPruned as e:
+            failed = False
+            trial.set_user_attr("prune_reason", str(e))
+            raise
+        except (Exception, KeyboardInterrupt) as e:
+            trial.set_user_attr("fail_reason", failure_reason(e))
+            release_memory()
+            raise
+        finally:
+            trial.set_user_attr("time.total_s", time.perf_counter() - start)
+            tracking.finish_trial_run(failed)
+
+    def trial_config(self, values: Mapping[str, Any], run_dir: Path, number: int) -> DictConfig:
+        """The training config of one trial: the study's recipe with the sampled values."""
+        cfg = copy.deepcopy(self.train_cfg)
+        with open_dict(cfg):
+            for key, value in self.space.training(values).items():
+                OmegaConf.update(cfg, key, value, merge=False)
+            cfg.paths.output_dir = str(run_dir)
+            cfg.hw.enabled = False  # the sweep prices the student itself, before training
+        tracking.configure_trial_run(cfg, self.study_name, number, values)
+        return cfg
+
+    def _run(self, trial: optuna.Trial, cfg: DictConfig, values: Mapping[str, Any]) -> list[float]:
+        t0 = time.perf_counter()
+        energy = self.energy(cfg.model, self.space.accelerator(values))
+        trial.set_user_attr("time.energy_s", time.perf_counter() - t0)
+        _store_energy(trial, energy)
+        trial.set_user_attr("config", _container(cfg))
+        save_retrain_config(cfg, Path(cfg.paths.output_dir) / "config.yaml", self.train_cfg)
+        too_costly = self.constraints.before_training(energy.total_uj, energy.area_mm2)
+        if too_costly:
+            raise optuna.TrialPruned(f"not trained: {too_costly}")
+
+        stopper = HopelessRunStopper(self.curve, cfg.trainer.max_epochs)
+        t0 = time.perf_counter()
+        try:
+            result = self.train_fn(cfg, callbacks=[NonFiniteLossGuard(), stopper])
+        finally:
+            trial.set_user_attr("time.train_s", time.perf_counter() - t0)
+            trial.set_user_attr("val_curve", stopper.history)
+        accuracy = result.val_acc if self.objectives.metric == "val" else result.test_acc
+        if accuracy is None or not math.isfinite(accuracy):
+            raise RuntimeError(f"the run measured no {self.objectives.metric} accuracy")
+        trial.set_user_attr("accuracy", accuracy)
+        trial.set_user_attr("val_acc", result.val_acc)
+        trial.set_user_attr("test_acc", result.test_acc)
+        trial.set_user_attr("checkpoint", result.checkpoint_path)
+        feasible = self.constraints.apply(trial, accuracy, energy.total_uj, energy.area_mm2)
+        trial.set_user_attr("feasible", feasible)
+        measured = {"accuracy": accuracy, "energy_uj": energy.total_uj, "area_mm2": energy.area_mm2}
+        return self.objectives.values(measured)
+
+
+def _store_energy(trial: optuna.Trial, energy: ArchitectureEnergy) -> None:
+    trial.set_user_attr("energy_uj", energy.total_uj)
+    trial.set_user_attr("energy_by_level_uj", energy.by_level_uj)
+    trial.set_user_attr("energy_layers", energy.layers)
+    trial.set_user_attr("area_mm2", energy.area_mm2)
+    trial.set_user_attr("student", energy.student)
+    trial.set_user_attr("accelerator", energy.accelerator)
+    trial.set_user_attr("datawidth", energy.datawidth)
+    trial.set_user_attr("macs", energy.macs)
+    trial.set_user_attr("params", energy.params)
+    trial.set_user_attr("energy_mapped_layers", energy.mapped_layers)
+
+
+def save_retrain_config(cfg: DictConfig, path: Path, base: DictConfig) -> Path:
+    """The trial's training config as a file train.py runs as is:
+    `python train.py --config-dir <trial dir> --config-name config` (a new run directory, the
+    energy step on again)."""
+    out = copy.deepcopy(cfg)
+    with open_dict(out):
+        out.paths.output_dir = base.paths._get_node("output_dir")._value()  # ${hydra:...} again
+        out.hw.enabled = base.hw.enabled
+    path.parent.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(out, path)
+    return path
+
+
+def _container(cfg: DictConfig) -> dict:
+    try:
+        return OmegaConf.to_container(cfg, resolve=True)
+    except Exception:  # an interpolation only Hydra's run can resolve: keep it as written
+        return OmegaConf.to_container(cfg, resolve=False)

@@ -1,0 +1,303 @@
+"""Design-space exploration: an Optuna study over distillation, the student's architecture and,
+optionally, the accelerator. It maximises accuracy and minimises inference energy subject to
+accuracy >= 85 % (conf/sweep.yaml), and ends with trials.csv, pareto.csv, two plots and report.md.
+
+    python sweep.py experiment=demo                    # 4 trials on synthetic data (CPU, minutes)
+    python sweep.py experiment=demo sweep.n_trials=8   # the same study, 4 trials more
+    python sweep.py experiment=demo sweep.n_trials=0   # rebuild the reports only
+    python sweep.py teacher.checkpoint=/path/to/dino_small_cifar10.pth    # the real study (GPU)
+    python sweep.py sweep/accelerator=codesign         # the PE array and buffers are searched too
+    python -m codesign.report outputs/sweeps/demo/study.db               # reports from the storage
+
+Outputs go to outputs/sweeps/<sweep.study_name>/ (trials under trials/<number>/); the study lives
+in study.db there unless sweep.storage names another, and any run with the same name and storage
+resumes it, several workers at once included. `run_sweep(cfg)` is the whole run and returns a
+`SweepResult`. A mistake in the command line or the config is reported in one line, exit status 2.
+"""
+
+import copy
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import hydra
+import optuna
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+import train  # sets HWKD_ROOT, which conf/paths reads
+from codesign import tracking
+from codesign.accelerator import area_mm2, check_accelerator_keys
+from codesign.energy import EnergyModel
+from codesign.failures import sigterm_as_interrupt
+from codesign.objectives import Constraints, Objectives
+from codesign.pruning import AccuracyCurve
+from codesign.report import write_report
+from codesign.space import SearchSpace
+from codesign.stopping import StopRules
+from codesign.storage import open_storage, storage_url
+from codesign.study import fixed_training_config, open_study
+from codesign.trial import TrainFn, TrialRunner
+from models.errors import UserError
+
+log = logging.getLogger("sweep")
+CONF = Path(__file__).resolve().parent / "conf"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    study_name: str
+    storage: str  # URL (or journal:<file>) of the study
+    output_dir: str
+    ran: list[int]  # trials this run started, whatever became of them
+    counts: dict[str, int]  # trials of the whole study per state (complete, pruned, fail, running)
+    pareto: list[int]  # trial numbers on the front
+    chosen: int | None  # the student the report presents
+    files: dict[str, str]  # trials_csv, pareto_csv, pareto_png, layers_png, report_md
+    interrupted: bool  # Ctrl-C / SIGTERM: the trial in progress failed, the rest is stored
+    seconds: dict[str, float]  # this run: total, train, energy (sums over its trials), report
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
+    """Run (or resume) the study of `cfg` (conf/sweep.yaml composed) and write its reports.
+
+    `train_fn(cfg, callbacks=...)` trains one trial: `train.train` unless given (tests and the
+    benchmark pass their own).
+    """
+    start = time.perf_counter()
+    s = cfg.sweep
+    train_cfg = training_config(cfg)
+    out_dir = Path(cfg.paths.output_dir)
+    space = SearchSpace.from_config(s.space)
+    space.check_keys(train_cfg)
+    if not train_cfg.hw.get("enabled", True):
+        raise UserError(
+            "hw.enabled=false: the sweep minimises energy, it needs the accelerator (hw)"
+        )
+    check_accelerator_keys(
+        str(train_cfg.hw.arch), list(space.accelerator(dict.fromkeys(space.keys)))
+    )
+    objectives = Objectives.from_config(s.objectives, str(s.metric))
+    constraints = Constraints.from_config(OmegaConf.to_container(s.constraints))
+    curve = (
+        AccuracyCurve.from_config(OmegaConf.to_container(s.prune.curve), constraints.min_accuracy)
+        if s.prune.enabled
+        else None
+    )
+    if s.choose not in ("min_energy", "max_accuracy"):
+        raise UserError(f"sweep.choose={s.choose!r} must be min_energy or max_accuracy")
+    if ("area" in objectives.names or constraints.max_area_mm2 is not None) and area_mm2(
+        str(train_cfg.hw.arch), {}, str(train_cfg.hw.energy), int(train_cfg.hw.datawidth)
+    ) is None:
+        raise UserError(
+            f"hw.energy={train_cfg.hw.energy!r} has no areas: area needs hw.energy=models"
+        )
+
+    url = storage_url(s.storage, out_dir)
+    study = open_study(
+        open_storage(url, s.heartbeat_s),
+        str(s.study_name),
+        objectives,
+        s.sampler,
+        s.seed,
+        attrs={
+            "objectives": list(objectives.names),
+            "metric": objectives.metric,
+            "constraints": OmegaConf.to_container(s.constraints),
+            "choose": str(s.choose),
+            "space": space.describe(),
+            "sampler": str(s.sampler._target_).rsplit(".", 1)[-1],
+            "hw_arch": str(train_cfg.hw.arch),
+            "train_overrides": train_overrides(),
+            "training": fixed_training_config(train_cfg),
+        },
+    )
+    runner = TrialRunner(
+        train_cfg=train_cfg,
+        space=space,
+        energy=EnergyModel(
+            OmegaConf.to_container(train_cfg.hw, resolve=True), train_cfg.data.image_size
+        ),
+        objectives=objectives,
+        constraints=constraints,
+        curve=curve,
+        output_dir=out_dir,
+        study_name=str(s.study_name),
+        train_fn=train_fn or train.train,
+    )
+    stop = StopRules(int(s.n_trials), int(s.max_failures_in_a_row))
+    before = {t.number for t in study.get_trials(deepcopy=False)}
+    interrupted = False
+    if stop.remaining(study) > 0:
+        log.info(
+            "study %r: %d more finished trials wanted -> %s",
+            s.study_name,
+            stop.remaining(study),
+            out_dir,
+        )
+        with sigterm_as_interrupt():
+            try:
+                study.optimize(
+                    runner,
+                    timeout=s.timeout,
+                    catch=(Exception,),
+                    callbacks=[stop, _log_trial],
+                    gc_after_trial=True,
+                )
+            except KeyboardInterrupt:
+                interrupted = True
+                log.warning("interrupted: finished trials are stored; the same command resumes")
+    else:
+        log.info(
+            "study %r already holds %d finished trials (sweep.n_trials)", s.study_name, s.n_trials
+        )
+
+    t_report = time.perf_counter()
+    report = write_report(study, out_dir, url) if s.report else None
+    if report is not None:
+        tracking.log_summary(train_cfg, str(s.study_name), out_dir, report)
+    trials = study.get_trials(deepcopy=False)
+    ran = [t for t in trials if t.number not in before]
+    counts: dict[str, int] = {}
+    for t in trials:
+        counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
+    result = SweepResult(
+        study_name=str(s.study_name),
+        storage=url,
+        output_dir=str(out_dir),
+        ran=[t.number for t in ran],
+        counts=counts,
+        pareto=sorted(t.number for t in study.best_trials),
+        chosen=None if report is None or report.chosen is None else int(report.chosen["number"]),
+        files={k: str(v) for k, v in (report.files if report else {}).items()},
+        interrupted=interrupted,
+        seconds={
+            "total": time.perf_counter() - start,
+            "train": sum(t.user_attrs.get("time.train_s", 0.0) for t in ran),
+            "energy": sum(t.user_attrs.get("time.energy_s", 0.0) for t in ran),
+            "report": time.perf_counter() - t_report,
+        },
+    )
+    if stop.gave_up:
+        raise UserError(stop.gave_up)
+    return result
+
+
+def training_config(cfg: DictConfig) -> DictConfig:
+    """The training recipe every trial starts from: the composed config without `sweep`."""
+    train_cfg = copy.deepcopy(cfg)
+    with open_dict(train_cfg):
+        del train_cfg["sweep"]
+    return train_cfg
+
+
+def train_overrides() -> list[str]:
+    """The training settings of this sweep as train.py overrides (for the report's retrain
+    command): the experiment, what conf/sweep/experiment/<it>.yaml sets, the command line's."""
+    try:
+        hydra_cfg = HydraConfig.get()
+    except ValueError:  # composed without @hydra.main (tests)
+        return []
+    choices = hydra_cfg.runtime.choices
+    out = [f"experiment={choices['experiment']}"] if choices.get("experiment") else []
+    file = CONF / "sweep" / "experiment" / f"{choices.get('sweep/experiment')}.yaml"
+    if choices.get("sweep/experiment") and file.is_file():
+        values = OmegaConf.to_container(OmegaConf.load(file))
+        values = {k: v for k, v in values.items() if k not in ("defaults", "sweep")}
+        out += [f"{k}={_override_value(v)}" for k, v in _flatten(values)]
+    out += [
+        o
+        for o in hydra_cfg.overrides.task
+        if not o.lstrip("+~").startswith(("sweep", "hydra", "experiment="))
+    ]
+    return out
+
+
+def _flatten(values: dict, prefix: str = ""):
+    for k, v in values.items():
+        if isinstance(v, dict):
+            yield from _flatten(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def _override_value(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ",".join(_override_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    a = trial.user_attrs
+    timing = f"{a.get('time.total_s', 0):.0f} s (train {a.get('time.train_s', 0):.0f} s, energy {a.get('time.energy_s', 0):.2f} s)"
+    if trial.state.name == "COMPLETE":
+        feasible = "feasible" if a.get("feasible") else "infeasible"
+        log.info(
+            "trial %d: %s accuracy %.1f %%, %.4g µJ, %s; %s",
+            trial.number,
+            study.user_attrs.get("metric", "val"),
+            100 * a["accuracy"],
+            a["energy_uj"],
+            feasible,
+            timing,
+        )
+    else:
+        reason = a.get("fail_reason") or a.get("prune_reason") or ""
+        log.info("trial %d %s: %s; %s", trial.number, trial.state.name.lower(), reason, timing)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="sweep")
+def main(cfg: DictConfig) -> None:
+    optuna.logging.disable_default_handler()  # Optuna's messages go through Hydra's log handlers
+    optuna.logging.enable_propagation()
+    try:
+        result = run_sweep(cfg)
+    except (UserError, optuna.exceptions.OptunaError) as e:
+        train._exit_with(str(e))
+    except OmegaConfBaseException as e:
+        train._exit_with(train._one_line(e))
+    print(f"study {result.study_name}: {result.counts} -> {result.output_dir}")
+    if "report_md" in result.files:
+        print(f"report: {result.files['report_md']}")
+    if result.interrupted:
+        sys.exit(130)
+
+
+def cli() -> None:
+    """`python sweep.py`: user mistakes in one line with exit status 2, bugs with their traceback
+    (the same contract as train.py)."""
+    full_errors = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    if any(a in ("experiment=null", "experiment=none") for a in sys.argv[1:]):
+        train._exit_with(
+            "sweep.py needs an experiment: experiment=demo or experiment=cifar10_kd (the default)"
+        )
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us instead of Hydra's printer
+    try:
+        main()
+    except Exception as e:
+        user_error = train._user_error_in(e)
+        if full_errors or not (
+            user_error or isinstance(e, HydraException | OmegaConfBaseException)
+        ):
+            raise  # a bug: keep the traceback
+        train._exit_with(str(user_error) if user_error else train._one_line(e))
+
+
+if __name__ == "__main__":
+    cli()
