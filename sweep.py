@@ -158,7 +158,10 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
                 log.warning("interrupted: finished trials are stored; the same command resumes")
     else:
         log.info(
-            "study %r already holds %d finished trials (sweep.n_trials)", s.study_name, s.n_trials
+            "study %r holds %d finished trials, sweep.n_trials=%d: nothing to run, reports only",
+            s.study_name,
+            s.n_trials - stop.remaining(study),
+            s.n_trials,
         )
 
     t_report = time.perf_counter()

@@ -285,6 +285,8 @@ def _study_section(report: Report) -> list[str]:
                 f"- #{r['number']}: {r[column] or 'no reason recorded'}" for _, r in rows.iterrows()
             ]
     storage = report.storage or "<storage>"
+    if storage.startswith("sqlite:///"):
+        storage = storage[len("sqlite:///") :]  # the file is enough
     lines += [
         "",
         "Regenerate these files from the storage alone: "

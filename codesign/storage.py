@@ -3,13 +3,16 @@
 - null: SQLite at <output dir>/study.db (embedded, nothing to start);
 - a file ending in .db, .sqlite or .sqlite3: that SQLite file;
 - any SQLAlchemy URL (sqlite:///..., postgresql://..., mysql+pymysql://...): several workers on
-  one or many machines; trials of a killed worker are failed after 2 missed heartbeats;
+  one or many machines; the trial of a killed worker is failed after 2 missed heartbeats
+  (sweep.heartbeat_s) and queued once more with the same values;
 - journal:<file> (or a file ending in .journal / .log): Optuna's journal file, for several workers
   on a shared file system without a database (no heartbeat: a killed worker's trial stays RUNNING).
 """
 
 from __future__ import annotations
 
+import random
+import time
 import warnings
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import optuna
 from models.errors import UserError
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+CREATE_ATTEMPTS = 8
 JOURNAL_SUFFIXES = (".journal", ".log")
 
 
@@ -57,21 +61,39 @@ def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.Base
         # several workers on one file: wait for the write lock instead of failing at once
         engine_kwargs = {"connect_args": {"timeout": 120}}
     heartbeat = int(heartbeat_s) if heartbeat_s else None
-    try:
-        with warnings.catch_warnings():  # the heartbeat has been "experimental" since Optuna 2.9
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
-                url,
-                engine_kwargs=engine_kwargs,
-                heartbeat_interval=heartbeat,
-                grace_period=2 * heartbeat if heartbeat else None,
-            )
-    except ImportError as e:  # a database driver that is not installed
-        raise UserError(f"sweep.storage={url!r}: {e}") from e
-    except Exception as e:
-        if type(e).__module__.startswith("sqlalchemy"):
-            raise UserError(f"sweep.storage={url!r}: {str(e).splitlines()[0]}") from e
-        raise
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            with (
+                warnings.catch_warnings()
+            ):  # the heartbeat has been "experimental" since Optuna 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url,
+                    engine_kwargs=engine_kwargs,
+                    heartbeat_interval=heartbeat,
+                    grace_period=2 * heartbeat if heartbeat else None,
+                    # a killed worker's trial is failed, then queued once more with its values
+                    heartbeat_stale_trial_callback=(
+                        optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1)
+                        if heartbeat
+                        else None
+                    ),
+                )
+        except ImportError as e:  # a database driver that is not installed
+            raise UserError(f"sweep.storage={url!r}: {e}") from e
+        except Exception as e:
+            if not type(e).__module__.startswith("sqlalchemy"):
+                raise
+            if attempt == CREATE_ATTEMPTS or _is_permanent(e):
+                raise UserError(f"sweep.storage={url!r}: {str(e).splitlines()[0]}") from e
+            # workers creating the same new database race on its schema: the loser waits, retries
+            time.sleep(0.2 * attempt + random.random() * 0.3)
+    raise AssertionError("unreachable")
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A bad URL or a missing dialect will not go away by retrying."""
+    return type(error).__name__ in ("ArgumentError", "NoSuchModuleError")
 
 
 def existing_file(url: str) -> Path | None:

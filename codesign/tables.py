@@ -21,7 +21,12 @@ import pandas as pd
 
 from codesign.objectives import KNOWN
 
+HEAD = ("number", "state", "feasible", "pareto", "accuracy", "val_acc", "test_acc", "energy_uj",
+        "area_mm2")  # fmt: skip
 STUDENT = ("depth", "blocks", "widths", "block", "bits")
+MACHINE = ("accelerator", "datawidth", "macs", "params")
+TAIL = ("epochs", "energy_s", "train_s", "total_s", "fail_reason", "prune_reason", "run_dir",
+        "checkpoint")  # fmt: skip
 
 
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
@@ -57,19 +62,23 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
             "energy_s": a.get("time.energy_s"),
             "train_s": a.get("time.train_s"),
             "total_s": a.get("time.total_s"),
-            "fail_reason": a.get("fail_reason"),
+            "fail_reason": a.get("fail_reason") or _silent_failure(t),
             "prune_reason": a.get("prune_reason"),
             "run_dir": a.get("run_dir"),
             "checkpoint": a.get("checkpoint"),
         }
         rows.append(row)
-    columns = list(rows[0]) if rows else ["number", "state", "feasible", "pareto", "accuracy"]
+    columns = [*HEAD, *params, *STUDENT, *MACHINE, *(f"energy_uj[{lv}]" for lv in levels), *TAIL]
     return pd.DataFrame(rows, columns=columns)
 
 
 def pareto_frame(trials: pd.DataFrame) -> pd.DataFrame:
     """The rows of trials_frame that Optuna puts on the front, best accuracy first."""
-    return trials[trials["pareto"]].sort_values("accuracy", ascending=False).reset_index(drop=True)
+    return (
+        trials.loc[trials["pareto"].astype(bool)]
+        .sort_values("accuracy", ascending=False)
+        .reset_index(drop=True)
+    )
 
 
 def pareto_mask(trials: pd.DataFrame, objectives: Sequence[str]) -> pd.Series:
@@ -88,6 +97,12 @@ def pareto_mask(trials: pd.DataFrame, objectives: Sequence[str]) -> pd.Series:
     mask = pd.Series(False, index=trials.index)
     mask[trials.index[candidates]] = on_front
     return mask
+
+
+def _silent_failure(trial: optuna.trial.FrozenTrial) -> str | None:
+    if trial.state != optuna.trial.TrialState.FAIL:
+        return None
+    return "no reason recorded: its worker stopped (killed, or missed heartbeats)"
 
 
 def _feasible(trial: optuna.trial.FrozenTrial) -> bool | None:

@@ -104,6 +104,8 @@ class TrialRunner:
         t0 = time.perf_counter()
         try:
             result = self.train_fn(cfg, callbacks=[NonFiniteLossGuard(), stopper])
+        except SystemExit as e:  # Lightning turns Ctrl-C / SIGTERM during fit into exit(1)
+            raise KeyboardInterrupt(f"training stopped (exit {e.code})") from e
         finally:
             trial.set_user_attr("time.train_s", time.perf_counter() - t0)
             trial.set_user_attr("val_curve", stopper.history)
