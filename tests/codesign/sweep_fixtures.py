@@ -1,0 +1,53 @@
+"""Helpers of the sweep tests (fixtures in conftest.py): the tiny study's overrides and space,
+the fake trainer's accuracy, the environment of `python sweep.py` subprocesses."""
+
+import os
+import sys
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # sweep.py and train.py live at the project root
+
+#: A study small enough for a test: ResNet-8, one epoch on 160 synthetic images, one thread.
+TINY = [
+    "experiment=demo",
+    "model=resnet8",
+    "num_threads=1",
+    "data.source.n_train=160",
+    "data.source.n_test=64",
+    "data.batch_size=32",
+    "data.eval_batch_size=64",
+    "kd.cache=off",
+    "trainer.max_epochs=1",
+    "trainer.enable_progress_bar=false",
+    "sweep.n_trials=4",
+    "sweep.prune.enabled=false",
+    "sweep.sampler.population_size=4",
+]
+#: The searched keys of TINY studies: two architectures, the distillation knobs.
+SPACE = {
+    "kd.T": {"low": 1.0, "high": 8.0, "log": True},
+    "kd.alpha": {"low": 0.0, "high": 1.0},
+    "model.width": [4, 8],
+}
+
+
+def accuracy_of(cfg: DictConfig) -> float:
+    """The fake trainer's accuracy: 0.70 (width 4) or 0.80 (width 8), +0.03 per extra block per
+    stage, +0.15 α: the 85 % floor splits the trials."""
+    blocks = sum(cfg.model.blocks or [1, 1, 1]) / 3
+    return {4: 0.70, 8: 0.80}[cfg.model.width] + 0.03 * (blocks - 1) + 0.15 * float(cfg.kd.alpha)
+
+
+def subprocess_env(tmp_path: Path, cache: Path) -> dict[str, str]:
+    """A clean environment for `python sweep.py` (no W&B, private caches, one thread)."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "HWKD_CACHE_DIR": str(cache),
+        "OMP_NUM_THREADS": "1",
+        "WANDB_MODE": "disabled",
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
+    }

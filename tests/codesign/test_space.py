@@ -1,0 +1,72 @@
+"""The search space: YAML entries to Optuna distributions, and mistakes named by their key."""
+
+import optuna
+import pytest
+from omegaconf import OmegaConf
+
+from codesign.accelerator import check_accelerator_keys
+from codesign.space import SearchSpace
+from models.errors import UserError
+
+
+def test_entries_become_distributions_and_structured_choices_round_trip():
+    space = SearchSpace.from_config(
+        OmegaConf.create(
+            {
+                "kd.T": {"low": 1.0, "high": 8.0, "log": True},
+                "model.width": {"low": 8, "high": 24, "step": 4},
+                "model.blocks": [[1, 1, 1], [2, 2, 2]],
+                "model.quant.bits": [None, 8],
+                "trainer": {"max_epochs": {"type": "float", "low": 1, "high": 2}},  # nested form
+                "optim.optimizer.lr": None,  # not searched
+            }
+        )
+    )
+    kinds = {p.key: type(p.distribution).__name__ for p in space}
+    assert kinds == {
+        "kd.T": "FloatDistribution",
+        "model.width": "IntDistribution",
+        "model.blocks": "CategoricalDistribution",
+        "model.quant.bits": "CategoricalDistribution",
+        "trainer.max_epochs": "FloatDistribution",
+    }
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(8):
+        values = space.suggest(study.ask())
+        assert values["model.blocks"] in ([1, 1, 1], [2, 2, 2])  # lists again, not JSON text
+        assert values["model.width"] in (8, 12, 16, 20, 24)
+        assert 1.0 <= values["kd.T"] <= 8.0
+    assert space.describe()["model.blocks"] == "{[1, 1, 1], [2, 2, 2]}"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"kd.T": 3}, r"kd\.T.*give a list of choices or \{low, high\}"),
+        ({"kd.T": {"low": 2, "high": 1}}, r"kd\.T.*need low <= high"),
+        ({"kd.T": {"low": 0, "high": 1, "log": True}}, r"low > 0 with log"),
+        ({"kd.T": {"low": 1, "hi": 2}}, r"unknown field\(s\) \['hi'\]"),
+        ({"kd.T": {"choices": []}}, r"choices must be a non-empty list"),
+        ({"kd.T": None}, r"every entry is null"),
+        ({}, r"sweep\.space is empty: choose a space with sweep/space="),
+    ],
+)
+def test_bad_entries_are_user_errors_naming_the_key(entry, message):
+    with pytest.raises(UserError, match=message):
+        SearchSpace.from_config(OmegaConf.create(entry))
+
+
+def test_a_key_missing_from_the_training_config_is_named_with_a_hint():
+    train_cfg = OmegaConf.create({"model": {"width": 16, "blocks": None}, "kd": {"T": 4.0}})
+    space = SearchSpace.from_config({"model.widht": [8, 16], "model.blocks": [[1, 1, 1]]})
+    with pytest.raises(UserError, match=r"'model\.widht'.*\(did you mean model\.width\?\)"):
+        space.check_keys(train_cfg)
+    SearchSpace.from_config({"model.blocks": [[1, 1, 1]], "accelerator.pe_rows": [8]}).check_keys(
+        train_cfg
+    )  # null-valued keys exist; accelerator keys are checked against the accelerator
+
+
+def test_accelerator_keys_are_checked_against_the_architecture():
+    check_accelerator_keys("eyeriss_like_q3", ["pe_rows", "pe_columns", "depth.shared_glb"])
+    with pytest.raises(UserError, match=r"accelerator\.depth\.glb.*'shared_glb'"):
+        check_accelerator_keys("eyeriss_like_q3", ["depth.glb"])

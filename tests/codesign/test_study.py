@@ -1,0 +1,153 @@
+"""The study end to end: real trials and their outputs; the Pareto front and the constraint."""
+
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import pytest
+import torch
+from omegaconf import OmegaConf, open_dict
+from sweep_fixtures import accuracy_of
+
+import sweep
+from codesign import report as report_cli
+from codesign.energy import EnergyModel
+from codesign.tables import pareto_mask
+
+
+def test_four_trial_study_writes_every_output(sweep_cfg, tmp_path):
+    # real training and energy; W&B on the code path, disabled; every trial feasible (floor 0)
+    cfg = sweep_cfg(
+        "logger=wandb", "logger.wandb.mode=disabled", "sweep.constraints.min_accuracy=0"
+    )
+    result = sweep.run_sweep(cfg)
+    assert result.counts == {"complete": 4} and result.ran == [0, 1, 2, 3]
+    out = Path(result.output_dir)
+    assert set(result.files) == {
+        "trials_csv",
+        "pareto_csv",
+        "pareto_png",
+        "layers_png",
+        "report_md",
+    }
+    assert all(Path(f).stat().st_size > 0 for f in result.files.values())
+    for number in result.ran:
+        assert (out / "trials" / f"{number:04d}" / "result.json").is_file()
+
+    trials = pd.read_csv(out / "trials.csv")
+    assert list(trials["number"]) == [0, 1, 2, 3] and set(trials["state"]) == {"complete"}
+    assert trials["accuracy"].between(0, 1).all() and (trials["energy_uj"] > 0).all()
+    assert (trials["area_mm2"] > 10).all()  # the shipped Eyeriss-like chip: ~11.2 mm²
+    assert {"kd.T", "kd.alpha", "model.width", "depth", "widths", "energy_uj[DRAM]"} <= set(trials)
+
+    study = optuna.load_study(study_name=result.study_name, storage=result.storage)
+    first = study.trials[0]
+    layers = [m for m in _student(first) if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
+    assert len(first.user_attrs["energy_layers"]) == len(layers)  # per-layer energy, stored
+    assert set(first.constraints) == {"accuracy"} and first.user_attrs["feasible"]
+
+    # the front recomputed from trials.csv alone is Optuna's
+    front = set(trials.loc[pareto_mask(trials, ["accuracy", "energy"]), "number"])
+    assert front == set(result.pareto) == {t.number for t in study.best_trials} != set()
+    assert set(pd.read_csv(out / "pareto.csv")["number"]) == front
+
+    text = (out / "report.md").read_text()
+    chosen = result.chosen
+    assert f"## Chosen student: trial #{chosen}" in text
+    for needle in (
+        "| Architecture | ResNet-8",
+        "| Distillation | T = ",
+        "| Energy |",
+        "## Trade-off",
+        "--config-name config",
+        "python -m codesign.report",
+    ):
+        assert needle in text, needle
+
+    # every output again from the storage alone, into another folder
+    again = tmp_path / "again"
+    assert report_cli.main([result.storage, "--study", result.study_name, "--out", str(again)]) == 0
+    assert (again / "trials.csv").read_text() == (out / "trials.csv").read_text()
+    assert {p.name for p in again.iterdir()} == {
+        "trials.csv",
+        "pareto.csv",
+        "pareto.png",
+        "energy_layers.png",
+        "report.md",
+    }
+
+
+def _student(trial):
+    from models.resnet import build_student
+
+    s = trial.user_attrs["student"]
+    return build_student(blocks=s["blocks"], widths=s["widths"], block=s["block"]).modules()
+
+
+def test_pareto_set_from_trials_csv_equals_optunas(sweep_cfg, fake_train):
+    space = {
+        "kd.alpha": {"low": 0.0, "high": 1.0},
+        "model.width": [4, 8],
+        "model.blocks": [[1, 1, 1], [2, 2, 2]],
+    }
+    result = sweep.run_sweep(sweep_cfg("sweep.n_trials=14", space=space), train_fn=fake_train)
+    trials = pd.read_csv(result.files["trials_csv"])
+    mask = pareto_mask(trials, ["accuracy", "energy"])
+    assert set(trials.loc[mask, "number"]) == set(result.pareto)
+    assert len(result.pareto) >= 2 and trials["feasible"].nunique() == 2  # a real front, both kinds
+
+
+def test_the_constraint_marks_infeasible_trials(sweep_cfg, fake_train):
+    result = sweep.run_sweep(sweep_cfg("sweep.n_trials=8"), train_fn=fake_train)
+    study = optuna.load_study(study_name=result.study_name, storage=result.storage)
+    trials = pd.read_csv(result.files["trials_csv"]).set_index("number")
+    for trial, cfg in zip(study.trials, fake_train.configs, strict=True):
+        acc = accuracy_of(cfg)
+        assert trial.constraints["accuracy"] == pytest.approx(0.85 - acc)  # stored on the trial
+        assert trials.loc[trial.number, "feasible"] == (acc >= 0.85) == trial.user_attrs["feasible"]
+    assert {t.number for t in study.best_trials} <= set(trials.index[trials["feasible"]])
+    assert not trials["feasible"].all() and trials["feasible"].any()
+
+
+def test_an_energy_budget_prunes_before_training(sweep_cfg, fake_train):
+    cfg = sweep_cfg("sweep.n_trials=6")
+    energy = EnergyModel(cfg.hw, cfg.data.image_size)
+    narrow, wide = (energy(OmegaConf.merge(cfg.model, {"width": w}), {}).total_uj for w in (4, 8))
+    budget = (narrow + wide) / 2
+    with open_dict(cfg):
+        cfg.sweep.constraints.max_energy_uj = budget
+    result = sweep.run_sweep(cfg, train_fn=fake_train)
+    trials = pd.read_csv(result.files["trials_csv"])
+    wide_ones = trials[trials["model.width"] == 8]
+    assert len(wide_ones) and set(wide_ones["state"]) == {"pruned"}
+    assert (
+        wide_ones["prune_reason"]
+        .str.contains("not trained: energy .* exceeds sweep.constraints.max_energy_uj")
+        .all()
+    )
+    assert {c.model.width for c in fake_train.configs} == {4}  # the wide ones never trained
+
+
+def test_accelerator_codesign_adds_area_as_an_objective(sweep_cfg, fake_train):
+    space = {
+        "kd.alpha": {"low": 0.0, "high": 1.0},
+        "accelerator.pe_rows": [8, 12],
+        "model.width": [4],
+    }
+    result = sweep.run_sweep(
+        sweep_cfg("sweep.n_trials=6", "sweep.objectives=[accuracy,energy,area]", space=space),
+        train_fn=fake_train,
+    )
+    study = optuna.load_study(study_name=result.study_name, storage=result.storage)
+    assert len(study.directions) == 3
+    trials = pd.read_csv(result.files["trials_csv"])
+    by_rows = trials.groupby("accelerator.pe_rows")["area_mm2"].first()
+    assert by_rows[8] < by_rows[12]  # fewer PEs, less silicon
+    assert (
+        trials.loc[trials["accelerator.pe_rows"] == 8, "accelerator"]
+        .str.contains(r"\[14x8\]")
+        .all()
+    )
+    assert set(trials.loc[pareto_mask(trials, ["accuracy", "energy", "area"]), "number"]) == set(
+        result.pareto
+    )
