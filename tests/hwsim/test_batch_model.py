@@ -1,15 +1,27 @@
 """The vectorised batch evaluator against the scalar analytical model, on random spatial and temporal
-mappings (hypothesis): identical counts for every row; rows where the scalar model finds link
-transfers are always flagged for re-scoring (the flag is a sound filter)."""
+mappings (hypothesis): identical counts for every row, from both backends (NumPy and the compiled
+numba kernel); rows where the scalar model finds link transfers are always flagged for re-scoring
+(the flag is a sound filter). The two backends agree bit for bit on whole batches of arbitrary
+bounds — counts, fits, link flags and energies — and on a real mapper mapspace."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spec_builders import problem
 
-from hwsim.analytical.batch import Skeleton, evaluate_batch
+from hwsim.accelerators import load_accelerator
+from hwsim.analytical.batch import (
+    BACKENDS,
+    Skeleton,
+    _counts_numba,
+    _counts_numpy,
+    evaluate_batch,
+    resolve_backend,
+    tile_fits,
+)
 from hwsim.analytical.model import analyze
 from hwsim.analytical.traffic import level_traffic
 from hwsim.nest import LoopNest
@@ -128,9 +140,10 @@ def spatial_cases(draw):
     return p, a, bind_mapping(directives, a, p), version
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spatial_cases())
-def test_batch_equals_scalar(case) -> None:
+def test_batch_equals_scalar(backend, case) -> None:
     p, a, mapping, version = case
     nest = LoopNest.build(p, a, mapping)
     scalar = analyze(nest, timeloop_version=version)
@@ -140,12 +153,10 @@ def test_batch_equals_scalar(case) -> None:
         for t in level_traffic(nest, ds, reuse="timeloop", version=version)
     )
     skeleton, bounds = Skeleton.from_mapping(p, a, mapping)
-    fast = evaluate_batch(skeleton, bounds, version=version, rescore_links=False)
+    fast = evaluate_batch(skeleton, bounds, version=version, rescore_links=False, backend=backend)
+    exact = evaluate_batch(skeleton, bounds, version=version, backend=backend)
     if links:
-        assert fast.rescored is not None
-        flagged = evaluate_batch(skeleton, bounds, version=version).rescored
-        assert flagged[0], "a mapping with link transfers was not flagged"
-    exact = evaluate_batch(skeleton, bounds, version=version)
+        assert exact.rescored[0], "a mapping with link transfers was not flagged"
     for s, name in enumerate(skeleton.level_names):
         for k, ds in enumerate(p.data_space_names):
             c = scalar.levels[name][ds]
@@ -163,7 +174,8 @@ def test_batch_equals_scalar(case) -> None:
     assert int(exact.computes[0]) == scalar.computes
 
 
-def test_rows_are_independent() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rows_are_independent(backend) -> None:
     # Evaluating two mappings in one batch gives the same as evaluating each alone.
     p = problem(
         {"A": 4, "B": 6},
@@ -198,8 +210,85 @@ def test_rows_are_independent() -> None:
     skeleton, row = Skeleton.from_mapping(p, a, m)
     other = row.copy()
     other[0] = [2, 2, 3, 2][: other.shape[1]] if other.shape[1] == 4 else other[0]
-    both = evaluate_batch(skeleton, np.vstack([row, other]))
-    alone = evaluate_batch(skeleton, row)
+    both = evaluate_batch(skeleton, np.vstack([row, other]), backend=backend)
+    alone = evaluate_batch(skeleton, row, backend=backend)
     assert np.array_equal(both.reads[:1], alone.reads) and np.array_equal(
         both.updates[:1], alone.updates
     )
+
+
+# ------------------------------------------------------------------ numba == NumPy, bit for bit
+def _energy_table(skeleton: Skeleton, seed: int) -> dict[str, dict[str, float]]:
+    """Irregular per-action energies, so that rounding differences would show."""
+    rng = np.random.default_rng(seed)
+    table = {
+        name: {a: float(rng.uniform(0.1, 50.0)) for a in ("read", "fill", "update")}
+        for name in skeleton.level_names
+    }
+    table[skeleton.architecture.compute.name] = {"compute": float(rng.uniform(0.1, 2.0))}
+    return table
+
+
+def assert_backends_agree(skeleton: Skeleton, bounds: np.ndarray, version: str, seed: int) -> None:
+    numpy_counts = _counts_numpy(skeleton, bounds, version)
+    numba_counts = _counts_numba(skeleton, bounds, version)
+    for field in ("reads", "fills", "updates", "instances", "computes", "cycles", "fits"):
+        assert np.array_equal(getattr(numpy_counts, field), getattr(numba_counts, field)), field
+    assert numpy_counts.risky == numba_counts.risky  # the same link suspects
+    assert np.array_equal(
+        tile_fits(skeleton, bounds, backend="numpy"), tile_fits(skeleton, bounds, backend="numba")
+    )
+    energy = _energy_table(skeleton, seed)
+    results = [
+        evaluate_batch(
+            skeleton, bounds, version=version, energy=energy, rescore_links=False, backend=b
+        )
+        for b in BACKENDS
+    ]
+    assert np.array_equal(results[0].level_energy_pj, results[1].level_energy_pj)
+    assert np.array_equal(results[0].energy_pj, results[1].energy_pj)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spatial_cases(), st.integers(0, 2**32 - 1))
+def test_backends_agree_on_arbitrary_bounds(case, seed) -> None:
+    # Any positive bounds are a valid input to both backends (not only factorizations): 32 rows
+    # of random bounds on a random skeleton, many of them 1 (unused loops); spatial bounds stay
+    # small so that the NumPy path's per-fanout Python work stays cheap.
+    p, a, mapping, version = case
+    skeleton, _ = Skeleton.from_mapping(p, a, mapping)
+    rng = np.random.default_rng(seed)
+    temporal = np.array([slot.axis == "T" for slot in skeleton.slots])
+    bounds = np.where(
+        temporal,
+        rng.choice([1, 1, 1, 2, 3, 4, 6], size=(32, len(temporal))),
+        rng.choice([1, 1, 2, 3], size=(32, len(temporal))),
+    )
+    assert_backends_agree(skeleton, bounds, version, seed)
+
+
+@pytest.mark.parametrize("version", ["v3.0", "master", "e1d76d6"])
+def test_backends_agree_on_a_mapspace(version) -> None:
+    # Every factorization of a small layer on the shipped Eyeriss-like accelerator.
+    from hwsim.mapper.constraints import parse_constraints
+    from hwsim.mapper.space import Mapspace
+    from hwsim.spec.layers import conv2d_problem
+
+    accelerator = load_accelerator("eyeriss_like_q3")
+    layer = conv2d_problem(C=8, M=16, P=8, Q=8, R=3, S=3, stride=2)
+    constraints = parse_constraints(list(accelerator.constraints), accelerator.architecture, layer)
+    space = Mapspace.build(layer, accelerator.architecture, constraints)
+    skeleton = space.skeleton(space.keep_choices[0], space.default_orders())
+    bounds = space.factor_rows(skeleton)
+    assert len(bounds) > 1000
+    assert_backends_agree(skeleton, bounds, version, seed=1)
+
+
+def test_backend_choice(monkeypatch) -> None:
+    monkeypatch.delenv("HWSIM_BATCH_BACKEND", raising=False)
+    assert resolve_backend() == "numba"  # numba is a dependency
+    monkeypatch.setenv("HWSIM_BATCH_BACKEND", "numpy")
+    assert resolve_backend() == "numpy"
+    assert resolve_backend("numpy") == "numpy"
+    with pytest.raises(ValueError, match="unknown batch backend"):
+        resolve_backend("cuda")  # type: ignore[arg-type]
