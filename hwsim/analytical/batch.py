@@ -342,8 +342,11 @@ def tile_fits(
     """Rows whose kept tiles fit every level's capacity (cheap; no reuse analysis)."""
     bounds = np.asarray(bounds, dtype=np.int64)
     if resolve_backend(backend) == "numba":
-        layout = skeleton.kernel_layout
-        return _kernel_module().tile_fits_rows(
+        kernel, layout = _kernel_module(), skeleton.kernel_layout
+        fits = np.empty(len(bounds), dtype=np.bool_)
+        _run_rows(
+            kernel.tile_fits_rows,
+            kernel.tile_fits_chunk,
             np.ascontiguousarray(bounds),
             layout.slot_dim,
             layout.prefix,
@@ -351,7 +354,9 @@ def tile_fits(
             layout.terms,
             layout.keep,
             layout.capacity,
+            fits,
         )
+        return fits
     ext = _extents(skeleton, bounds)
     prefix = skeleton.prefix
     fits = np.ones(bounds.shape[0], dtype=bool)
@@ -411,6 +416,16 @@ def resolve_backend(backend: Backend | None = None) -> Backend:
     if chosen == "numba" and _kernel_module() is None:
         raise ImportError("the numba batch backend needs numba (pip install numba)")
     return chosen
+
+
+def _run_rows(parallel, serial, *args) -> None:
+    """Run a kernel over all rows (the first argument's): the parallel entry point, or the
+    serial one (``serial(0, rows, *args)``) for batches below `kernel.PARALLEL_ROWS`."""
+    rows = len(args[0])
+    if rows >= _kernel_module().PARALLEL_ROWS:
+        parallel(*args)
+    else:
+        serial(0, rows, *args)
 
 
 @dataclass
@@ -492,8 +507,18 @@ def evaluate_batch(
                 [arch.storage_level(name).block_size for name in skeleton.level_names],
                 dtype=np.float64,
             )
-            level_energy = _kernel_module().level_energy(
-                reads, fills, updates, instances, block, table
+            kernel = _kernel_module()
+            level_energy = np.empty_like(reads)
+            _run_rows(
+                kernel.energy_rows,
+                kernel.energy_chunk,
+                reads,
+                fills,
+                updates,
+                instances,
+                block,
+                table,
+                level_energy,
             )
         else:
             level_energy = np.zeros_like(reads)
@@ -784,7 +809,7 @@ def _distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return distinct, inverse.reshape(-1)
     mult = np.cumprod([1, *radix[:-1]]).astype(np.int64)
     packed = keys @ mult
-    if space <= max(1 << 20, 4 * n):
+    if space <= max(4096, 8 * n):
         present = np.zeros(space, dtype=np.bool_)
         present[packed] = True
         codes = np.flatnonzero(present)
@@ -886,7 +911,9 @@ def _counts_numba(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Coun
     computes = np.empty(n_rows, dtype=np.int64)
     fits = np.empty(n_rows, dtype=np.bool_)
     links = np.empty((n_rows, len(spaces), levels), dtype=np.bool_)
-    kernel.evaluate_rows(
+    _run_rows(
+        kernel.evaluate_rows,
+        kernel.evaluate_chunk,
         bounds,
         cfg,
         layout.slot_dim,

@@ -42,8 +42,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-#: Rows per work item of the parallel loop (large enough to amortise scratch allocation).
+#: Rows per work item of the parallel loops (large enough to amortise scratch allocation).
 CHUNK = 512
+#: Batches of fewer rows run serially (the ``*_chunk`` entry points): waking the worker threads
+#: costs more than it saves there, milliseconds when other processes hold the cores.
+PARALLEL_ROWS = 4 * CHUNK
 
 
 # ----------------------------------------------------------------------- small helpers
@@ -215,7 +218,7 @@ def _links_possible(
 
 # ------------------------------------------------------------------------------ rows
 @njit(cache=True)
-def _evaluate_chunk(
+def evaluate_chunk(
     lo: int,
     hi: int,
     bounds: np.ndarray,
@@ -246,7 +249,8 @@ def _evaluate_chunk(
     fits: np.ndarray,
     links: np.ndarray,
 ) -> None:
-    """Rows ``lo:hi`` (see the module docstring); mirrors `evaluate_batch`'s NumPy path."""
+    """Rows ``lo:hi`` (see the module docstring), serially; mirrors `evaluate_batch`'s NumPy
+    path operation for operation. Called directly for batches too small to share out."""
     n_slots = bounds.shape[1]
     n_spaces, ranks, n_dims = coef.shape
     levels = prefix.shape[0] - 1
@@ -516,11 +520,11 @@ def evaluate_rows(
     fits: np.ndarray,
     links: np.ndarray,
 ) -> None:
-    """Counts of every row (see the module docstring), chunks of `CHUNK` rows in parallel."""
+    """`evaluate_chunk` over all rows, chunks of `CHUNK` rows in parallel."""
     n = bounds.shape[0]
     chunks = (n + CHUNK - 1) // CHUNK
     for c in prange(chunks):
-        _evaluate_chunk(
+        evaluate_chunk(
             c * CHUNK,
             min(n, (c + 1) * CHUNK),
             bounds,
@@ -553,20 +557,23 @@ def evaluate_rows(
         )
 
 
-@njit(cache=True, parallel=True)
-def level_energy(
+@njit(cache=True)
+def energy_chunk(
+    lo: int,
+    hi: int,
     reads: np.ndarray,
     fills: np.ndarray,
     updates: np.ndarray,
     instances: np.ndarray,
     block: np.ndarray,
     table: np.ndarray,
-) -> np.ndarray:
-    """Energy per row, level and data space: per action, whole vector accesses per utilized
-    instance times the instances, times ``table[level, action]`` (read, fill, update)."""
-    n, levels, spaces = reads.shape
-    out = np.zeros((n, levels, spaces))
-    for i in prange(n):
+    out: np.ndarray,
+) -> None:
+    """Energy of rows ``lo:hi`` per level and data space, into `out` (N, V, S): per action,
+    whole vector accesses (``block[level]`` words) per utilized instance times the instances,
+    times ``table[level, action]`` (read, fill, update) — as the NumPy path computes it."""
+    levels, spaces = reads.shape[1], reads.shape[2]
+    for i in range(lo, hi):
         for s in range(levels):
             inst = instances[i, s]
             safe = max(inst, 1)
@@ -576,7 +583,63 @@ def level_energy(
                 acc += np.ceil(fills[i, s, k] / safe / block[s] - 1e-9) * inst * table[s, 1]
                 acc += np.ceil(updates[i, s, k] / safe / block[s] - 1e-9) * inst * table[s, 2]
                 out[i, s, k] = acc
-    return out
+
+
+@njit(cache=True, parallel=True)
+def energy_rows(
+    reads: np.ndarray,
+    fills: np.ndarray,
+    updates: np.ndarray,
+    instances: np.ndarray,
+    block: np.ndarray,
+    table: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """`energy_chunk` over all rows, chunks of `CHUNK` rows in parallel."""
+    n = reads.shape[0]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        energy_chunk(
+            c * CHUNK, min(n, (c + 1) * CHUNK), reads, fills, updates, instances, block, table, out
+        )
+
+
+@njit(cache=True)
+def tile_fits_chunk(
+    lo: int,
+    hi: int,
+    bounds: np.ndarray,
+    slot_dim: np.ndarray,
+    prefix: np.ndarray,
+    coef: np.ndarray,
+    terms: np.ndarray,
+    keep: np.ndarray,
+    capacity: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """`hwsim.analytical.batch.tile_fits` for rows ``lo:hi``, into `out`: whether every level's
+    kept tiles fit its capacity (`coef` gives the shapes, `terms` the arithmetic)."""
+    n_spaces, ranks, n_dims = coef.shape
+    levels = prefix.shape[0] - 1
+    ext = np.ones((1, n_dims), dtype=np.int64)
+    spare = np.zeros((1, ranks), dtype=np.int64)
+    for i in range(lo, hi):
+        out[i] = True
+        for d in range(n_dims):
+            ext[0, d] = 1
+        p = 0
+        for s in range(levels):
+            while p < prefix[s + 1]:
+                ext[0, slot_dim[p]] *= bounds[i, p]
+                p += 1
+            if capacity[s] < 0:
+                continue
+            needed = 0
+            for k in range(n_spaces):
+                if keep[k, s]:
+                    needed += _hull(ext, 0, terms, k, spare, 0)
+            if needed > capacity[s]:
+                out[i] = False
+                break
 
 
 @njit(cache=True, parallel=True)
@@ -588,32 +651,20 @@ def tile_fits_rows(
     terms: np.ndarray,
     keep: np.ndarray,
     capacity: np.ndarray,
-) -> np.ndarray:
-    """`hwsim.analytical.batch.tile_fits`: whether every level's kept tiles fit its capacity
-    (`coef` gives the shapes, `terms` the arithmetic)."""
+    out: np.ndarray,
+) -> None:
+    """`tile_fits_chunk` over all rows, chunks of `CHUNK` rows in parallel."""
     n = bounds.shape[0]
-    n_spaces, ranks, n_dims = coef.shape
-    levels = prefix.shape[0] - 1
-    out = np.ones(n, dtype=np.bool_)
-    chunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(chunks):
-        ext = np.ones((1, n_dims), dtype=np.int64)
-        spare = np.zeros((1, ranks), dtype=np.int64)
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            for d in range(n_dims):
-                ext[0, d] = 1
-            p = 0
-            for s in range(levels):
-                while p < prefix[s + 1]:
-                    ext[0, slot_dim[p]] *= bounds[i, p]
-                    p += 1
-                if capacity[s] < 0:
-                    continue
-                needed = 0
-                for k in range(n_spaces):
-                    if keep[k, s]:
-                        needed += _hull(ext, 0, terms, k, spare, 0)
-                if needed > capacity[s]:
-                    out[i] = False
-                    break
-    return out
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        tile_fits_chunk(
+            c * CHUNK,
+            min(n, (c + 1) * CHUNK),
+            bounds,
+            slot_dim,
+            prefix,
+            coef,
+            terms,
+            keep,
+            capacity,
+            out,
+        )
