@@ -420,10 +420,17 @@ def resolve_backend(backend: Backend | None = None) -> Backend:
 
 def _run_rows(parallel, serial, *args) -> None:
     """Run a kernel over all rows (the first argument's): the parallel entry point, or the
-    serial one (``serial(0, rows, *args)``) for batches below `kernel.PARALLEL_ROWS`."""
+    serial one (``serial(0, rows, *args)``) for batches below `kernel.PARALLEL_ROWS`.
+
+    Threads take the kernel's row chunks one at a time (dynamic scheduling), so that a thread
+    the OS sets aside while other processes share the cores does not hold up the batch.
+    """
     rows = len(args[0])
     if rows >= _kernel_module().PARALLEL_ROWS:
-        parallel(*args)
+        import numba
+
+        with numba.parallel_chunksize(1):
+            parallel(*args)
     else:
         serial(0, rows, *args)
 

@@ -52,7 +52,7 @@ PARALLEL_ROWS = 4 * CHUNK
 # ----------------------------------------------------------------------- small helpers
 # Helpers take a 2-D array and a row index rather than a row view: a view costs two atomic
 # reference-count updates, which in these inner loops would cost more than the arithmetic.
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _box_delta(
     moves: np.ndarray, j: int, nonzero: int, rank: int, extent: np.ndarray, b: int, whole: int
 ) -> int:
@@ -68,7 +68,7 @@ def _box_delta(
     return shift * (whole // max(extent[b, rank], 1))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _hull(ext: np.ndarray, p: int, terms: np.ndarray, k: int, out: np.ndarray, b: int) -> int:
     """Bounding box of data space `k` (per rank, into ``out[b]``) of the tile whose dimension
     extents are ``ext[p]``; returns its volume."""
@@ -92,6 +92,7 @@ def _timeloop_total(
     whole: int,
     legacy: bool,
     memo: np.ndarray,
+    token: int,
     stack: np.ndarray,
 ) -> int:
     """What `hwsim.analytical.reuse.timeloop_total` adds to the first tile, over `count` used
@@ -103,7 +104,8 @@ def _timeloop_total(
     subtree but its first, entered remembering loop ``state``'s move (``count``: none) — but
     iteratively, with an explicit `stack` of frames (k, state, phase, first, step), and visits
     only the states the recursion reaches (a few per height, against ``count + 1`` for a full
-    table). ``memo[k, state]`` holds (total, state left, whether set); the caller clears it.
+    table). ``memo[k, state]`` holds (total, state left, `token`): entries of an earlier call carry
+    an older token, so the memo never needs clearing.
     """
     none = count
     depth = 0
@@ -120,7 +122,7 @@ def _timeloop_total(
             if k == 0:
                 ret_total, ret_state = 0, st
                 depth -= 1
-            elif memo[k, st, 2]:
+            elif memo[k, st, 2] == token:
                 ret_total, ret_state = memo[k, st, 0], memo[k, st, 1]
                 depth -= 1
             else:
@@ -160,7 +162,7 @@ def _timeloop_total(
             ret_total = stack[depth, 3] + weight[k - 1] * (stack[depth, 4] + ret_total)
             memo[k, st, 0] = ret_total
             memo[k, st, 1] = ret_state
-            memo[k, st, 2] = 1
+            memo[k, st, 2] = token
             depth -= 1
     return ret_total
 
@@ -274,6 +276,7 @@ def evaluate_chunk(
     still = np.zeros(n_slots, dtype=np.bool_)
     local_key = np.zeros(n_slots, dtype=np.int64)
     memo = np.zeros((n_slots + 1, n_slots + 1, 3), dtype=np.int64)
+    token = 0
     stack = np.zeros((n_slots + 2, 5), dtype=np.int64)
     size = np.zeros(levels, dtype=np.int64)
     received = np.zeros(levels)
@@ -288,33 +291,32 @@ def evaluate_chunk(
     kept = np.zeros(levels)
 
     for i in range(lo, hi):
-        row = bounds[i]
         # extents walked by the first p slots; cycles, computes, instances
         cyc = 1
         comp = 1
         for p in range(n_slots):
             for d in range(n_dims):
                 ext[p + 1, d] = ext[p, d]
-            ext[p + 1, slot_dim[p]] *= row[p]
-            comp *= row[p]
+            ext[p + 1, slot_dim[p]] *= bounds[i, p]
+            comp *= bounds[i, p]
             if temporal[p]:
-                cyc *= row[p]
+                cyc *= bounds[i, p]
         cycles[i] = cyc
         computes[i] = comp
         for s in range(levels):
             inst = 1
             for p in range(prefix[s + 1], n_slots):
                 if not temporal[p]:
-                    inst *= row[p]
+                    inst *= bounds[i, p]
             instances[i, s] = inst
             fan = 1
             for j in range(group_ptr[s], group_ptr[s + 1]):
-                fan *= row[group_slots[j]]
+                fan *= bounds[i, group_slots[j]]
             fanout[s] = fan
         # used temporal loops, and where those above each level boundary begin
         n_used = 0
         for p in range(n_slots):
-            if temporal[p] and row[p] > 1:
+            if temporal[p] and bounds[i, p] > 1:
                 used[n_used] = p
                 n_used += 1
         u = 0
@@ -326,8 +328,13 @@ def evaluate_chunk(
             kept[s] = 0.0
 
         for k in range(n_spaces):
+            volume = 1
             for b in range(levels + 1):
-                volume = _hull(ext, prefix[b], terms, k, hull, b)
+                if b and prefix[b] == prefix[b - 1]:  # a level without loops: the same tile
+                    for r in range(ranks):
+                        hull[b, r] = hull[b - 1, r]
+                else:
+                    volume = _hull(ext, prefix[b], terms, k, hull, b)
                 if b:
                     size[b - 1] = volume
             for p in range(n_slots):
@@ -363,7 +370,10 @@ def evaluate_chunk(
                 whole = 1
                 for r in range(ranks):
                     whole *= hull[b, r]
-                for j in range(count):
+                # a level without loops sees the same loops above and the same tile as the one
+                # below it: moves, deltas and totals carry over
+                same_as_below = b >= 1 and prefix[b] == prefix[b - 1]
+                for j in range(0 if same_as_below else count):
                     nonzero = 0
                     rank = 0
                     for r in range(ranks):
@@ -377,14 +387,14 @@ def evaluate_chunk(
                     moved_rank[j] = rank
                     still[j] = nonzero == 0
                     delta[j] = _box_delta(moves, j, nonzero, rank, hull, b, whole)
-                    weight[j] = row[used[first + j]] - 1
+                    weight[j] = bounds[i, used[first + j]] - 1
                     local_key[j] = key[first + j]
-                if b >= 2 and prefix[b] == prefix[b - 1]:
-                    received[b - 1] = received[b - 2]  # same loops above, same tile
+                if same_as_below and b >= 2:
+                    received[b - 1] = received[b - 2]
                 elif b:
-                    memo[: count + 1, : count + 1, 2] = 0
+                    token += 1
                     total = _timeloop_total(
-                        count, weight, delta, still, local_key, whole, legacy, memo, stack
+                        count, weight, delta, still, local_key, whole, legacy, memo, token, stack
                     )
                     received[b - 1] = whole + total
                 if b < levels:
