@@ -26,28 +26,24 @@ from pathlib import Path
 
 import hydra
 import optuna
-from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 import train  # sets HWKD_ROOT, which conf/paths reads
 from codesign import tracking
-from codesign.accelerator import area_mm2, check_accelerator_keys
 from codesign.energy import EnergyModel
 from codesign.failures import sigterm_as_interrupt
-from codesign.objectives import Constraints, Objectives
-from codesign.pruning import AccuracyCurve
 from codesign.report import write_report
-from codesign.space import SearchSpace
+from codesign.retrain import sweep_overrides
+from codesign.settings import SweepSettings
 from codesign.stopping import StopRules
-from codesign.storage import open_storage, storage_url
+from codesign.storage import open_storage
 from codesign.study import fixed_training_config, open_study
 from codesign.trial import TrainFn, TrialRunner
 from models.errors import UserError
 
 log = logging.getLogger("sweep")
-CONF = Path(__file__).resolve().parent / "conf"
 
 
 @dataclass(frozen=True)
@@ -70,77 +66,42 @@ class SweepResult:
 def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
     """Run (or resume) the study of `cfg` (conf/sweep.yaml composed) and write its reports.
 
-    `train_fn(cfg, callbacks=...)` trains one trial: `train.train` unless given (tests and the
-    benchmark pass their own).
+    `train_fn(cfg, callbacks=...)` trains one trial: `train.train` unless given (tests pass theirs).
     """
     start = time.perf_counter()
-    s = cfg.sweep
     train_cfg = training_config(cfg)
     out_dir = Path(cfg.paths.output_dir)
-    space = SearchSpace.from_config(s.space)
-    space.check_keys(train_cfg)
-    if not train_cfg.hw.get("enabled", True):
-        raise UserError(
-            "hw.enabled=false: the sweep minimises energy, it needs the accelerator (hw)"
-        )
-    check_accelerator_keys(
-        str(train_cfg.hw.arch), list(space.accelerator(dict.fromkeys(space.keys)))
-    )
-    objectives = Objectives.from_config(s.objectives, str(s.metric))
-    constraints = Constraints.from_config(OmegaConf.to_container(s.constraints))
-    curve = (
-        AccuracyCurve.from_config(OmegaConf.to_container(s.prune.curve), constraints.min_accuracy)
-        if s.prune.enabled
-        else None
-    )
-    if s.choose not in ("min_energy", "max_accuracy"):
-        raise UserError(f"sweep.choose={s.choose!r} must be min_energy or max_accuracy")
-    if ("area" in objectives.names or constraints.max_area_mm2 is not None) and area_mm2(
-        str(train_cfg.hw.arch), {}, str(train_cfg.hw.energy), int(train_cfg.hw.datawidth)
-    ) is None:
-        raise UserError(
-            f"hw.energy={train_cfg.hw.energy!r} has no areas: area needs hw.energy=models"
-        )
-
-    url = storage_url(s.storage, out_dir)
+    settings = SweepSettings.from_config(cfg.sweep, train_cfg, out_dir)
+    attrs = settings.study_attrs(train_cfg, cfg.sweep)
+    attrs |= {"train_overrides": sweep_overrides(), "training": fixed_training_config(train_cfg)}
     study = open_study(
-        open_storage(url, s.heartbeat_s),
-        str(s.study_name),
-        objectives,
-        s.sampler,
-        s.seed,
-        attrs={
-            "objectives": list(objectives.names),
-            "metric": objectives.metric,
-            "constraints": OmegaConf.to_container(s.constraints),
-            "choose": str(s.choose),
-            "space": space.describe(),
-            "sampler": str(s.sampler._target_).rsplit(".", 1)[-1],
-            "hw_arch": str(train_cfg.hw.arch),
-            "train_overrides": train_overrides(),
-            "training": fixed_training_config(train_cfg),
-        },
+        open_storage(settings.storage, settings.heartbeat_s),
+        settings.study_name,
+        settings.objectives,
+        settings.sampler,
+        settings.seed,
+        attrs,
     )
     runner = TrialRunner(
         train_cfg=train_cfg,
-        space=space,
+        space=settings.space,
         energy=EnergyModel(
             OmegaConf.to_container(train_cfg.hw, resolve=True), train_cfg.data.image_size
         ),
-        objectives=objectives,
-        constraints=constraints,
-        curve=curve,
+        objectives=settings.objectives,
+        constraints=settings.constraints,
+        curve=settings.curve,
         output_dir=out_dir,
-        study_name=str(s.study_name),
+        study_name=settings.study_name,
         train_fn=train_fn or train.train,
     )
-    stop = StopRules(int(s.n_trials), int(s.max_failures_in_a_row))
+    stop = StopRules(settings.n_trials, settings.max_failures_in_a_row)
     before = {t.number for t in study.get_trials(deepcopy=False)}
     interrupted = False
     if stop.remaining(study) > 0:
         log.info(
             "study %r: %d more finished trials wanted -> %s",
-            s.study_name,
+            settings.study_name,
             stop.remaining(study),
             out_dir,
         )
@@ -148,7 +109,7 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
             try:
                 study.optimize(
                     runner,
-                    timeout=s.timeout,
+                    timeout=settings.timeout,
                     catch=(Exception,),
                     callbacks=[stop, _log_trial],
                     gc_after_trial=True,
@@ -158,24 +119,24 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
                 log.warning("interrupted: finished trials are stored; the same command resumes")
     else:
         log.info(
-            "study %r holds %d finished trials, sweep.n_trials=%d: nothing to run, reports only",
-            s.study_name,
-            s.n_trials - stop.remaining(study),
-            s.n_trials,
+            "study %r holds %d finished trials, sweep.n_trials=%d: reports only",
+            settings.study_name,
+            settings.n_trials - stop.remaining(study),
+            settings.n_trials,
         )
 
     t_report = time.perf_counter()
-    report = write_report(study, out_dir, url) if s.report else None
+    report = write_report(study, out_dir, settings.storage) if settings.report else None
     if report is not None:
-        tracking.log_summary(train_cfg, str(s.study_name), out_dir, report)
+        tracking.log_summary(train_cfg, settings.study_name, out_dir, report)
     trials = study.get_trials(deepcopy=False)
     ran = [t for t in trials if t.number not in before]
     counts: dict[str, int] = {}
     for t in trials:
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
     result = SweepResult(
-        study_name=str(s.study_name),
-        storage=url,
+        study_name=settings.study_name,
+        storage=settings.storage,
         output_dir=str(out_dir),
         ran=[t.number for t in ran],
         counts=counts,
@@ -201,46 +162,6 @@ def training_config(cfg: DictConfig) -> DictConfig:
     with open_dict(train_cfg):
         del train_cfg["sweep"]
     return train_cfg
-
-
-def train_overrides() -> list[str]:
-    """The training settings of this sweep as train.py overrides (for the report's retrain
-    command): the experiment, what conf/sweep/experiment/<it>.yaml sets, the command line's."""
-    try:
-        hydra_cfg = HydraConfig.get()
-    except ValueError:  # composed without @hydra.main (tests)
-        return []
-    choices = hydra_cfg.runtime.choices
-    out = [f"experiment={choices['experiment']}"] if choices.get("experiment") else []
-    file = CONF / "sweep" / "experiment" / f"{choices.get('sweep/experiment')}.yaml"
-    if choices.get("sweep/experiment") and file.is_file():
-        values = OmegaConf.to_container(OmegaConf.load(file))
-        values = {k: v for k, v in values.items() if k not in ("defaults", "sweep")}
-        out += [f"{k}={_override_value(v)}" for k, v in _flatten(values)]
-    out += [
-        o
-        for o in hydra_cfg.overrides.task
-        if not o.lstrip("+~").startswith(("sweep", "hydra", "experiment="))
-    ]
-    return out
-
-
-def _flatten(values: dict, prefix: str = ""):
-    for k, v in values.items():
-        if isinstance(v, dict):
-            yield from _flatten(v, f"{prefix}{k}.")
-        else:
-            yield f"{prefix}{k}", v
-
-
-def _override_value(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return "[" + ",".join(_override_value(v) for v in value) + "]"
-    return str(value)
 
 
 def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:

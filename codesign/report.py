@@ -25,6 +25,7 @@ import pandas as pd
 
 from codesign.discussion import discuss
 from codesign.plots import plot_layer_energy, plot_pareto
+from codesign.retrain import retrain_command
 from codesign.storage import existing_file, open_storage, storage_url
 from codesign.tables import pareto_frame, trials_frame
 from models.errors import UserError
@@ -293,22 +294,6 @@ def _study_section(report: Report) -> list[str]:
         f"`python -m codesign.report {storage} --study {report.study_name}`.",
     ]
     return lines
-
-
-def retrain_command(train_overrides: list[str], params: Mapping[str, Any]) -> str:
-    """`python train.py ...` that trains the trial's student again (sweep's recipe + its values)."""
-    own = [f"{k}={_hydra_value(v)}" for k, v in params.items() if not k.startswith("accelerator.")]
-    return " ".join(["python train.py", *train_overrides, *own])
-
-
-def _hydra_value(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, str) and value.startswith("["):
-        return value.replace(" ", "")  # a structured choice stored as JSON: [2, 2, 2] -> [2,2,2]
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def _architecture(student: Mapping[str, Any]) -> str:

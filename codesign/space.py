@@ -3,7 +3,7 @@
 Written in YAML under `sweep.space` (conf/sweep/space/*.yaml)::
 
     kd.T: {low: 1.0, high: 8.0, log: true}     # float range (log: sample the exponent)
-    model.width: {low: 8, high: 24, step: 4}   # integer range: both bounds are integers
+    model.width: {low: 8, high: 24, step: 4}   # integer range: integer bounds on an integer key
     model.block: [basic, separable]            # choices (any YAML value, lists included)
     model.quant.bits: null                     # not searched
 
@@ -85,7 +85,11 @@ class SearchSpace:
         return {p.key: _describe(p) for p in self.params}
 
     @classmethod
-    def from_config(cls, space: Mapping | None, where: str = "sweep.space") -> SearchSpace:
+    def from_config(
+        cls, space: Mapping | None, train_cfg: DictConfig | None = None, where: str = "sweep.space"
+    ) -> SearchSpace:
+        """The space of `sweep.space`; with the training config, keys are checked against it and
+        a range with integer bounds on a float setting ({low: 0, high: 1} for kd.alpha) is float."""
         if not space:
             raise UserError(
                 f"{where} is empty: choose a space with sweep/space=<file> (conf/sweep/space/)"
@@ -97,10 +101,18 @@ class SearchSpace:
                 raise UserError(f"{where}[{key!r}] is given twice (flat and nested)")
             seen.add(key)
             if spec is not None:
-                params.append(_param(key, spec, f"{where}[{key!r}]"))
+                current = (
+                    None if train_cfg is None else OmegaConf.select(train_cfg, key, default=None)
+                )
+                params.append(
+                    _param(key, spec, f"{where}[{key!r}]", float_setting=isinstance(current, float))
+                )
         if not params:
             raise UserError(f"{where}: every entry is null, nothing to search")
-        return cls(tuple(params))
+        result = cls(tuple(params))
+        if train_cfg is not None:
+            result.check_keys(train_cfg, where)
+        return result
 
     def check_keys(self, train_cfg: DictConfig, where: str = "sweep.space") -> None:
         """Every training key must exist in the training config (a typo would be silently added)."""
@@ -134,7 +146,7 @@ def _entries(space: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield path, spec
 
 
-def _param(key: str, spec: Any, where: str) -> Param:
+def _param(key: str, spec: Any, where: str, float_setting: bool = False) -> Param:
     if isinstance(spec, list):
         spec = {"choices": spec}
     if not isinstance(spec, dict):
@@ -153,7 +165,7 @@ def _param(key: str, spec: Any, where: str) -> Param:
         raise UserError(f"{where}: low and high must be numbers, got {low!r} and {high!r}")
     if kind is None:
         integral = all(isinstance(v, int) for v in (low, high)) and isinstance(step, int | None)
-        kind = "int" if integral else "float"
+        kind = "int" if integral and not float_setting else "float"
     if kind not in ("int", "float"):
         raise UserError(f"{where}: type must be float, int or categorical, not {kind!r}")
     if low > high or (log and low <= 0):

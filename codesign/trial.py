@@ -30,6 +30,7 @@ from codesign.energy import ArchitectureEnergy, EnergyModel
 from codesign.failures import NonFiniteLossGuard, failure_reason, release_memory
 from codesign.objectives import Constraints, Objectives
 from codesign.pruning import AccuracyCurve, HopelessRunStopper
+from codesign.retrain import save_config
 from codesign.space import SearchSpace
 
 TrainFn = Callable[..., Any]  # train.train(cfg, callbacks=...) -> TrainResult
@@ -95,7 +96,7 @@ class TrialRunner:
         trial.set_user_attr("time.energy_s", time.perf_counter() - t0)
         _store_energy(trial, energy)
         trial.set_user_attr("config", _container(cfg))
-        save_retrain_config(cfg, Path(cfg.paths.output_dir) / "config.yaml", self.train_cfg)
+        save_config(cfg, Path(cfg.paths.output_dir) / "config.yaml", self.train_cfg)
         too_costly = self.constraints.before_training(energy.total_uj, energy.area_mm2)
         if too_costly:
             raise optuna.TrialPruned(f"not trained: {too_costly}")
@@ -133,19 +134,6 @@ def _store_energy(trial: optuna.Trial, energy: ArchitectureEnergy) -> None:
     trial.set_user_attr("macs", energy.macs)
     trial.set_user_attr("params", energy.params)
     trial.set_user_attr("energy_mapped_layers", energy.mapped_layers)
-
-
-def save_retrain_config(cfg: DictConfig, path: Path, base: DictConfig) -> Path:
-    """The trial's training config as a file train.py runs as is:
-    `python train.py --config-dir <trial dir> --config-name config` (a new run directory, the
-    energy step on again)."""
-    out = copy.deepcopy(cfg)
-    with open_dict(out):
-        out.paths.output_dir = base.paths._get_node("output_dir")._value()  # ${hydra:...} again
-        out.hw.enabled = base.hw.enabled
-    path.parent.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(out, path)
-    return path
 
 
 def _container(cfg: DictConfig) -> dict:

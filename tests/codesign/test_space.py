@@ -70,3 +70,23 @@ def test_accelerator_keys_are_checked_against_the_architecture():
     check_accelerator_keys("eyeriss_like_q3", ["pe_rows", "pe_columns", "depth.shared_glb"])
     with pytest.raises(UserError, match=r"accelerator\.depth\.glb.*'shared_glb'"):
         check_accelerator_keys("eyeriss_like_q3", ["depth.glb"])
+
+
+def test_integer_bounds_on_a_float_setting_give_a_float_range():
+    train_cfg = OmegaConf.create(
+        {"kd": {"alpha": 0.9}, "model": {"width": 16, "quant": {"bits": None}}}
+    )
+    space = SearchSpace.from_config(
+        {
+            "kd.alpha": {"low": 0, "high": 1},
+            "model.width": {"low": 8, "high": 16},
+            "model.quant.bits": {"low": 4, "high": 8},
+        },
+        train_cfg,
+    )
+    kinds = {p.key: type(p.distribution).__name__ for p in space}
+    assert kinds == {
+        "kd.alpha": "FloatDistribution",  # kd.alpha is a float in the config
+        "model.width": "IntDistribution",
+        "model.quant.bits": "IntDistribution",  # null in the config: the bounds decide
+    }
