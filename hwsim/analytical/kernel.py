@@ -35,6 +35,19 @@ float64 (totals over utilized instances, integral), ``instances`` (N, V), ``cycl
 ``computes`` (N,) int64, ``fits`` (N,) bool and ``links`` (N, S, V) bool — whether a neighbour
 could forward a delta in level ``s``'s fanout (the rows the caller re-checks with the scalar
 model).
+
+Per row, `evaluate_chunk` walks the slots once for the dimension extents below each slot, then
+per data space: the bounding box at every level boundary (`_hull`), each slot's one-step
+translation, the moves of the used temporal loops (`loop_moves` in the NumPy path) and which
+of them are equal (decided once: a boundary further out shifts every move above it by the
+same vector), and per boundary the delivery total of Timeloop's recursion (`_timeloop_total`) and
+the link test (`_links_possible`); then multicast accesses and Timeloop's bookkeeping, exactly
+as `hwsim.analytical.batch._counts_numpy` orders them.
+
+Entry points come in pairs: ``*_chunk(lo, hi, ...)`` runs rows ``lo:hi`` serially,
+``*_rows(...)`` shares chunks of `CHUNK` rows among threads. Everything is compiled with
+``cache=True``: the machine code is stored next to this file (``__pycache__``) and loaded by
+later processes instead of compiled again.
 """
 
 from __future__ import annotations
