@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 FEASIBLE, INFEASIBLE, FRONT, FLOOR = "#1f77b4", "#9e9e9e", "#d62728", "#2ca02c"
 
@@ -107,6 +108,9 @@ def plot_pareto(
             )
     if len(done) and done["energy_uj"].max() > 8 * done["energy_uj"].min():
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("energy per inference (µJ)")
     ax.set_ylabel("accuracy (%)")
     others = trials["state"].value_counts().drop("complete", errors="ignore")

@@ -176,7 +176,7 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
     by_level = a.get("energy_by_level_uj") or {}
     total = sum(by_level.values()) or 1.0
     shares = ", ".join(
-        f"{lv} {v / total:.0%}"
+        f"{lv} {v / total * 100:.0f} %"
         for lv, v in sorted(by_level.items(), key=lambda kv: -kv[1])
         if v > 0
     )
@@ -196,7 +196,11 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
         (
             "Energy",
             f"{a.get('energy_uj', float('nan')):.4g} µJ per inference on `{acc.get('name', '?')}`"
-            + (f" ({acc['pe_array'][0]}×{acc['pe_array'][1]} PEs)" if acc.get("pe_array") else "")
+            + (
+                f" ({acc['pe_array'][0]} rows × {acc['pe_array'][1]} columns of PEs)"
+                if acc.get("pe_array")
+                else ""
+            )
             + (f"; {shares}" if shares else ""),
         ),
         ("Area", f"{a['area_mm2']:.3g} mm² on chip" if a.get("area_mm2") is not None else "n/a"),
