@@ -25,6 +25,7 @@ everything per row in the compiled kernel of `hwsim.analytical.kernel` — about
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -418,19 +419,27 @@ def resolve_backend(backend: Backend | None = None) -> Backend:
     return chosen
 
 
+_PARALLEL = threading.Lock()
+
+
 def _run_rows(parallel, serial, *args) -> None:
     """Run a kernel over all rows (the first argument's): the parallel entry point, or the
     serial one (``serial(0, rows, *args)``) for batches below `kernel.PARALLEL_ROWS`.
 
     Threads take the kernel's row chunks one at a time (dynamic scheduling), so that a thread
-    the OS sets aside while other processes share the cores does not hold up the batch.
+    the OS sets aside while other processes share the cores does not hold up the batch. One
+    parallel launch at a time (numba's work-queue layer allows no more): a call made while
+    another runs goes serially.
     """
     rows = len(args[0])
-    if rows >= _kernel_module().PARALLEL_ROWS:
+    if rows >= _kernel_module().PARALLEL_ROWS and _PARALLEL.acquire(blocking=False):
         import numba
 
-        with numba.parallel_chunksize(1):
-            parallel(*args)
+        try:
+            with numba.parallel_chunksize(1):
+                parallel(*args)
+        finally:
+            _PARALLEL.release()
     else:
         serial(0, rows, *args)
 

@@ -52,6 +52,9 @@ later processes instead of compiled again.
 
 from __future__ import annotations
 
+import os
+
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -60,6 +63,15 @@ CHUNK = 512
 #: Batches of fewer rows run serially (the ``*_chunk`` entry points): waking the worker threads
 #: costs more than it saves there, milliseconds when other processes hold the cores.
 PARALLEL_ROWS = 4 * CHUNK
+
+# Threads: numba's own work queue unless the user chose a layer. With the OpenMP layer (numba's
+# first choice here) idle workers spin, so on a machine whose cores other jobs are using, two
+# threads mapped a layer 15-35 % slower than one; the work queue's idle workers sleep (two
+# threads then cost nothing over one, and halve the time on free cores). It is not safe for
+# concurrent launches from several Python threads: `hwsim.analytical.batch` launches one at a
+# time. This only decides before numba's first parallel launch in the process.
+if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
+    numba.config.THREADING_LAYER = "workqueue"
 
 
 # ----------------------------------------------------------------------- small helpers
