@@ -200,7 +200,9 @@ def _loggers(logger_cfg: DictConfig) -> list:
             log.warning(
                 "no W&B credentials: logging %s offline (sync later with `wandb sync`)", name
             )
-            one = OmegaConf.merge(one, {"offline": True})
+            # wandb's own mode, not Lightning's offline flag: that one sets WANDB_MODE for the rest
+            # of the process, which later runs (a sweep's trials) would take for a user's choice
+            one = OmegaConf.merge(one, {"mode": "offline"})
         loggers.append(instantiate(one))
     return loggers
 

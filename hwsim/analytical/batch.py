@@ -773,7 +773,8 @@ class KernelLayout:
             coef[k, : c.shape[0]] = c
         nonzero = [np.argwhere(c) for c in coef]
         terms = np.zeros((len(per_space), max(1, *(len(t) for t in nonzero)), 3), dtype=np.int64)
-        for k, where in enumerate(nonzero):
+        terms[:, :, 0] = ranks  # padding: past the last rank
+        for k, where in enumerate(nonzero):  # argwhere lists them by rank
             for t, (r, d) in enumerate(where):
                 terms[k, t] = (r, d, coef[k, r, d])
         keep = np.array(

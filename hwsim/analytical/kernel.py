@@ -18,8 +18,9 @@ innermost first):
 - ``group_ptr`` (V + 1,) int64 and ``group_slots``: CSR lists of the spatial slots of each level
   (the fanout below it; they come first among the level's slots).
 - ``coef`` (S, R, D) int64: rank coefficients of each data space; ``terms`` (S, T, 3) int64:
-  the same as (rank, dimension, coefficient) triples of its non-zero coefficients, padded with
-  zero coefficients (a rank's extent is ``1 + Σ coefficient × (dimension extent − 1)``).
+  the same as (rank, dimension, coefficient) triples of its non-zero coefficients, sorted by
+  rank and padded with rank ``R`` (a rank's extent is ``1 + Σ coefficient × (dimension extent
+  − 1)``).
 - ``keep`` (S, V) bool, ``read_write`` (S,) bool, ``capacity`` (V,) int64 (−1: unbounded).
 - ``cfg`` (N, V) int64: per row and level, the id of the row's fanout configuration (its spatial
   bounds and the extents below them; −1 when the level has no spatial slot). Per configuration
@@ -96,14 +97,16 @@ def _box_delta(
 @njit(cache=True, inline="always")
 def _hull(ext: np.ndarray, p: int, terms: np.ndarray, k: int, out: np.ndarray, b: int) -> int:
     """Bounding box of data space `k` (per rank, into ``out[b]``) of the tile whose dimension
-    extents are ``ext[p]``; returns its volume."""
-    for r in range(out.shape[1]):
-        out[b, r] = 1
-    for t in range(terms.shape[1]):
-        out[b, terms[k, t, 0]] += terms[k, t, 2] * (ext[p, terms[k, t, 1]] - 1)
+    extents are ``ext[p]``; returns its volume. `terms` are sorted by rank."""
     volume = 1
+    t = 0
     for r in range(out.shape[1]):
-        volume *= out[b, r]
+        span = 1
+        while t < terms.shape[1] and terms[k, t, 0] == r:
+            span += terms[k, t, 2] * (ext[p, terms[k, t, 1]] - 1)
+            t += 1
+        out[b, r] = span
+        volume *= span
     return volume
 
 

@@ -24,7 +24,6 @@ TINY = [
     "trainer.enable_progress_bar=false",
     "sweep.n_trials=4",
     "sweep.prune.enabled=false",
-    "sweep.sampler.population_size=4",
 ]
 #: The searched keys of TINY studies: two architectures, the distillation knobs.
 SPACE = {

@@ -151,3 +151,28 @@ def test_accelerator_codesign_adds_area_as_an_objective(sweep_cfg, fake_train):
     assert set(trials.loc[pareto_mask(trials, ["accuracy", "energy", "area"]), "number"]) == set(
         result.pareto
     )
+
+
+@pytest.mark.parametrize("sampler", ["nsga2", "tpe", "random"])
+def test_every_sampler_runs_a_constrained_study(sweep_cfg, fake_train, sampler):
+    overrides = [f"sweep/sampler={sampler}", "sweep.n_trials=5"]
+    if sampler == "nsga2":
+        overrides.append("sweep.sampler.population_size=2")  # generations within 5 trials
+    if sampler == "tpe":
+        overrides.append("sweep.sampler.n_startup_trials=2")
+    result = sweep.run_sweep(sweep_cfg(*overrides), train_fn=fake_train)
+    study = optuna.load_study(study_name=result.study_name, storage=result.storage)
+    assert result.counts == {"complete": 5}
+    assert all("accuracy" in t.constraints for t in study.trials)
+
+
+@pytest.mark.slow
+def test_wandb_offline_logs_one_run_per_trial_and_a_summary(sweep_cfg, monkeypatch, tmp_path):
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc: train.py's rule logs offline
+    result = sweep.run_sweep(sweep_cfg("logger=wandb", "sweep.n_trials=2"))
+    out = Path(result.output_dir)
+    trial_runs = list(out.glob("trials/*/wandb/offline-run-*"))
+    summary_runs = list(out.glob("wandb/offline-run-*"))
+    assert len(trial_runs) == 2 and len(summary_runs) == 1

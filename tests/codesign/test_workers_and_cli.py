@@ -99,8 +99,11 @@ def test_a_killed_worker_loses_only_its_trial_which_is_retried(
     )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:  # kill it once a trial is done and the next is running
-        states = _states(db)
-        if states.count("COMPLETE") >= 1 and "RUNNING" in states:
+        trials = _trials(db)
+        states = [t.state.name for t in trials]
+        running = [t for t in trials if t.state.name == "RUNNING"]
+        # the running trial has drawn every searched value (it samples them one by one)
+        if states.count("COMPLETE") >= 1 and running and len(running[0].params) == 2:
             break
         assert worker.poll() is None, worker.communicate()[1][-3000:]
         time.sleep(0.2)
@@ -125,13 +128,10 @@ def test_a_killed_worker_loses_only_its_trial_which_is_retried(
     assert trials.loc[killed.number, "fail_reason"].startswith("no reason recorded: its worker")
 
 
-def _states(db) -> list[str]:
+def _trials(db) -> list[optuna.trial.FrozenTrial]:
     if not db.exists():
         return []
     try:
-        return [
-            t.state.name
-            for t in optuna.load_study(study_name="demo", storage=f"sqlite:///{db}").trials
-        ]
+        return optuna.load_study(study_name="demo", storage=f"sqlite:///{db}").trials
     except Exception:  # the study or its tables are not created yet
         return []
