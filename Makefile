@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test test-fast lint docs bench clean
 
 run: $(STAMP)
-	$(BIN)/python -m hwsim table2 --out out/table2
+	$(BIN)/python sweep.py experiment=demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -150,9 +150,10 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     )
     _log_result(trainer, result)
     (out_dir / "result.json").write_text(result.to_json())
+    energy = "not estimated" if result.energy_pj is None else f"{result.energy_pj / 1e6:.4g} µJ"
     log.info(
-        "%s: val acc %s, test acc %s, energy %s pJ, %d params, %d MACs -> %s",
-        task, val_acc, test_acc, result.energy_pj, result.params, result.macs, out_dir / "result.json",
+        "%s: val acc %s, test acc %s, energy %s, %d params, %d MACs -> %s",
+        task, val_acc, test_acc, energy, result.params, result.macs, out_dir / "result.json",
     )  # fmt: skip
     return result
 

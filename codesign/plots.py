@@ -142,7 +142,7 @@ def plot_layer_energy(
     ax.set_xticks(range(len(frame)), frame["layer"], rotation=70, fontsize=7)
     ax.set_ylabel("energy per inference (µJ)")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
