@@ -8,6 +8,10 @@ into training, energy and overhead, run twice in one process:
     .venv/bin/python bench/bench_sweep.py                 # ~3 minutes on 2 cores
     .venv/bin/python bench/bench_sweep.py --trials 8 --threads 1
 
+Then the energy of six students of the real study's space (conf/sweep/space/default.yaml: wider,
+deeper, bottleneck and separable blocks, 8/4-bit words), each new, in a fresh cache: the cost of a
+new architecture where layers are larger than the demo's.
+
 Training is what `train()` takes (data, fit, test; the first cold trial also builds the teacher's
 logit cache, reported apart); energy is pricing the untrained student before training; overhead
 is everything else in `run_sweep`: sampling, storage, configs, the report and plots. The issue's
@@ -17,6 +21,7 @@ and energy below 1 s per new architecture.
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +40,7 @@ import warnings  # noqa: E402
 
 import optuna  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
-from omegaconf import open_dict  # noqa: E402
+from omegaconf import OmegaConf, open_dict  # noqa: E402
 
 import sweep  # noqa: E402
 
@@ -78,6 +83,34 @@ def run(label: str, overrides: list[str], out: Path) -> dict:
             for t in trials
         ],
     }
+
+
+#: Students of the real study's space (the first also builds the component models' table).
+REAL_SPACE = [
+    ["model.blocks=[3,3,3]", "model.width=16"],
+    ["model.blocks=[5,5,5]", "model.width=24", "model.block=separable", "model.quant.bits=8"],
+    ["model.blocks=[2,3,4]", "model.width=20", "model.block=bottleneck"],
+    ["model.blocks=[4,3,2]", "model.width=12", "model.quant.bits=4"],
+    ["model.blocks=[2,2,2]", "model.width=8"],
+    ["model.blocks=[1,2,3]", "model.width=24", "model.block=bottleneck", "model.quant.bits=8"],
+]
+
+
+def real_space_energy() -> list[tuple[str, float, float]]:
+    """(student, seconds, µJ) of each REAL_SPACE student, priced new in a fresh cache."""
+    from codesign.energy import EnergyModel
+
+    os.environ["HWKD_CACHE_DIR"] = str(CACHE / "hwkd-real")  # read at every call
+    rows, model = [], None
+    for overrides in REAL_SPACE:
+        with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+            cfg = compose("sweep", overrides=overrides)
+        model = model or EnergyModel(OmegaConf.to_container(cfg.hw, resolve=True), 32)
+        start = time.perf_counter()
+        energy = model(cfg.model, {})
+        name = " ".join(o.split(".", 1)[1] for o in overrides)
+        rows.append((name, time.perf_counter() - start, energy.total_uj))
+    return rows
 
 
 def main() -> None:
@@ -135,6 +168,13 @@ def main() -> None:
         print(
             f"goal overhead < 10 % of total ({r['label']}): {'met' if ok else 'MISSED'} ({r['overhead'] / r['total']:.1%})"
         )
+    real = real_space_energy()
+    print("\nenergy of new students of the real study's space (fresh cache, in this order):")
+    for name, seconds, uj in real:
+        print(f"  {name:62} {seconds:6.2f} s {uj:8.1f} µJ")
+    print(
+        f"  median {statistics.median(x for _, x, _ in real):.2f} s, worst {max(x for _, x, _ in real):.2f} s"
+    )
     if cold["energy_new"]:
         worst = max(cold["energy_new"])
         print(

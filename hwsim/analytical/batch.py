@@ -885,17 +885,17 @@ def _fanout_configs(skeleton: Skeleton, layout: KernelLayout, bounds: np.ndarray
         distinct, inverse = _distinct_rows(np.stack(columns, axis=1))
         cfg[:, s] = len(histograms) // n_spaces + inverse
         width = len(group)
+        axes = [skeleton.slots[i].axis for i in group]
+        # per data space and spatial slot: the rank coefficients of the slot's dimension
+        steps = [
+            [coef[k, : rank_counts[k], layout.slot_dim[i]].tolist() for i in group]
+            for k in range(n_spaces)
+        ]
         for key in distinct.tolist():
             live = [j for j in range(width) if key[j] > 1]
-            shape = tuple((key[j], skeleton.slots[group[j]].axis) for j in live)
+            shape = tuple((key[j], axes[j]) for j in live)
             for k in range(n_spaces):
-                vectors = tuple(
-                    tuple(
-                        int(c) * key[width + j]
-                        for c in coef[k, : rank_counts[k], layout.slot_dim[group[j]]]
-                    )
-                    for j in live
-                )
+                vectors = tuple(tuple(c * key[width + j] for c in steps[k][j]) for j in live)
                 histogram, offs = _fanout_tables(shape, vectors, layout.physical[s])
                 histograms.append(histogram)
                 offsets.append(offs)

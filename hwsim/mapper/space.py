@@ -240,7 +240,7 @@ class Mapspace:
         else:
             rng = np.random.default_rng(seed)
             grid = np.stack([rng.integers(0, c, size=limit) for c in counts])
-            grid = np.unique(grid, axis=1)
+            grid = _distinct_columns(grid, counts)
         rows = np.ones((grid.shape[1], len(skeleton.slots)), dtype=np.int64)
         for k, (idx, options) in enumerate(per_dim):
             if idx:
@@ -264,3 +264,14 @@ class Mapspace:
                 if x and y:
                     keep &= (rows[:, x[0]] == 1) | (rows[:, y[0]] == 1)
         return rows[keep]
+
+
+def _distinct_columns(grid: np.ndarray, counts: list[int]) -> np.ndarray:
+    """The distinct columns of `grid` (column j draws index ``grid[k, j] < counts[k]`` per
+    dimension k), sorted lexicographically, first row most significant: ``np.unique(grid,
+    axis=1)``, by packing each column into one integer (a 1-D sort, ~10x faster) when the index
+    space fits int64."""
+    if prod(counts) >= 2**62:
+        return np.unique(grid, axis=1)
+    packed = np.unique(np.ravel_multi_index(tuple(grid), tuple(counts)))
+    return np.stack(np.unravel_index(packed, tuple(counts))).astype(grid.dtype, copy=False)
