@@ -50,6 +50,7 @@ def evaluate(
     energy: str | Path | EnergyTable = "table1",
     reuse: Reuse = "timeloop",
     timeloop_version: str = "master",
+    compound_components: Iterable[Any] = (),
 ) -> Evaluation:
     """Counts and energy of one mapping.
 
@@ -57,9 +58,11 @@ def evaluate(
         problem, architecture: the workload and the hardware.
         mapping: a bound `Mapping` or raw Timeloop mapping directives.
         engine: ``"analytical"`` (closed form) or ``"trace"`` (walks the nest).
-        energy: a named table (``"table1"``), an ERT file, or an `EnergyTable`.
+        energy: a named table (``"table1"``), ``"models"`` (component models of `architecture`),
+            an ERT file, or an `EnergyTable` (pass one to price many mappings with one table).
         reuse: analytical reuse policy, ``"timeloop"`` or ``"retain"`` (the trace's policy).
         timeloop_version: ``"master"``, ``"v3.0"`` or ``"e1d76d6"`` (analytical, timeloop reuse).
+        compound_components: raw ``compound_components`` documents, for ``energy="models"``.
     """
     counts = count(
         problem,
@@ -69,7 +72,10 @@ def evaluate(
         reuse=reuse,
         timeloop_version=timeloop_version,
     )
-    return price(counts, architecture, load_energy_table(energy))
+    table = load_energy_table(
+        energy, architecture=architecture, compound_components=compound_components
+    )
+    return price(counts, architecture, table)
 
 
 def default_energy_table(arch: Architecture) -> str:
@@ -102,17 +108,13 @@ def evaluate_files(
             if specs.energy_tables
             else default_energy_table(specs.architecture)
         )
-    if energy == MODELS_SOURCE:
-        energy = load_energy_table(
-            energy, architecture=specs.architecture, compound_components=specs.compound_components
-        )
-    table = energy
     return evaluate(
         specs.problem,
         specs.architecture,
         mapping,
         engine=engine,
-        energy=table,
+        energy=energy,
         reuse=reuse,
         timeloop_version=timeloop_version,
+        compound_components=specs.compound_components,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hwsim.energy.table import EnergyTable, load_energy_table
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
 from hwsim.evaluation import Evaluation
@@ -207,7 +208,10 @@ def _mapping_files(spec_dir: Path) -> tuple[list[Path], list[Path]]:
 
 
 def build_table2(
-    spec_dir: str | Path | None = None, *, energy: str = "table1", timeloop_version: str = "master"
+    spec_dir: str | Path | None = None,
+    *,
+    energy: str | Path | EnergyTable = "table1",
+    timeloop_version: str = "master",
 ) -> Table2:
     """Evaluate every mapping under `spec_dir` (default: the course Q1 specs) with both engines."""
     spec_dir = Path(spec_dir) if spec_dir else default_spec_dir()
@@ -221,6 +225,9 @@ def build_table2(
     base = load_specs(spec_files)
     base.require("architecture", "problem")
     assert base.architecture is not None and base.problem is not None
+    table = load_energy_table(
+        energy, architecture=base.architecture, compound_components=base.compound_components
+    )
     analytical, trace, names = {}, {}, []
     for path in mapping_files:
         name = mapping_label(path)
@@ -228,11 +235,9 @@ def build_table2(
         mapping = load_specs([path]).mapping_document
         bound = bind_mapping(mapping, base.architecture, base.problem, file=str(path))
         analytical[name] = evaluate(
-            base.problem, base.architecture, bound, energy=energy, timeloop_version=timeloop_version
+            base.problem, base.architecture, bound, energy=table, timeloop_version=timeloop_version
         )
-        trace[name] = evaluate(
-            base.problem, base.architecture, bound, energy=energy, engine="trace"
-        )
+        trace[name] = evaluate(base.problem, base.architecture, bound, energy=table, engine="trace")
     return Table2(
         tuple(names), analytical, trace, base.architecture.storage_names, timeloop_version
     )
