@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hwsim.energy.cacti.config import CactiInput, CactiOutput
 from hwsim.energy.components import build_energy_table
 from hwsim.energy.components.query import PrimitiveQuery
 from hwsim.energy.errors import EnergyModelError
@@ -54,7 +55,54 @@ def test_a_cacti_run_without_a_result_is_never_a_number(tmp_path, monkeypatch) -
         build_energy_table(load_architecture(Q1_ARCH))
 
 
-# ------------------------------------------------------------------------------------ slow
+class CactiCalls:
+    """Stands in for CACTI: records every run hwcomponents-cacti asks for, answers fixed numbers."""
+
+    def __init__(self) -> None:
+        self.runs: list[CactiInput] = []
+
+    def __call__(self, run: CactiInput) -> CactiOutput:
+        self.runs.append(run)
+        return CactiOutput(1e-12, 2e-12, 1e-6, 1e-9, 1e-9, 1e-9)
+
+    def nodes_nm(self) -> list[float]:
+        return [round(run.technology_um * 1000, 9) for run in self.runs]
+
+
+@pytest.fixture
+def cacti_calls(monkeypatch) -> CactiCalls:
+    calls = CactiCalls()
+    monkeypatch.setattr("hwsim.energy.components.cacti_sram.run_cacti", calls)
+    return calls
+
+
+def sram_query(technology: str, width: int = 128, depth: int = 1024, banks: int = 1):
+    from hwsim.energy.components.attributes import ComponentAttributes
+    from hwsim.energy.components.primitives import primitive_for
+
+    attrs = {"technology": technology, "width": width, "depth": depth, "n_banks": banks}
+    return primitive_for(ComponentAttributes("Mem", "SRAM", attrs))
+
+
+@pytest.mark.parametrize(("technology", "node_nm"), [("45nm", 45), ("90nm", 90), ("22nm", 22)])
+def test_a_cacti_node_is_one_cacti_run_at_that_node(cacti_calls, technology, node_nm) -> None:
+    from hwsim.energy.components.evaluate import evaluate_with_hwcomponents
+
+    primitive = sram_query(technology)
+    evaluate_with_hwcomponents(primitive.query)
+    assert cacti_calls.nodes_nm() == [node_nm]
+    assert cacti_calls.runs[0].technology_um == node_nm / 1000
+    assert not any("node" in note for note in primitive.notes)
+
+
+def test_the_node_is_rounded_whoever_builds_the_model(cacti_calls) -> None:
+    from hwsim.energy.components.cacti_sram import CactiSRAM
+
+    for nm in (45, 90):
+        CactiSRAM(tech_node=nm * 1e-9, width=128, depth=1024, size=128 * 1024)
+    assert cacti_calls.nodes_nm() == [45, 90]
+
+
 @pytest.mark.slow
 def test_setup_makes_cacti_work_and_is_quick_the_second_time(capsys) -> None:
     from hwsim.energy.setup import main

@@ -4,7 +4,11 @@
 CACTI's technology nodes, the same empirical scaling for words narrower than 32 bits or arrays
 shallower than 64 rows per bank) except for how one CACTI run happens: hwsim's `run_cacti` runs
 it in a private temporary folder instead of a results folder inside site-packages (which may be
-read-only and is pruned to 200 files), and a failed run raises `CactiFailure` with the reason.
+read-only and is pruned to 200 files), and a failed run raises `CactiFailure` with the reason,
+and the node is rounded to 1e-6 nm before the interpolation: hwcomponents-cacti converts the
+metres it is given back to nanometres by ``× 1e9`` and compares the result with its nodes
+(22, 32, 45, 65, 90 nm) exactly, so a node such as ``45 * 1e-9`` (45.00000000000001 nm) would run
+CACTI at 45 and 65 nm, and ``90 * 1e-9`` would fall outside 22–90 nm and be scaled from 22 nm.
 hwsim caches the model's final numbers itself (`hwsim.energy.components.cache`).
 """
 
@@ -23,6 +27,10 @@ class CactiSRAM(SRAM):
 
     component_name: ClassVar[list[str]] = ["SRAM", "sram"]
     priority = 0.35
+
+    def _interp_tech_node(self) -> tuple[float, float, float, float, float, float]:
+        self.tech_node = round(self.tech_node, 6)  # nm; see the module docstring
+        return super()._interp_tech_node()
 
     def _call_cacti(
         self,

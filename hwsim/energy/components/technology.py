@@ -27,7 +27,13 @@ class Technology:
 
     @property
     def metres(self) -> float:
-        return self.nanometres * 1e-9
+        """The node in metres, as hwcomponents models take it.
+
+        Divided, not multiplied by 1e-9: ``45 / 1e9`` is the double nearest 45e-9, so a model that
+        converts back (``× 1e9``) gets exactly 45, while ``45 * 1e-9 * 1e9`` is 45.00000000000001,
+        which hwcomponents-cacti would take for a node between its 45 and 65 nm files.
+        """
+        return self.nanometres / 1e9
 
     def __str__(self) -> str:
         return f"{self.nanometres:g}nm"
