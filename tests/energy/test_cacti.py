@@ -95,6 +95,39 @@ def test_a_cacti_node_is_one_cacti_run_at_that_node(cacti_calls, technology, nod
     assert not any("node" in note for note in primitive.notes)
 
 
+@pytest.mark.parametrize(
+    ("technology", "width", "depth", "banks", "nodes_nm", "node_note"),
+    [
+        ("50nm", 128, 1024, 1, [45, 65], "interpolated between 45 and 65 nm"),
+        ("130nm", 128, 1024, 1, [22], "ran it at 22 nm and scaled energy by √(130/22)"),
+        ("16nm", 128, 1024, 1, [22], "ran it at 22 nm and scaled energy by √(16/22)"),
+        ("45nm", 16, 100, 3, [45], None),
+        ("45nm", 12, 8192, 4, [45], None),
+    ],
+)
+def test_the_notes_say_what_hwcomponents_cacti_ran(
+    cacti_calls, technology, width, depth, banks, nodes_nm, node_note
+) -> None:
+    from hwsim.energy.components.evaluate import evaluate_with_hwcomponents
+
+    primitive = sram_query(technology, width, depth, banks)
+    evaluate_with_hwcomponents(primitive.query)
+    assert cacti_calls.nodes_nm() == nodes_nm
+    node_notes = [n for n in primitive.notes if "node" in n]
+    if node_note is None:
+        assert node_notes == []
+    else:
+        assert len(node_notes) == 1 and node_note in node_notes[0]
+    run = cacti_calls.runs[0]
+    bits = run.block_bytes * 8
+    evaluated = f"CACTI evaluated {run.size_bytes * 8 // bits}×{bits} bits in {run.n_banks} bank(s)"
+    geometry = [n for n in primitive.notes if n.startswith("CACTI evaluated")]
+    if (run.size_bytes * 8 // bits, bits, run.n_banks) == (depth, width, banks):
+        assert geometry == []
+    else:
+        assert len(geometry) == 1 and geometry[0].startswith(evaluated), (geometry, evaluated)
+
+
 def test_the_node_is_rounded_whoever_builds_the_model(cacti_calls) -> None:
     from hwsim.energy.components.cacti_sram import CactiSRAM
 

@@ -117,24 +117,38 @@ def _sram(attrs: ComponentAttributes) -> Primitive:
 
 
 def _cacti_notes(width: int, depth: int, banks: int, nm: float) -> tuple[str, ...]:
-    """What hwcomponents-cacti does around CACTI for this geometry (it cannot build every array)."""
+    """What hwcomponents-cacti (``_Memory._interp_size``/``_interp_tech_node``) does around CACTI.
+
+    It evaluates words of at least 32 bits rounded up to whole bytes, at least ``64 × n_banks`` rows
+    and a power-of-two bank count, then scales energy, area and leakage back to the asked width and
+    depth (not the bank count). Between its technology files it runs CACTI at the two neighbouring
+    nodes and interpolates linearly; outside 22–90 nm, on either side, it runs CACTI at 22 nm and
+    scales energy by √(node/22) and area by node/22.
+    """
     notes = []
     cacti_banks = 2 ** math.ceil(math.log2(banks))
     cacti_width = max(math.ceil(width / 8) * 8, 32)
-    cacti_depth = max(depth, 64 * cacti_banks)
+    cacti_depth = max(depth, 64 * banks)
     if (cacti_width, cacti_depth, cacti_banks) != (width, depth, banks):
+        unscaled = f", not back to {banks} banks" if cacti_banks != banks else ""
         notes.append(
             f"CACTI evaluated {cacti_depth}×{cacti_width} bits in {cacti_banks} bank(s) (it needs ≥32-bit byte-multiple "
-            f"words and ≥64 rows per bank); hwcomponents-cacti scaled the result to {depth}×{width}"
+            f"words, ≥64 rows per bank and a power-of-two bank count); hwcomponents-cacti scaled the result to "
+            f"{depth}×{width}{unscaled}"
         )
+    low, high = CACTI_NODES_NM[0], CACTI_NODES_NM[-1]
     if nm not in CACTI_NODES_NM:
-        if CACTI_NODES_NM[0] < nm < CACTI_NODES_NM[-1]:
-            low = max(n for n in CACTI_NODES_NM if n < nm)
-            high = min(n for n in CACTI_NODES_NM if n > nm)
-            notes.append(f"CACTI has no {nm:g} nm node: interpolated between {low} and {high} nm")
+        if low < nm < high:
+            below = max(n for n in CACTI_NODES_NM if n < nm)
+            above = min(n for n in CACTI_NODES_NM if n > nm)
+            notes.append(
+                f"CACTI has no {nm:g} nm node: interpolated between {below} and {above} nm"
+            )
         else:
-            edge = CACTI_NODES_NM[0] if nm < CACTI_NODES_NM[0] else CACTI_NODES_NM[-1]
-            notes.append(f"CACTI has no {nm:g} nm node: scaled from {edge} nm")
+            notes.append(
+                f"CACTI has no {nm:g} nm node: hwcomponents-cacti ran it at {low} nm and scaled energy "
+                f"by √({nm:g}/{low}) = {math.sqrt(nm / low):.3g}, area by {nm / low:.3g}"
+            )
     return tuple(notes)
 
 
