@@ -37,6 +37,7 @@ from models.data.views import ImageClassifier
 from models.distill import DistillationModule
 from models.errors import UserError
 from models.hw_energy import estimate_energy
+from models.teachers import read_checkpoint, state_dict_mismatch
 
 log = logging.getLogger("train")
 
@@ -109,6 +110,8 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
         callbacks=[instantiate(c) for c in (cfg.get("callbacks") or {}).values()] + extra_callbacks,
         logger=_loggers(cfg.get("logger") or {}),
     )
+    if cfg.get("ckpt_path") and cfg.ckpt_path not in ("last", "best", "hpc", "registry"):
+        _check_resume(module, cfg.ckpt_path)  # Lightning finds those four itself
     # weights_only=False: these are this project's own checkpoints (they hold hyper-parameters)
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=False)
 
@@ -170,6 +173,21 @@ def _networks(cfg: DictConfig, datamodule) -> tuple[ImageClassifier, ImageClassi
     if not cfg.get("teacher"):
         raise UserError("kd.alpha > 0 needs a teacher: choose one (teacher=...) or use kd=none")
     return student, instantiate(cfg.teacher)
+
+
+def _check_resume(module: DistillationModule, path: str) -> None:
+    """A checkpoint to resume from must be readable and hold exactly this run's student."""
+    checkpoint = read_checkpoint(path, "ckpt_path")
+    state = checkpoint.get("state_dict") if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        raise UserError(f"ckpt_path: {path} is not a Lightning checkpoint of this project")
+    own = {k: v for k, v in module.state_dict().items() if not k.startswith("teacher.")}
+    state = {k: v for k, v in state.items() if not k.startswith("teacher.")}
+    details = state_dict_mismatch(own, state, "this run's model wants")
+    if details:
+        raise UserError(
+            f"ckpt_path: {path} does not fit this run's model (model.*, model.quant.*): {details}"
+        )
 
 
 def _check_kd(kd: DictConfig) -> None:

@@ -65,7 +65,6 @@ class DistillationModule(L.LightningModule):
         self.optimizer_factory = optimizer
         self.T, self.alpha = T, alpha
         self.logit_table: torch.Tensor | None = None  # (N, V, C) float16, when cached
-        self.strict_loading = False  # checkpoints leave the teacher out
         self.train_acc = MulticlassAccuracy(num_classes, average="micro")
         self.val_acc = MulticlassAccuracy(num_classes, average="micro")
         self.test_acc = MulticlassAccuracy(num_classes, average="micro")
@@ -171,3 +170,11 @@ class DistillationModule(L.LightningModule):
         state = checkpoint["state_dict"]
         for key in [k for k in state if k.startswith("teacher.")]:
             del state[key]  # the teacher has its own file; keep student checkpoints small
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        # the teacher never comes from a checkpoint: the current one stands in, so that loading
+        # stays strict for everything else (a quantizer's buffers, a different depth)
+        state = checkpoint["state_dict"]
+        for key in [k for k in state if k.startswith("teacher.")]:
+            del state[key]
+        state.update({k: v for k, v in self.state_dict().items() if k.startswith("teacher.")})

@@ -143,25 +143,28 @@ def dinov2_teacher(
 
 
 def _load_strict(net: nn.Module, state: Mapping[str, torch.Tensor], path) -> None:
-    own = net.state_dict()
+    details = state_dict_mismatch(net.state_dict(), state, "the teacher config wants")
+    if details:
+        raise UserError(f"teacher.checkpoint: {path} does not fit teacher.backbone: {details}")
+    net.load_state_dict(state)
+
+
+def state_dict_mismatch(
+    own: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor], wants: str
+) -> str:
+    """'' when `state` has exactly the keys and shapes of `own`; else the first differences."""
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     wrong = [k for k in own if k in state and own[k].shape != state[k].shape]
-    if missing or unexpected or wrong:
-        details = []
-        if wrong:
-            k = wrong[0]
-            details.append(
-                f"{k} is {tuple(state[k].shape)}, the teacher config wants {tuple(own[k].shape)}"
-            )
-        if missing:
-            details.append(f"{len(missing)} keys missing (e.g. {missing[0]})")
-        if unexpected:
-            details.append(f"{len(unexpected)} unexpected keys (e.g. {unexpected[0]})")
-        raise UserError(
-            f"teacher.checkpoint: {path} does not fit teacher.backbone: " + "; ".join(details)
-        )
-    net.load_state_dict(state)
+    details = []
+    if wrong:
+        k = wrong[0]
+        details.append(f"{k} is {tuple(state[k].shape)}, {wants} {tuple(own[k].shape)}")
+    if missing:
+        details.append(f"{len(missing)} keys missing (e.g. {missing[0]})")
+    if unexpected:
+        details.append(f"{len(unexpected)} unexpected keys (e.g. {unexpected[0]})")
+    return "; ".join(details)
 
 
 def checkpoint_teacher(
