@@ -19,6 +19,8 @@ Energies are per access of the component's full width (a vector of ``block_size`
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +71,43 @@ class ComponentEnergy:
         return None
 
 
+def _quantity(value: Any, what: str, *, file: str | None, field: str) -> float:
+    """`value` as a float: a finite, non-negative number (not a bool, not text), else a `SpecError`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise SpecError(
+            f"{what} must be a finite non-negative number, got {value!r}", file=file, field=field
+        )
+    return float(value)
+
+
+def _component_energy(
+    key: str,
+    actions: Mapping[Any, Any],
+    area: Any,
+    source: str,
+    *,
+    file: str | None,
+    where: str,
+    area_where: str | None = None,
+) -> ComponentEnergy:
+    """One checked entry; `where` locates the actions in the file, `area_where` the area."""
+    energies = {
+        str(action): _quantity(value, "energy", file=file, field=f"{where}.{action}")
+        for action, value in actions.items()
+    }
+    area_um2 = (
+        None
+        if area is None
+        else _quantity(area, "area_um2", file=file, field=area_where or f"{where}.area_um2")
+    )
+    return ComponentEnergy(key, energies, area_um2, source)
+
+
 def canonical_component_name(name: str) -> str:
     """``system.eyeriss.PE[0..167].ifmap_spad`` → ``ifmap_spad``; ``DRAM[1..1]`` → ``DRAM``."""
     without_ranges = re.sub(
@@ -92,20 +131,30 @@ class EnergyTable:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_mapping(
-        cls, name: str, table: Mapping[str, Mapping[str, float]], *, source: str = ""
+        cls,
+        name: str,
+        table: Mapping[str, Mapping[str, float]],
+        *,
+        source: str = "",
+        file: str | None = None,
     ) -> EnergyTable:
-        """Build from ``{component_or_class: {action: pJ}}``; an ``area_um2`` key is taken as area."""
+        """Build from ``{component_or_class: {action: pJ}}``; an ``area_um2`` key is taken as area.
+
+        Anything else (a component that is not a mapping, an energy or area that is not a finite
+        non-negative number) is a `SpecError` naming `file` and the field."""
+        if not isinstance(table, Mapping):
+            raise SpecError(f"expected {{component: {{action: pJ}}}}, got {table!r}", file=file)
         entries = {}
         for key, actions in table.items():
+            if not isinstance(actions, Mapping):
+                raise SpecError(
+                    f"expected {{action: pJ}}, got {actions!r}", file=file, field=str(key)
+                )
             actions = dict(actions)
             area = actions.pop("area_um2", None)
-            for action, value in actions.items():
-                if not isinstance(value, int | float) or value < 0:
-                    raise SpecError(
-                        f"energy must be a non-negative number, got {value!r}",
-                        field=f"{key}.{action}",
-                    )
-            entries[str(key)] = ComponentEnergy(str(key), actions, area, source or name)
+            entries[str(key)] = _component_energy(
+                str(key), actions, area, source or name, file=file, where=str(key)
+            )
         return cls(name, entries)
 
     def merged(self, other: EnergyTable) -> EnergyTable:
@@ -189,42 +238,59 @@ def named_table(name: str) -> EnergyTable:
 
 
 # ------------------------------------------------------------------------ Accelergy ERT files
-def _ert_max_energies(tables: Iterable[Any], file: str) -> dict[str, ComponentEnergy]:
+def _ert_max_energies(tables: Iterable[Any], file: str, at: str) -> dict[str, ComponentEnergy]:
     entries: dict[str, ComponentEnergy] = {}
     for i, table in enumerate(tables):
         if not isinstance(table, Mapping) or "name" not in table:
-            raise SpecError("each table needs a name", file=file, field=f"tables[{i}]")
+            raise SpecError("each table needs a name", file=file, field=f"{at}[{i}]")
+        listed = table.get("actions") or []
+        if not isinstance(listed, list):
+            raise SpecError(
+                f"expected a list of actions, got {listed!r}", file=file, field=f"{at}[{i}].actions"
+            )
         actions: dict[str, float] = {}
-        for j, action in enumerate(table.get("actions") or []):
-            where = f"tables[{i}].actions[{j}]"
+        for j, action in enumerate(listed):
+            where = f"{at}[{i}].actions[{j}]"
             if not isinstance(action, Mapping) or "name" not in action:
                 raise SpecError("each action needs a name", file=file, field=where)
             # ERT_summary: max_energy (or energy for argument-less actions); ERT: energy per variant.
-            value = action.get("max_energy", action.get("energy"))
-            if value is None:
+            field = "max_energy" if "max_energy" in action else "energy"
+            if action.get(field) is None:
                 raise SpecError("action has no energy", file=file, field=where)
+            value = _quantity(action[field], "energy", file=file, field=f"{where}.{field}")
             key = str(action["name"])
-            actions[key] = max(float(value), actions.get(key, float("-inf")))
+            actions[key] = max(value, actions.get(key, float("-inf")))
         name = canonical_component_name(str(table["name"]))
         entries[name] = ComponentEnergy(name, actions, None, file)
     return entries
 
 
+#: Top-level key of each Accelergy energy-table file → the key of its list of component tables.
+ERT_SECTIONS = {"ERT": "tables", "ERT_summary": "table_summary"}
+
+
 def load_ert_file(path: str | Path) -> EnergyTable:
     """Read an Accelergy ``*.ERT.yaml`` or ``*.ERT_summary.yaml`` file (max energy per action)."""
     path = Path(path)
+    file = str(path)
     document = load_yaml_file(path)
     if not isinstance(document, Mapping):
-        raise SpecError("expected an ERT or ERT_summary document", file=str(path))
-    if "ERT" in document:
-        tables = (document["ERT"] or {}).get("tables")
-    elif "ERT_summary" in document:
-        tables = (document["ERT_summary"] or {}).get("table_summary")
-    else:
-        raise SpecError("expected a top-level 'ERT' or 'ERT_summary' key", file=str(path))
+        raise SpecError("expected an ERT or ERT_summary document", file=file)
+    section = next((key for key in ERT_SECTIONS if key in document), None)
+    if section is None:
+        raise SpecError("expected a top-level 'ERT' or 'ERT_summary' key", file=file)
+    body = document[section] or {}
+    if not isinstance(body, Mapping):
+        raise SpecError(
+            f"expected a mapping with {ERT_SECTIONS[section]!r}, got {body!r}",
+            file=file,
+            field=section,
+        )
+    at = f"{section}.{ERT_SECTIONS[section]}"
+    tables = body.get(ERT_SECTIONS[section])
     if not isinstance(tables, list):
-        raise SpecError("expected a list of component tables", file=str(path), field="tables")
-    return EnergyTable(path.name, _ert_max_energies(tables, str(path)))
+        raise SpecError("expected a list of component tables", file=file, field=at)
+    return EnergyTable(path.name, _ert_max_energies(tables, file, at))
 
 
 #: The source name that builds a table from component models (needs the architecture).
@@ -268,13 +334,41 @@ def load_energy_table(
     if isinstance(data, Mapping) and ("ERT" in data or "ERT_summary" in data):
         return load_ert_file(path)
     if isinstance(data, Mapping) and "components" in data:
-        data = {
-            k: {
-                **v.get("actions", {}),
-                **({"area_um2": v["area_um2"]} if v.get("area_um2") else {}),
-            }
-            for k, v in data["components"].items()
-        }
+        return _exported_table(path.name, data["components"], text)
     if not isinstance(data, Mapping):
         raise SpecError("expected {component: {action: pJ}}", file=text)
-    return EnergyTable.from_mapping(path.name, data, source=text)
+    return EnergyTable.from_mapping(path.name, data, source=text, file=text)
+
+
+def _exported_table(name: str, components: Any, file: str) -> EnergyTable:
+    """A table in `EnergyTable.to_json`'s form: ``{components: {name: {actions, area_um2, ...}}}``."""
+    if not isinstance(components, Mapping):
+        raise SpecError(
+            f"expected {{component: {{actions: {{action: pJ}}, area_um2: µm²}}}}, got {components!r}",
+            file=file,
+            field="components",
+        )
+    entries = {}
+    for key, value in components.items():
+        where = f"components.{key}"
+        if not isinstance(value, Mapping):
+            raise SpecError(
+                f"expected {{actions: {{action: pJ}}, area_um2: µm²}}, got {value!r}",
+                file=file,
+                field=where,
+            )
+        actions = value.get("actions") or {}
+        if not isinstance(actions, Mapping):
+            raise SpecError(
+                f"expected {{action: pJ}}, got {actions!r}", file=file, field=f"{where}.actions"
+            )
+        entries[str(key)] = _component_energy(
+            str(key),
+            actions,
+            value.get("area_um2"),
+            file,
+            file=file,
+            where=f"{where}.actions",
+            area_where=f"{where}.area_um2",
+        )
+    return EnergyTable(name, entries)

@@ -109,3 +109,73 @@ def test_model_tables_round_trip_through_json_with_area_and_notes(tmp_path, reco
 def test_unknown_table_name_is_clear() -> None:
     with pytest.raises(SpecError, match="not a named energy table"):
         load_energy_table("table9")
+
+
+BAD_TABLES = [
+    ("t.yaml", "SRAM: 7.95\n", "SRAM"),
+    ("t.yaml", "SRAM: {read: true}\n", "SRAM.read"),
+    ("t.yaml", "SRAM: {read: .nan}\n", "SRAM.read"),
+    ("t.yaml", "SRAM: {read: .inf}\n", "SRAM.read"),
+    ("t.yaml", "SRAM: {read: -1}\n", "SRAM.read"),
+    ("t.yaml", "SRAM: {read: 1, area_um2: big}\n", "SRAM.area_um2"),
+    ("t.json", '{"SRAM": {"read": NaN}}', "SRAM.read"),
+    ("t.json", '{"components": [1, 2]}', "components"),
+    ("t.json", '{"components": {"SRAM": 3}}', "components.SRAM"),
+    ("t.json", '{"components": {"SRAM": {"actions": [1]}}}', "components.SRAM.actions"),
+    (
+        "t.json",
+        '{"components": {"SRAM": {"actions": {"read": "x"}}}}',
+        "components.SRAM.actions.read",
+    ),
+    (
+        "t.json",
+        '{"components": {"SRAM": {"actions": {}, "area_um2": "big"}}}',
+        "components.SRAM.area_um2",
+    ),
+    ("x.ERT.yaml", "ERT: [1]\n", "ERT"),
+    ("x.ERT.yaml", "ERT: {tables: {}}\n", "ERT.tables"),
+    ("x.ERT.yaml", "ERT: {tables: [{name: A, actions: 3}]}\n", "ERT.tables[0].actions"),
+    (
+        "x.ERT.yaml",
+        "ERT: {tables: [{name: A, actions: [{name: read, energy: lots}]}]}\n",
+        "ERT.tables[0].actions[0].energy",
+    ),
+    (
+        "x.ERT.yaml",
+        "ERT: {tables: [{name: A, actions: [{name: read, energy: true}]}]}\n",
+        "ERT.tables[0].actions[0].energy",
+    ),
+    (
+        "x.ERT_summary.yaml",
+        "ERT_summary: {table_summary: [{name: A, actions: [{name: read, max_energy: .nan}]}]}\n",
+        "ERT_summary.table_summary[0].actions[0].max_energy",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "field"), BAD_TABLES)
+def test_a_bad_table_file_is_one_error_naming_the_file_and_field(
+    tmp_path, name, text, field
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(SpecError) as caught:
+        load_energy_table(path)
+    assert caught.value.file == str(path) and caught.value.field == field
+    assert str(caught.value).startswith(f"{path}: {field}: ")
+
+
+def test_a_bad_table_file_on_the_command_line_is_one_line_with_status_2(tmp_path, capsys) -> None:
+    from hwsim.cli import main
+    from hwsim.report.table2 import default_spec_dir
+
+    path = tmp_path / "t.yaml"
+    path.write_text("SRAM: {read: true}\nregfile: {read: 1}\nintmac: {compute: 1}\n")
+    q1 = default_spec_dir()
+    files = [str(q1 / f) for f in ("arch.yaml", "prob.yaml", "1-ws.map.yaml")]
+    assert main(["model", *files, "--energy", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == f"hwsim: error: {path}: SRAM.read: energy must be a finite non-negative number, got True"
+    )
