@@ -63,13 +63,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hwcomponents import ActionCost, ComponentModel, action
-from hwcomponents.scaling import (
-    tech_node_area,
-    tech_node_energy,
-    tech_node_latency,
-    tech_node_leak,
-    tech_node_throughput,
-)
 
 REFERENCE_NODE_M = 45e-9
 VDD = 1.1
@@ -209,16 +202,7 @@ class RegisterFile(ComponentModel):
             self.depth, self.width, n_ports=self.n_rw_ports, n_banks=self.n_banks
         )
         super().__init__(leak_power=self.costs.leak_w, area=self.costs.area_um2 * 1e-12)
-        self.tech_node = self.scale(
-            "tech_node",
-            tech_node,
-            REFERENCE_NODE_M,
-            area_scale_function=tech_node_area,
-            energy_scale_function=tech_node_energy,
-            latency_scale_function=tech_node_latency,
-            throughput_scale_function=tech_node_throughput,
-            leak_power_scale_function=tech_node_leak,
-        )
+        self.tech_node = self.scale_tech_node(tech_node, REFERENCE_NODE_M)
 
     @action(bits_per_action="width")
     def read(self) -> ActionCost:
