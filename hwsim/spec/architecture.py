@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from hwsim.errors import SpecError
+from hwsim.spec.validation import expect_int, expect_positive
 from hwsim.spec.yaml_io import Tagged, normalize_key
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
@@ -228,21 +229,80 @@ def split_instance_range(name: str) -> tuple[str, int]:
     return match["base"], hi - lo + 1
 
 
-def _attrs(node: Mapping[str, Any]) -> dict[str, Any]:
+def _attrs(node: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A node's attributes (keys with ``_`` for ``-``) and, per key, its field path in the file."""
     attrs = node.get("attributes") or {}
     if not isinstance(attrs, Mapping):
-        raise SpecError("attributes must be a mapping", field="attributes")
-    return {normalize_key(k): v for k, v in attrs.items()}
+        raise SpecError("attributes must be a mapping", field=f"{where}.attributes")
+    values = {normalize_key(str(k)): v for k, v in attrs.items()}
+    fields = {normalize_key(str(k)): f"{where}.attributes.{k}" for k in attrs}
+    return values, fields
 
 
-def _int(value: Any, field: str) -> int:
+def _mapping(node: Mapping[str, Any], key: str, where: str, expected: str) -> Mapping[str, Any]:
+    value = node.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SpecError(f"expected {expected}, got {value!r}", field=f"{where}.{key}")
+    return value
+
+
+#: Attributes hwsim reads as numbers (capacity, word and block size, buffering, MAC width).
+STORAGE_INTEGERS = (
+    "word_bits",
+    "word_width",
+    "datawidth",
+    "block_size",
+    "n_words",
+    "width",
+    "memory_width",
+    "data_storage_width",
+    "cluster_size",
+    "entries",
+    "depth",
+    "memory_depth",
+    "data_storage_depth",
+)
+STORAGE_NUMBERS = ("sizeKB", "multiple_buffering")
+COMPUTE_INTEGERS = ("datawidth", "width", "multiplier_width")
+
+
+def _resolve(attrs: Mapping[str, Any], key: str) -> Any:
+    """A string attribute may be arithmetic over the others (``depth: rows * 2``), as Accelergy
+    allows; other values are returned as written."""
+    value = attrs[key]
+    if not isinstance(value, str):
+        return value
+    from hwsim.energy.components.expressions import (  # the energy side's evaluator, on demand
+        ExpressionError,
+        accelergy_functions,
+        evaluate_attribute,
+    )
+
+    bindings = {k: v for k, v in attrs.items() if k != key}
     try:
-        result = int(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"expected an integer, got {value!r}", field=field) from None
-    if result < 1:
-        raise SpecError(f"must be >= 1, got {value!r}", field=field)
-    return result
+        return evaluate_attribute(value, bindings, accelergy_functions(0.4))
+    except (ExpressionError, TypeError, ValueError, ArithmeticError):
+        return value
+
+
+def _numeric_attributes(
+    kind: Kind, attrs: dict[str, Any], fields: Mapping[str, str]
+) -> dict[str, Any]:
+    """`attrs` with the numbers hwsim reads checked and resolved; a bad one is a `SpecError` at
+    the field that wrote it (the component's own attributes or an enclosing container's)."""
+    integers = STORAGE_INTEGERS if kind == "storage" else COMPUTE_INTEGERS
+    numbers = STORAGE_NUMBERS if kind == "storage" else ()
+    out = dict(attrs)
+    for key in (*integers, *numbers):
+        if key in attrs and attrs[key] is not None:
+            field = fields.get(key, f"attributes.{key}")
+            value = _resolve(attrs, key)
+            out[key] = (
+                expect_int(value, field) if key in integers else expect_positive(value, field)
+            )
+    return out
 
 
 def _make(
@@ -255,8 +315,13 @@ def _make(
     path: tuple[str, ...],
     constraints: Mapping[str, Any] | None = None,
     pass_through: bool = False,
+    fields: Mapping[str, str] | None = None,
 ) -> Component:
+    """One component; the numeric attributes of storage and compute levels are validated here
+    (`fields`: attribute → its field path in the file, for errors)."""
     kind = "storage" if pass_through else classify(cls_name)
+    if kind in ("storage", "compute") and not pass_through:
+        attrs = _numeric_attributes(kind, attrs, fields or {})
     mesh_x = max(1, min(mesh_x, instances))
     mesh_y = max(1, instances // mesh_x)
     kwargs = dict(
@@ -300,6 +365,7 @@ def _parse_v04(nodes: Any, field: str) -> tuple[list[Component], dict[str, Any],
         raise SpecError("expected a list of !Container/!Component nodes", field=field)
     components: list[Component] = []
     inherited: dict[str, Any] = {}
+    inherited_fields: dict[str, str] = {}
     top_attrs: dict[str, Any] = {}
     top_name = "system"
     mesh_x, mesh_y = 1, 1
@@ -325,13 +391,14 @@ def _parse_v04(nodes: Any, field: str) -> tuple[list[Component], dict[str, Any],
             if "name" not in node:
                 raise SpecError("node has no name", field=here)
             name = str(node["name"])
-            attrs = _attrs(node)
-            spatial = node.get("spatial") or {}
-            fx = _int(spatial.get("meshX", 1), f"{here}.spatial.meshX")
-            fy = _int(spatial.get("meshY", 1), f"{here}.spatial.meshY")
-            constraints = node.get("constraints") or {}
+            attrs, fields = _attrs(node, here)
+            spatial = _mapping(node, "spatial", here, "a mapping {meshX: ..., meshY: ...}")
+            fx = expect_int(spatial.get("meshX", 1), f"{here}.spatial.meshX")
+            fy = expect_int(spatial.get("meshY", 1), f"{here}.spatial.meshY")
+            constraints = _mapping(node, "constraints", here, "a mapping {spatial: ..., ...}")
             if tag in ("Container",) or "class" not in node:
                 inherited.update(attrs)
+                inherited_fields.update(fields)
                 if first:
                     top_name, top_attrs = name, dict(attrs)
                 first = False
@@ -367,6 +434,7 @@ def _parse_v04(nodes: Any, field: str) -> tuple[list[Component], dict[str, Any],
                     mesh_x=mesh_x,
                     path=tuple(path),
                     constraints=constraints,
+                    fields={**inherited_fields, **fields},
                 )
             )
 
@@ -378,6 +446,7 @@ def _parse_tree(root: Mapping[str, Any], field: str) -> tuple[list[Component], d
     """Walk the v0.2/v0.3 ``subtree``/``local`` form (one subtree per level, as Timeloop requires)."""
     components: list[Component] = []
     inherited: dict[str, Any] = {}
+    inherited_fields: dict[str, str] = {}
     top_attrs: dict[str, Any] = {}
     top_name = "system"
     multiplicity = 1
@@ -396,8 +465,9 @@ def _parse_tree(root: Mapping[str, Any], field: str) -> tuple[list[Component], d
         base, count = split_instance_range(str(node["name"]))
         multiplicity *= count
         path.append(base)
-        attrs = _attrs(node)
+        attrs, fields = _attrs(node, where)
         inherited.update(attrs)
+        inherited_fields.update(fields)
         if depth == 0:
             top_name, top_attrs = base, dict(attrs)
         depth += 1
@@ -406,9 +476,19 @@ def _parse_tree(root: Mapping[str, Any], field: str) -> tuple[list[Component], d
             if not isinstance(local, Mapping) or "name" not in local or "class" not in local:
                 raise SpecError("a local component needs a name and a class", field=lwhere)
             lbase, lcount = split_instance_range(str(local["name"]))
-            merged = {**inherited, **_attrs(local)}
+            local_attrs, local_fields = _attrs(local, lwhere)
+            merged = {**inherited, **local_attrs}
+            merged_fields = {**inherited_fields, **local_fields}
             instances = multiplicity * lcount
-            mesh_x = int(merged.get("meshX", instances) or instances)
+            mesh_x = instances
+            if merged.get("meshX") is not None:
+                mesh_x = expect_int(merged["meshX"], merged_fields["meshX"])
+                if instances % mesh_x:
+                    raise SpecError(
+                        f"{instances} instances of {lbase} do not fill a mesh {mesh_x} wide "
+                        "(meshX must divide the instance count)",
+                        field=merged_fields["meshX"],
+                    )
             components.append(
                 _make(
                     str(local["class"]),
@@ -417,6 +497,7 @@ def _parse_tree(root: Mapping[str, Any], field: str) -> tuple[list[Component], d
                     instances=instances,
                     mesh_x=mesh_x,
                     path=tuple(path),
+                    fields=merged_fields,
                 )
             )
     return components, top_attrs, top_name

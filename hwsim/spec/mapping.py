@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from hwsim.errors import SpecError
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.problem import Problem
+from hwsim.spec.validation import expect_int
 from hwsim.spec.yaml_io import normalize_key
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
@@ -268,7 +269,9 @@ def bind_mapping(
                 table[target] = factors
                 ptable[target] = perm
                 if kind == "spatial":
-                    splits[target] = int(directive.get("split", len(dims)))
+                    splits[target] = expect_int(
+                        directive.get("split", len(dims)), f"{where}.split", minimum=0
+                    )
             else:
                 for key, store in (("keep", keep), ("bypass", bypass)):
                     names = directive.get(key) or []

@@ -1,4 +1,5 @@
-"""Turning pydantic validation errors into one `SpecError` that names the file and field path."""
+"""Turning pydantic validation errors, and numbers read from spec fields, into one `SpecError`
+that names the file and field path."""
 
 from __future__ import annotations
 
@@ -51,6 +52,44 @@ def validate_model(model: type[BaseModel], data: Any, *, file: str | None, root:
         raise SpecError(
             _message(first), file=file, field=field_path(root, tuple(first["loc"]))
         ) from None
+
+
+def _hint(value: Any) -> str:
+    return " (an unfilled template placeholder?)" if isinstance(value, str) and "$" in value else ""
+
+
+def expect_int(value: Any, field: str, *, minimum: int = 1) -> int:
+    """`value` as an integer >= `minimum` (``64``, ``"64"``, ``64.0``), else a `SpecError` at `field`."""
+    if isinstance(value, bool):
+        raise SpecError(f"expected an integer, got {value!r}", field=field)
+    if isinstance(value, int):
+        number = value
+    else:
+        try:
+            real = float(value)
+        except (TypeError, ValueError):
+            raise SpecError(
+                f"expected an integer, got {value!r}{_hint(value)}", field=field
+            ) from None
+        if not real.is_integer():
+            raise SpecError(f"expected an integer, got {value!r}", field=field)
+        number = int(real)
+    if number < minimum:
+        raise SpecError(f"must be >= {minimum}, got {value!r}", field=field)
+    return number
+
+
+def expect_positive(value: Any, field: str) -> float:
+    """`value` as a number > 0, else a `SpecError` at `field` (the float twin of `expect_int`)."""
+    if isinstance(value, bool):
+        raise SpecError(f"expected a number, got {value!r}", field=field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"expected a number, got {value!r}{_hint(value)}", field=field) from None
+    if not number > 0 or number == float("inf"):
+        raise SpecError(f"must be > 0, got {value!r}", field=field)
+    return number
 
 
 def normalize_keys(value: Any) -> Any:

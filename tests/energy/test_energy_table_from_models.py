@@ -176,16 +176,6 @@ compound_components:
         ("SRAM", "width: 8", r"component 'Mem' \(class SRAM\): missing attribute 'depth'"),
         ("regfile", "depth: 8", r"component 'Mem' \(class regfile\): missing attribute 'width'"),
         (
-            "regfile",
-            "depth: 8, width: 0",
-            r"'Mem' \(class regfile\): attribute 'width' must be >= 1",
-        ),
-        (
-            "regfile",
-            "depth: 8.5, width: 8",
-            r"'Mem' \(class regfile\): attribute 'depth' must be an integer",
-        ),
-        (
             "DRAM",
             "width: 64, type: HBM2",
             r"'Mem' \(class DRAM\): a HBM2 device transfers at least 1024 bits",
@@ -253,8 +243,23 @@ def test_attributes_may_be_arithmetic_over_other_attributes(recorded) -> None:
         arch(small_arch("regfile", "depth: 64, width: 8")), evaluator=recorded
     )
     assert table.entries["Mem"].actions == plain.entries["Mem"].actions
-    with pytest.raises(EnergyModelError, match="attribute 'depth' must be an integer, got 'lots'"):
-        build_energy_table(arch(small_arch("regfile", "depth: lots, width: 8")), evaluator=recorded)
+
+
+@pytest.mark.parametrize(
+    ("attrs", "field", "message"),
+    [
+        ("depth: 8, width: 0", "width", "must be >= 1, got 0"),
+        ("depth: 8.5, width: 8", "depth", "expected an integer, got 8.5"),
+        ("depth: lots, width: 8", "depth", "expected an integer, got 'lots'"),
+    ],
+)
+def test_unreadable_sizes_are_refused_when_the_architecture_is_read(attrs, field, message) -> None:
+    """hwsim's engines read depth and width too (capacity, block size): a bad one is a SpecError
+    naming the field as soon as the architecture is parsed, before any model runs."""
+    with pytest.raises(SpecError) as info:
+        arch(small_arch("regfile", attrs))
+    assert info.value.field == f"architecture.nodes[1].attributes.{field}"
+    assert info.value.message == message
 
 
 def test_technology_override_and_its_validation(recorded) -> None:

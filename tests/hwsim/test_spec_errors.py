@@ -11,6 +11,7 @@ from hwsim.cli import main
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate_files
 from hwsim.report.table2 import default_spec_dir
+from hwsim.spec import load_specs
 
 Q1 = default_spec_dir()
 ARCH = (Q1 / "arch.yaml").read_text()
@@ -115,6 +116,124 @@ def test_problem_projection_with_an_unknown_dimension(tmp_path: Path) -> None:
 def test_architecture_without_a_compute_level(tmp_path: Path) -> None:
     err = error(tmp_path, arch=ARCH.replace("class: intmac", "class: adder"))
     assert err.file.endswith("arch.yaml") and "no compute level" in err.message
+
+
+ARCH_V03 = """
+architecture:
+  version: 0.3
+  subtree:
+  - name: System
+    attributes: {technology: 45nm}
+    local:
+    - {name: MainMemory, class: SRAM, attributes: {depth: 32768, width: 8, datawidth: 8}}
+    subtree:
+    - name: PE[0..3]
+      local:
+      - {name: Buffer, class: regfile, attributes: {depth: 64, width: 8, datawidth: 8, meshX: 4}}
+      - {name: MACC, class: intmac, attributes: {width: 8, meshX: 4}}
+"""
+SPATIAL_MAP = GOOD_MAP + "- {target: MainMemory, type: spatial, factors: M=1, split: 1}\n"
+BUFFER = "{depth: 64, width: 8, datawidth: 8}"
+BUFFER_V03 = "{depth: 64, width: 8, datawidth: 8, meshX: 4}"
+
+
+def test_the_v03_architecture_and_the_spatial_mapping_are_valid(tmp_path: Path) -> None:
+    # The base inputs of the malformed cases below evaluate: only the change makes them fail.
+    result = evaluate_files(
+        [
+            write(tmp_path, "arch.yaml", ARCH_V03),
+            write(tmp_path, "prob.yaml", PROB),
+            write(tmp_path, "map.yaml", SPATIAL_MAP),
+        ]
+    )
+    buffer = result.counts.levels["Buffer"]
+    assert sum(c.reads for c in buffer.values()) > 0
+    specs = load_specs([tmp_path / "arch.yaml"])
+    level = specs.architecture.storage_level("Buffer")
+    assert (level.instances, level.mesh_x, level.mesh_y) == (4, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("file", "before", "after", "field", "message"),
+    [
+        (
+            "arch",
+            "depth: 64,",
+            "depth: lots,",
+            "architecture.nodes[2].attributes.depth",
+            "expected an integer, got 'lots'",
+        ),
+        (
+            "arch",
+            BUFFER,
+            BUFFER.replace("}", ", multiple_buffering: 0}"),
+            "architecture.nodes[2].attributes.multiple_buffering",
+            "must be > 0, got 0",
+        ),
+        (
+            "arch",
+            "    class: regfile\n",
+            "    class: regfile\n    spatial: 4\n",
+            "architecture.nodes[2].spatial",
+            "expected a mapping {meshX: ..., meshY: ...}, got 4",
+        ),
+        (
+            "arch",
+            "    class: regfile\n",
+            "    class: regfile\n    constraints: [1]\n",
+            "architecture.nodes[2].constraints",
+            "expected a mapping {spatial: ..., ...}, got [1]",
+        ),
+        (
+            "arch",
+            'technology: "45nm"',
+            'technology: "45nm", datawidth: wide',
+            "architecture.nodes[0].attributes.datawidth",  # inherited: named where it is written
+            "expected an integer, got 'wide'",
+        ),
+        (
+            "arch_v03",
+            BUFFER_V03,
+            BUFFER_V03.replace("meshX: 4", "meshX: two"),
+            "architecture.subtree[0].subtree[0].local[0].attributes.meshX",
+            "expected an integer, got 'two'",
+        ),
+        (
+            "arch_v03",
+            "PE[0..3]",
+            "PE[0..5]",
+            "architecture.subtree[0].subtree[0].local[0].attributes.meshX",
+            "6 instances of Buffer do not fill a mesh 4 wide (meshX must divide the instance count)",
+        ),
+        (
+            "map",
+            "split: 1",
+            "split: two",
+            "mapping[2].split",
+            "expected an integer, got 'two'",
+        ),
+    ],
+)
+def test_malformed_values_name_the_file_and_field(
+    tmp_path: Path, file: str, before: str, after: str, field: str, message: str
+) -> None:
+    texts = {"arch": ARCH, "arch_v03": ARCH_V03, "map": SPATIAL_MAP}
+    assert before in texts[file]
+    arch = ARCH_V03 if file == "arch_v03" else ARCH
+    if file.startswith("arch"):
+        arch = arch.replace(before, after)
+    mapping = SPATIAL_MAP.replace(before, after) if file == "map" else SPATIAL_MAP
+    err = error(tmp_path, mapping, arch=arch)
+    expected_file = "map.yaml" if file == "map" else "arch.yaml"
+    assert err.file.endswith(expected_file)
+    assert err.field == field
+    assert err.message == message
+
+
+def test_attribute_arithmetic_is_resolved_for_the_engines(tmp_path: Path) -> None:
+    arch = ARCH.replace("{depth: 64, width: 8,", "{rows: 32, depth: rows * 2, width: 8,")
+    specs = load_specs([write(tmp_path, "arch.yaml", arch)])
+    assert specs.architecture.storage_level("Buffer").size == 64
 
 
 def test_missing_file(tmp_path: Path) -> None:
