@@ -145,6 +145,7 @@ class ImageDataModule(L.LightningDataModule):
         )  # fmt: skip
 
     def _batches(self, images_set: ImageSet, rows, batch_size, grid=None, drop_last=False):
+        trainer = self.trainer
         return DeviceBatches(
             images_set.images[rows],
             images_set.labels[rows],
@@ -153,6 +154,9 @@ class ImageDataModule(L.LightningDataModule):
             grid,
             self.seed,
             drop_last,
+            # a new loader (a resumed run, reload_dataloaders_every_n_epochs) goes on with the
+            # trainer's epoch instead of replaying epoch 0's order and views
+            epoch=(lambda: trainer.current_epoch) if trainer is not None else None,
         )
 
     def train_dataloader(self) -> DeviceBatches:

@@ -1,5 +1,6 @@
 import io
 import tarfile
+import types
 
 import numpy as np
 import pytest
@@ -82,6 +83,26 @@ def test_device_batches_shuffle_per_epoch_and_augment():
         assert torch.equal(batch.image, render_views(images[batch.index], batch.view, ViewGrid()))
     plain = list(DeviceBatches(images, labels, labels, batch_size=4))
     assert len(plain) == 3 and plain[0].view is None and plain[0].index.tolist() == [0, 1, 2, 3]
+
+
+def test_train_loader_follows_the_trainers_epoch():
+    dm = ImageDataModule(Synthetic(n_train=200, n_test=50), batch_size=16, val_size=40)
+    dm.setup("fit")
+
+    def first_batch(epoch):
+        dm.trainer = types.SimpleNamespace(current_epoch=epoch)  # a fresh loader at that epoch
+        batch = next(iter(dm.train_dataloader()))
+        return batch.index, batch.view
+
+    assert all(torch.equal(a, b) for a, b in zip(first_batch(3), first_batch(3), strict=True))
+    assert not torch.equal(first_batch(3)[0], first_batch(0)[0])  # order
+    assert not torch.equal(first_batch(3)[1], first_batch(0)[1])  # views
+    dm.trainer = types.SimpleNamespace(current_epoch=5)
+    loader = dm.train_dataloader()  # one loader, iterated in epochs 5 and 6: as two fresh ones
+    epoch5 = next(iter(loader)).index
+    dm.trainer.current_epoch = 6
+    epoch6 = next(iter(loader)).index
+    assert torch.equal(epoch5, first_batch(5)[0]) and torch.equal(epoch6, first_batch(6)[0])
 
 
 def test_datamodule_split_and_subset():
