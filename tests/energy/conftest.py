@@ -2,7 +2,8 @@
 
 Every test gets its own ``HWKD_CACHE_DIR`` (nothing touches the user's cache). Fast tests price
 SRAMs from ``recorded/cacti_sram.json`` (see ``record_cacti.py``) and everything else live; tests
-marked ``slow`` run CACTI itself. Tests that read ``../shared`` skip, saying so, when it is absent.
+marked ``slow`` run CACTI itself. Tests that read ``../shared`` use ``shared_material.shared_path``,
+which skips, saying so, when it is absent.
 """
 
 from __future__ import annotations
@@ -24,17 +25,9 @@ MODELS_INSTALLED = all(
 HERE = Path(__file__).resolve().parent
 RECORDING = HERE / "recorded" / "cacti_sram.json"
 EYERISS_LIKE = HERE / "specs" / "eyeriss_like.yaml"
-SHARED = HERE.parents[2] / "shared"
 
-
-def shared_file(*parts: str) -> Path:
-    """A path under ../shared, or skip the test saying it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(
-            f"reference material not present: {path} (tests read ../shared only when it exists)"
-        )
-    return path
+#: The components of ``specs/eyeriss_like.yaml``, in the order the architecture lists them.
+EYERISS_LIKE_COMPONENTS = ("DRAM", "shared_glb", "ifmap_spad", "weights_spad", "psum_spad", "mac")
 
 
 class RecordedEvaluator:
@@ -80,9 +73,8 @@ def eyeriss_like() -> Path:
 
 
 @pytest.fixture
-def shared():
-    """``shared(*parts)``: a path under ../shared, or skip the test saying it is absent."""
-    return shared_file
+def eyeriss_like_components() -> tuple[str, ...]:
+    return EYERISS_LIKE_COMPONENTS
 
 
 @pytest.fixture

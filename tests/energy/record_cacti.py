@@ -13,6 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, as pytest's pythonpath
+from shared_material import SHARED
+
 from hwsim.energy.components import build_energy_table
 from hwsim.energy.components.evaluate import evaluate_with_hwcomponents
 from hwsim.energy.components.query import PrimitiveQuery, PrimitiveResult
@@ -23,14 +26,14 @@ from hwsim.spec import load_specs
 
 HERE = Path(__file__).resolve().parent
 RECORDING = HERE / "recorded" / "cacti_sram.json"
-SHARED = HERE.parents[2] / "shared" / "specs" / "course-a2"
+COURSE = SHARED / "specs" / "course-a2"
 
 #: Architectures whose SRAMs the fast tests price (shared ones only when present).
 ARCHITECTURES = [
     [default_spec_dir() / "arch.yaml"],
     [HERE / "specs" / "eyeriss_like.yaml"],
-    [SHARED / "Q3" / "arch"],
-    [SHARED / "tutorial_cfg" / "eyeriss_like.yaml"],
+    [COURSE / "Q3" / "arch"],
+    [COURSE / "tutorial_cfg" / "eyeriss_like.yaml"],
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from shared_material import shared_path
 
 from hwsim.energy.components import build_energy_table, energy_table_for_specs
 from hwsim.energy.errors import EnergyModelError
@@ -67,17 +68,12 @@ def test_q1_architecture(recorded) -> None:
     assert recorded.replayed  # CACTI was replayed, not run
 
 
-def test_eyeriss_like_with_built_in_smartbuffers(recorded, eyeriss_like) -> None:
+def test_eyeriss_like_with_built_in_smartbuffers(
+    recorded, eyeriss_like, eyeriss_like_components
+) -> None:
     specs = load_specs([eyeriss_like])
     table = energy_table_for_specs(specs, evaluator=recorded)
-    assert list(table.entries) == [
-        "DRAM",
-        "shared_glb",
-        "ifmap_spad",
-        "weights_spad",
-        "psum_spad",
-        "mac",
-    ]
+    assert list(table.entries) == list(eyeriss_like_components)
     glb = table.entries["shared_glb"]
     assert (
         glb.source.startswith("compound smartbuffer_SRAM")
@@ -113,8 +109,8 @@ def test_compound_action_is_the_sum_of_its_subcomponent_actions(recorded) -> Non
     assert spad.leak_w == pytest.approx(storage.leak_w + 2 * adder.leak_w)
 
 
-def test_course_q3_compound_files_agree_with_the_built_in_classes(recorded, shared) -> None:
-    q3 = shared("specs", "course-a2", "Q3", "arch")
+def test_course_q3_compound_files_agree_with_the_built_in_classes(recorded) -> None:
+    q3 = shared_path("specs", "course-a2", "Q3", "arch")
     with_files = energy_table_for_specs(load_specs([q3]), evaluator=recorded)
     built_in = energy_table_for_specs(load_specs([q3 / "eyeriss_like.yaml"]), evaluator=recorded)
     for name in ("shared_glb", "ifmap_spad", "weights_spad", "psum_spad"):
@@ -127,8 +123,8 @@ def test_course_q3_compound_files_agree_with_the_built_in_classes(recorded, shar
     assert "compound smartbuffer_RF" in with_files.entries["ifmap_spad"].source
 
 
-def test_v04_tutorial_eyeriss_reads_depth_and_width(recorded, shared) -> None:
-    tutorial = shared("specs", "course-a2", "tutorial_cfg", "eyeriss_like.yaml")
+def test_v04_tutorial_eyeriss_reads_depth_and_width(recorded) -> None:
+    tutorial = shared_path("specs", "course-a2", "tutorial_cfg", "eyeriss_like.yaml")
     table = energy_table_for_specs(load_specs([tutorial]), evaluator=recorded)
     assert table.entries["mac"].notes.startswith("8×8-bit multiplier + 16-bit accumulator")
     assert (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from shared_material import shared_path
 
 from hwsim.energy.table import (
     canonical_component_name,
@@ -37,8 +38,8 @@ ERT:
 
 
 @pytest.mark.parametrize("kind", ["ERT", "ERT_summary"])
-def test_q1_reference_erts_exactly(shared, kind) -> None:
-    path = shared("reference", "timeloop", "q1", f"Q1_arch.classic-accelergy-0.3.{kind}.yaml")
+def test_q1_reference_erts_exactly(kind) -> None:
+    path = shared_path("reference", "timeloop", "q1", f"Q1_arch.classic-accelergy-0.3.{kind}.yaml")
     table = load_ert_file(path)
     assert {k: dict(v.actions) for k, v in table.entries.items()} == Q1_EXPECTED
     assert table.energy("MainMemory", "read") == 7.95381
@@ -49,8 +50,8 @@ def test_q1_reference_erts_exactly(shared, kind) -> None:
 
 @pytest.mark.parametrize("layer", ["u0_C3_M16_R3_s1_P32", "u2_C16_M32_R3_s2_P16"])
 @pytest.mark.parametrize("kind", ["ERT", "ERT_summary"])
-def test_eyeriss_reference_erts_exactly(shared, layer, kind) -> None:
-    folder = shared("reference", "timeloop", "eyeriss", layer)
+def test_eyeriss_reference_erts_exactly(layer, kind) -> None:
+    folder = shared_path("reference", "timeloop", "eyeriss", layer)
     charged = json.loads((folder / "timeloop-result.json").read_text())["ert"]
     table = load_ert_file(folder / f"timeloop-mapper.{kind}.yaml")
     assert {k: dict(v.actions) for k, v in table.entries.items()} == charged

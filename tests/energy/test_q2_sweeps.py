@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from shared_material import shared_path
 
 from hwsim.energy.sweeps.classic_reference import classic_reference, load_reference_csv
 from hwsim.energy.sweeps.fit import fit_power_law, fit_sweeps
@@ -152,8 +153,8 @@ def test_summary_explains_every_component_and_compares_generations(recorded) -> 
     assert "No classic Accelergy reference" in without and "generations differ" not in without
 
 
-def test_shipped_classic_numbers_equal_the_reference_file(shared) -> None:
-    path = shared("reference", "accelergy-classic", "q2.csv")
+def test_shipped_classic_numbers_equal_the_reference_file() -> None:
+    path = shared_path("reference", "accelergy-classic", "q2.csv")
     full = load_reference_csv(path)
     ours = classic_reference()
     at45 = full[full.technology == "45nm"].reset_index(drop=True)
