@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-from hwsim.errors import SpecError
 from hwsim.spec import load_specs
 
 
@@ -39,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.energy.table_format import format_energy_table
 
     specs = load_specs(args.files)
-    if specs.architecture is None:
-        raise SpecError(f"no architecture among {', '.join(args.files)}")
+    specs.require("architecture")
+    assert specs.architecture is not None
     evaluator = default_evaluator(use_cache=not args.no_cache)
     table = energy_table_for_specs(specs, evaluator=evaluator, technology=args.technology)
     if args.json:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from hwsim.commands.options import input_shape
 from hwsim.workload_sources import load_workloads
 
 
@@ -22,13 +23,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", metavar="CHECKPOINT_OR_CONFIG")
     p.add_argument("out_dir", metavar="OUT_DIR")
     p.add_argument("--format", choices=["v0.4", "v0.3", "both"], default="both")
-    p.add_argument("--input-shape", default="3,32,32")
+    p.add_argument(
+        "--input-shape",
+        type=input_shape,
+        default=(3, 32, 32),
+        metavar="C,H,W",
+        help="one input's shape for PyTorch models (default: 3,32,32)",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    shape = tuple(int(x) for x in args.input_shape.split(","))
-    problems = load_workloads(args.source, shape)
+    problems = load_workloads(args.source, args.input_shape)
     formats = ["v0.4", "v0.3"] if args.format == "both" else [args.format]
     out = Path(args.out_dir)
     for fmt in formats:

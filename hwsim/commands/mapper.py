@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.commands.options import OBJECTIVES
 from hwsim.energy.table import load_energy_table
 from hwsim.mapper.backends import BACKENDS, MappingTask, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "with its counts and energy, and write it as a Timeloop mapping YAML.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files or directories")
-    p.add_argument("--objective", choices=["energy", "delay", "edp"], default="energy")
+    p.add_argument("--objective", choices=OBJECTIVES, default="energy")
     p.add_argument(
         "--energy",
         metavar="SOURCE",

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from hwsim.accelerators import NAMED
+from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.commands.options import OBJECTIVES, input_shape
 from hwsim.mapper.search import MapperSettings
 from hwsim.network import network_energy
 from hwsim.workload_sources import load_workloads
@@ -34,9 +36,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="word width in bits (default: the architecture's)",
     )
-    p.add_argument("--objective", choices=["energy", "delay", "edp"], default="energy")
-    p.add_argument("--timeloop-version", default="master", choices=["master", "v3.0", "e1d76d6"])
-    p.add_argument("--input-shape", default="3,32,32", help="one input's shape for PyTorch models")
+    p.add_argument("--objective", choices=OBJECTIVES, default="energy")
+    p.add_argument("--timeloop-version", choices=list(TIMELOOP_VERSIONS), default="master")
+    p.add_argument(
+        "--input-shape",
+        type=input_shape,
+        default=(3, 32, 32),
+        metavar="C,H,W",
+        help="one input's shape for PyTorch models (default: 3,32,32)",
+    )
     p.add_argument("--no-cache", action="store_true", help="map every layer again")
     p.add_argument(
         "--out", metavar="DIR", help="write layers.csv, energy.png and energy.json there"
@@ -48,8 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.accelerators import load_accelerator
 
-    shape = tuple(int(x) for x in args.input_shape.split(","))
-    problems = load_workloads(args.source, shape)
+    problems = load_workloads(args.source, args.input_shape)
     accelerator = load_accelerator(args.arch, datawidth=args.datawidth)
     settings = MapperSettings(
         objective=args.objective, timeloop_version=args.timeloop_version, progress=False

@@ -1,0 +1,29 @@
+"""Command-line options that several subcommands share: their argparse types and choices."""
+
+from __future__ import annotations
+
+import argparse
+from typing import get_args
+
+from hwsim.mapper.search import Objective
+
+#: ``--objective`` choices: the mapper's objectives.
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
+
+
+def input_shape(text: str) -> tuple[int, ...]:
+    """``--input-shape`` (argparse ``type=``): one input's shape, ``C,H,W`` → ``(C, H, W)``.
+
+    A value that is not comma-separated positive integers is an `argparse.ArgumentTypeError`,
+    which argparse prints as a usage error (exit status 2).
+    """
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        shape = tuple(int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers such as 3,32,32, got {text!r}"
+        ) from None
+    if any(size < 1 for size in shape):
+        raise argparse.ArgumentTypeError(f"every size must be >= 1, got {text!r}")
+    return shape
