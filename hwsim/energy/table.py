@@ -157,10 +157,6 @@ class EnergyTable:
             )
         return cls(name, entries)
 
-    def merged(self, other: EnergyTable) -> EnergyTable:
-        """A table whose entries from `other` override those of this one."""
-        return EnergyTable(f"{self.name}+{other.name}", {**self.entries, **other.entries})
-
     # ------------------------------------------------------------------------ lookups
     def entry(self, component: str, component_class: str | None = None) -> ComponentEnergy | None:
         """The entry for a component: by name, then by class (``None`` if neither is present)."""

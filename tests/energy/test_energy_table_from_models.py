@@ -282,3 +282,12 @@ def test_load_energy_table_models_source(replay_cacti) -> None:
     assert set(table.entries) == {"MainMemory", "Buffer", "MACC"}
     with pytest.raises(SpecError, match="pass architecture"):
         load_energy_table("models")
+
+
+def test_an_unknown_class_lists_every_primitive_class(recorded) -> None:
+    from hwsim.energy.components.primitives import PRIMITIVES
+
+    with pytest.raises(EnergyModelError) as caught:
+        build_energy_table(arch(small_arch("flux_capacitor", "width: 8")), evaluator=recorded)
+    listed = str(caught.value).split("primitive classes: ")[1].split(";")[0].split(", ")
+    assert listed == sorted(PRIMITIVES)  # e.g. intmultiplier, reg, registerfile too

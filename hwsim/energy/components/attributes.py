@@ -34,9 +34,6 @@ class ComponentAttributes:
     def error(self, problem: str) -> EnergyModelError:
         return component_error(self.component, self.class_name, problem)
 
-    def has(self, *names: str) -> bool:
-        return any(name in self.values for name in names)
-
     def first(self, *names: str) -> tuple[str, Any] | None:
         for name in names:
             if name in self.values and self.values[name] is not None:

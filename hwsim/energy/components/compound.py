@@ -34,6 +34,7 @@ from hwsim.energy.components.expressions import (
     accelergy_functions,
     evaluate_attribute,
 )
+from hwsim.energy.components.primitives import normalize_class
 from hwsim.errors import SpecError
 from hwsim.spec.yaml_io import normalize_key
 
@@ -95,7 +96,6 @@ class CompoundDefinition:
 
     spec: CompoundClass
     version: float
-    source: str
 
 
 class CompoundLibrary:
@@ -103,7 +103,7 @@ class CompoundLibrary:
 
     def __init__(self, definitions: Mapping[str, CompoundDefinition]):
         self._by_name = dict(definitions)
-        self._by_normalized = {_normalize(k): v for k, v in definitions.items()}
+        self._by_normalized = {normalize_class(k): v for k, v in definitions.items()}
 
     @classmethod
     def from_documents(
@@ -123,21 +123,17 @@ class CompoundLibrary:
                 ) from None
             version = _version(parsed.version)
             for spec in parsed.classes:
-                definitions[spec.name] = CompoundDefinition(spec, version, source)
+                definitions[spec.name] = CompoundDefinition(spec, version)
         return cls(definitions)
 
     def merged_over(self, base: CompoundLibrary) -> CompoundLibrary:
         return CompoundLibrary({**base._by_name, **self._by_name})
 
     def find(self, class_name: str) -> CompoundDefinition | None:
-        return self._by_name.get(class_name) or self._by_normalized.get(_normalize(class_name))
+        return self._by_name.get(class_name) or self._by_normalized.get(normalize_class(class_name))
 
     def names(self) -> list[str]:
         return sorted(self._by_name)
-
-
-def _normalize(name: str) -> str:
-    return name.lower().replace("_", "").replace("-", "")
 
 
 def _version(value: float | str) -> float:

@@ -48,6 +48,7 @@ class Primitive:
 
 
 def normalize_class(name: str) -> str:
+    """``smartbuffer_SRAM`` → ``smartbuffersram``: how primitive and compound class names match."""
     return name.lower().replace("_", "").replace("-", "")
 
 
@@ -256,17 +257,5 @@ def primitive_for(attrs: ComponentAttributes) -> Primitive | None:
 
 
 def known_primitive_classes() -> list[str]:
-    return sorted(
-        {
-            "SRAM",
-            "regfile",
-            "DRAM",
-            "intmac",
-            "mac",
-            "intadder",
-            "adder",
-            "counter",
-            "multiplier",
-            "register",
-        }
-    )
+    """The primitive class names (normalized: any case, with ``_`` or ``-``, also matches)."""
+    return sorted(PRIMITIVES)

@@ -28,9 +28,6 @@ class PowerLawFit:
     local_exponents: tuple[float, ...]
     points: int
 
-    def predict(self, x: float) -> float:
-        return self.coefficient * x**self.exponent
-
 
 def fit_power_law(x: Sequence[float], y: Sequence[float]) -> PowerLawFit:
     """Least-squares fit of ``log y = log c + a·log x``; needs ≥ 2 points with positive x and y."""

@@ -15,13 +15,11 @@ from typing import Any, Literal
 
 Varied = Literal["width", "depth"]
 
-#: Accelergy class of each swept component.
-CLASSES = {"SRAM": "SRAM", "regfile": "regfile", "DRAM": "DRAM", "intmac": "intmac"}
-
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One configuration of one component (``depth`` is None where it is not a parameter)."""
+    """One configuration of one component (``component`` is its Accelergy class; ``depth`` is None
+    where it is not a parameter)."""
 
     component: str
     sweep: str

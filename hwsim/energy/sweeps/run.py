@@ -15,7 +15,7 @@ import pandas as pd
 from hwsim.energy.components.builtin_compounds import builtin_library
 from hwsim.energy.components.evaluate import Evaluator
 from hwsim.energy.components.table_builder import ComponentPricer
-from hwsim.energy.sweeps.plan import CLASSES, Sweep, SweepPoint
+from hwsim.energy.sweeps.plan import Sweep, SweepPoint
 
 COLUMNS = [
     "component",
@@ -48,7 +48,7 @@ def run_sweeps(
     work = [(sweep, point) for sweep in sweeps for point in sweep.points]
     rows = []
     for sweep, point in progress(work):
-        part = pricer.price(point.label, CLASSES[point.component], point.attributes(technology))
+        part = pricer.price(point.label, point.component, point.attributes(technology))
         rows.append(
             {
                 "component": point.component,
