@@ -36,7 +36,7 @@ from models.complexity import count_macs, count_parameters
 from models.data.views import ImageClassifier
 from models.distill import DistillationModule
 from models.errors import UserError
-from models.hw_energy import estimate_energy
+from models.hw_energy import estimate_energy, load_hardware
 from models.teachers import read_checkpoint, state_dict_mismatch
 
 log = logging.getLogger("train")
@@ -110,6 +110,11 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
         callbacks=[instantiate(c) for c in (cfg.get("callbacks") or {}).values()] + extra_callbacks,
         logger=_loggers(cfg.get("logger") or {}),
     )
+    hw_cfg, hardware = None, None
+    if task == "student" and cfg.hw.enabled:  # a bad hw.* value is reported before training
+        datawidth = cfg.model.quant.bits or cfg.hw.datawidth  # a quantized student's word width
+        hw_cfg = {**OmegaConf.to_container(cfg.hw, resolve=True), "datawidth": datawidth}
+        hardware = _hardware(hw_cfg)
     if cfg.get("ckpt_path") and cfg.ckpt_path not in ("last", "best", "hpc", "registry"):
         _check_resume(module, cfg.ckpt_path)  # Lightning finds those four itself
     # weights_only=False: these are this project's own checkpoints (they hold hyper-parameters)
@@ -135,10 +140,8 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     net = model.net.cpu()
     input_shape = (1, 3, datamodule.image_size, datamodule.image_size)
     energy = None
-    if task == "student" and cfg.hw.enabled:
-        datawidth = cfg.model.quant.bits or cfg.hw.datawidth  # a quantized student's word width
-        hw_cfg = {**OmegaConf.to_container(cfg.hw, resolve=True), "datawidth": datawidth}
-        energy = _energy(net, input_shape, hw_cfg, out_dir)
+    if hardware is not None:
+        energy = estimate_energy(net, input_shape, hw_cfg, out_dir=out_dir, hardware=hardware)
     result = TrainResult(
         task=task,
         val_acc=val_acc,
@@ -237,9 +240,10 @@ def _wandb_needs_offline(wandb_cfg: DictConfig) -> bool:
         return True
 
 
-def _energy(net: torch.nn.Module, input_shape, hw_cfg: dict, out_dir: Path) -> dict | None:
+def _hardware(hw_cfg: dict):
+    """hw_energy.load_hardware, or None (with a warning) where hwsim's energy parts are missing."""
     try:
-        return estimate_energy(net, input_shape, hw_cfg, out_dir=out_dir)
+        return load_hardware(hw_cfg)
     except ImportError as e:
         log.warning("energy not estimated: hwsim's network energy is not available (%s)", e)
         return None

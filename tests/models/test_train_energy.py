@@ -5,10 +5,12 @@ import sys
 import types
 from pathlib import Path
 
+import lightning as L
 import pandas as pd
 import pytest
 import torch
 
+from models.errors import UserError
 from models.hw_energy import estimate_energy
 from models.resnet import build_student
 
@@ -102,3 +104,22 @@ def test_real_hwsim_energy_of_a_student(tmp_path):
     )
     layers = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
     assert energy["total_pj"] > 0 and len(energy["layers"]) == len(layers)
+
+
+class NoTraining(L.Callback):
+    def on_train_start(self, trainer, module):
+        raise AssertionError("the hw.* mistake should have stopped the run before training")
+
+
+@pytest.mark.parametrize(
+    ("override", "pattern"),
+    [
+        ("hw.arch=nosuch", r"^hw: nosuch: not a shipped accelerator"),
+        ("hw.energy=nosuch", r"^hw: nosuch: not a named energy table"),
+        ("hw.objective=cost", r"^hw\.objective='cost'"),
+    ],
+)
+def test_bad_hw_values_stop_the_run_before_training(small_cfg, train_module, override, pattern):
+    cfg = small_cfg("debug=fdr", "hw.enabled=true", override)
+    with pytest.raises(UserError, match=pattern):
+        train_module.train(cfg, callbacks=[NoTraining()])
