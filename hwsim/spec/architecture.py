@@ -85,7 +85,7 @@ class Component(BaseModel):
 
 
 class StorageLevel(Component):
-    """A storage level: capacity in words, word and block size, bandwidths."""
+    """A storage level: capacity in words, word and block size."""
 
     @cached_property
     def word_bits(self) -> int:
@@ -133,20 +133,6 @@ class StorageLevel(Component):
         if "DRAM" in self.class_name or self.attribute("technology") == "DRAM":
             return "DRAM"
         return "SRAM"
-
-    @cached_property
-    def read_bandwidth(self) -> float | None:
-        value = self.attribute("read_bandwidth")
-        if value is None and self.attribute("bandwidth") is not None:
-            return float(self.attribute("bandwidth")) / 2
-        return None if value is None else float(value)
-
-    @cached_property
-    def write_bandwidth(self) -> float | None:
-        value = self.attribute("write_bandwidth")
-        if value is None and self.attribute("bandwidth") is not None:
-            return float(self.attribute("bandwidth")) / 2
-        return None if value is None else float(value)
 
 
 class ComputeLevel(Component):
@@ -200,20 +186,6 @@ class Architecture(BaseModel):
         fx = inner.mesh_x // max(outer.mesh_x, 1)
         fy = inner.mesh_y // max(outer.mesh_y, 1)
         return max(fx, 1), max(fy, 1)
-
-    def with_storage_attributes(self, name: str, **attributes: Any) -> Architecture:
-        """A copy with some attributes of one storage level replaced (for design-space sweeps)."""
-        levels = tuple(
-            StorageLevel(**{**lvl.model_dump(), "attributes": {**lvl.attributes, **attributes}})
-            if lvl.name == name
-            else lvl
-            for lvl in self.storage
-        )
-        by_name = {lvl.name: lvl for lvl in levels}
-        components = tuple(
-            by_name.get(c.name, c) if isinstance(c, StorageLevel) else c for c in self.components
-        )
-        return Architecture(**{**dict(self), "storage": levels, "components": components})
 
 
 # ---------------------------------------------------------------------------- parsing helpers

@@ -206,12 +206,6 @@ class Problem(BaseModel):
         """Number of compute operations: the product of all dimension sizes."""
         return prod(self.bounds.values())
 
-    def data_space(self, name: str) -> DataSpace:
-        for ds in self.shape.data_spaces:
-            if ds.name == name:
-                return ds
-        raise KeyError(name)
-
     @cached_property
     def rank_coefficients(self) -> dict[str, tuple[dict[str, int], ...]]:
         """Data space → per rank, dimension → integer coefficient (terms on one dimension summed)."""
@@ -232,12 +226,6 @@ class Problem(BaseModel):
             out[ds.name] = tuple(ranks)
         return out
 
-    def relevant_dimensions(self, data_space: str) -> frozenset[str]:
-        """Dimensions that index `data_space` with a non-zero coefficient."""
-        return frozenset(
-            d for rank in self.rank_coefficients[data_space] for d, c in rank.items() if c
-        )
-
     def tensor_extent(self, data_space: str) -> tuple[int, ...]:
         """Per-rank extent of the whole tensor's bounding box (Timeloop's hyper-rectangle)."""
         return tuple(
@@ -254,10 +242,6 @@ class Problem(BaseModel):
         return Problem(
             shape=Shape(**{**dict(self.shape), "name": name}), instance=dict(self.instance)
         )
-
-    def with_instance(self, **sizes: int) -> Problem:
-        """A copy with some dimension sizes or coefficients replaced."""
-        return Problem(shape=self.shape, instance={**self.instance, **sizes})
 
     # ------------------------------------------------------------------------ export
     def to_timeloop(self, version: str = "0.4") -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from hwsim.errors import SpecError
+from hwsim.spec.yaml_io import normalize_key
 
 
 def field_path(root: str, loc: tuple[Any, ...]) -> str:
@@ -97,7 +98,7 @@ def normalize_keys(value: Any) -> Any:
     if isinstance(value, dict):
         out = type(value)(getattr(value, "tag", None)) if hasattr(value, "tag") else {}
         for key, item in value.items():
-            out[key.replace("-", "_") if isinstance(key, str) else key] = normalize_keys(item)
+            out[normalize_key(key) if isinstance(key, str) else key] = normalize_keys(item)
         return out
     if isinstance(value, list):
         return [normalize_keys(item) for item in value]
