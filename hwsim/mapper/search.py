@@ -115,6 +115,23 @@ def _keys(
     return energy * cycles, energy
 
 
+def _space_rows(space: Mapspace, budget: int) -> tuple[int, int]:
+    """(rows of the whole space, mean rows per skeleton), the sum stopping once past `budget`.
+
+    Rows differ widely between bypass choices (a level keeping fewer data spaces admits larger
+    tiles), so every keep choice is counted; they do not depend on loop order, so one order per
+    keep choice counts for all `order_count` of them. The mean is over the choices counted.
+    """
+    orders = space.order_count()
+    total = counted = 0
+    for keep in space.keep_choices:
+        total += space.factor_count(space.skeleton(keep, space.default_orders())) * orders
+        counted += 1
+        if total > budget:
+            break
+    return total, total // max(1, counted * orders)
+
+
 def map_problem(
     problem: Problem,
     architecture: Architecture,
@@ -126,13 +143,9 @@ def map_problem(
     start = time.perf_counter()
     space = Mapspace.build(problem, architecture, constraints)
     orders_total = space.order_count()
-    probe = space.skeleton(space.keep_choices[0], space.default_orders())
-    rows_per_skeleton = space.factor_count(probe)
     skeletons_total = orders_total * len(space.keep_choices)
-    exhaustive = (
-        skeletons_total <= settings.max_skeletons
-        and rows_per_skeleton * skeletons_total <= settings.budget
-    )
+    rows_total, rows_per_skeleton = _space_rows(space, settings.budget)
+    exhaustive = skeletons_total <= settings.max_skeletons and rows_total <= settings.budget
     # factorizations drawn per skeleton when a skeleton alone exceeds its share of the budget
     row_limit = max(1000, settings.budget // max(1, min(skeletons_total, settings.max_skeletons)))
     rng = random.Random(settings.seed)

@@ -18,8 +18,10 @@ from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings, map_problem
+from hwsim.mapper.space import Mapspace
 from hwsim.spec import load_specs
 from hwsim.spec.architecture import parse_architecture
+from hwsim.spec.layers import conv2d_problem
 from hwsim.spec.mapping import bind_mapping
 
 TABLE = EnergyTable.from_mapping(
@@ -162,6 +164,46 @@ def test_native_mapper_result_is_valid_and_reproducible() -> None:
     d = map_problem(problem, SMALL_ARCH, constraints, TABLE, sampled)
     assert not c.exhaustive and c.mapping == d.mapping and c.notes
     assert c.energy_pj >= a.energy_pj - 1e-6
+
+
+#: No fanout, tiny buffers: keeping everything everywhere admits few factorizations, bypassing
+#: admits thousands of times more.
+NO_FANOUT_ARCH = parse_architecture(
+    {
+        "version": 0.4,
+        "nodes": [
+            {"name": "System", "attributes": {"technology": "45nm"}},
+            {"name": "DRAM", "class": "DRAM", "attributes": {"width": 16, "datawidth": 16}},
+            {"name": "GLB", "class": "SRAM", "attributes": {"depth": 16, "width": 16}},
+            {"name": "RF", "class": "regfile", "attributes": {"depth": 4, "width": 16}},
+            {"name": "MAC", "class": "intmac", "attributes": {"datawidth": 16}},
+        ],
+    }
+)
+
+
+def test_exhaustive_decision_counts_the_rows_of_every_bypass_choice() -> None:
+    problem = conv2d_problem(C=8, M=8, P=4, Q=4, R=3, S=3)
+    fixed = [
+        {"target": t, "type": "temporal", "permutation": "CMPQRSN"} for t in ("DRAM", "GLB", "RF")
+    ]
+    constraints = parse_constraints(
+        [{"mapspace_constraints": {"targets": fixed}}], NO_FANOUT_ARCH, problem
+    )
+    space = Mapspace.build(problem, NO_FANOUT_ARCH, constraints)
+    assert space.order_count() == 1
+    counts = [
+        space.factor_count(space.skeleton(keep, space.default_orders()))
+        for keep in space.keep_choices
+    ]
+    budget = 25_000
+    # judged by the first keep choice alone the space would fit the budget; it is 40x larger
+    assert counts[0] * len(counts) <= budget < sum(counts)
+    found = map_problem(
+        problem, NO_FANOUT_ARCH, constraints, TABLE, MapperSettings(progress=False, budget=budget)
+    )
+    assert not found.exhaustive and found.notes
+    assert 0 < found.evaluated <= budget
 
 
 @pytest.mark.parametrize(
