@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.energy.components import default_evaluator
     from hwsim.energy.components.technology import parse_technology
     from hwsim.energy.sweeps.classic_reference import classic_reference, load_reference_csv
-    from hwsim.energy.sweeps.fit import fit_sweeps
+    from hwsim.energy.sweeps.fit import FittedSweeps
     from hwsim.energy.sweeps.plan import q2_sweeps
     from hwsim.energy.sweeps.plots import plot_component
     from hwsim.energy.sweeps.report import summary_markdown
@@ -74,12 +74,12 @@ def run(args: argparse.Namespace) -> int:
     points = run_sweeps(sweeps, technology=technology, evaluator=evaluator, progress=progress)
     written = [out / "points.csv"]
     points.to_csv(written[0], index=False)
-    fits = fit_sweeps(points, source="models")
-    fits.to_csv(out / "fits.csv", index=False)
+    study = FittedSweeps.of(points, reference)  # fitted once for the CSV, plots and summary
+    study.fits.to_csv(out / "fits.csv", index=False)
     written.append(out / "fits.csv")
     for component in dict.fromkeys(points.component):
-        written.append(plot_component(component, points, reference, out / f"{component}.png"))
-    (out / "summary.md").write_text(summary_markdown(points, reference, technology=technology))
+        written.append(plot_component(component, study, out / f"{component}.png"))
+    (out / "summary.md").write_text(summary_markdown(study, technology=technology))
     written.append(out / "summary.md")
     print(
         f"Q2 sweeps at {technology}: {len(points)} points ({evaluator.hits} from the cache, {evaluator.misses} computed)"

@@ -10,7 +10,7 @@ import pytest
 from shared_material import shared_path
 
 from hwsim.energy.sweeps.classic_reference import classic_reference, load_reference_csv
-from hwsim.energy.sweeps.fit import fit_power_law, fit_sweeps
+from hwsim.energy.sweeps.fit import FittedSweeps, fit_power_law, fit_sweeps
 from hwsim.energy.sweeps.plan import q2_sweeps
 from hwsim.energy.sweeps.report import summary_markdown
 from hwsim.energy.sweeps.run import run_sweeps
@@ -126,7 +126,7 @@ def test_fitted_exponents_of_the_models(recorded) -> None:
 
 def test_summary_explains_every_component_and_compares_generations(recorded) -> None:
     df = _points(recorded)
-    text = summary_markdown(df, classic_reference(), technology="45nm")
+    text = summary_markdown(FittedSweeps.of(df, classic_reference()), technology="45nm")
     for heading in (
         "## Power laws",
         "### SRAM",
@@ -149,7 +149,7 @@ def test_summary_explains_every_component_and_compares_generations(recorded) -> 
         assert phrase in text
     assert "Identical for words of 32 bits or more" in text
     assert "nan" not in text.lower().replace("nanomet", "")
-    without = summary_markdown(df, None, technology="45nm")
+    without = summary_markdown(FittedSweeps.of(df), technology="45nm")
     assert "No classic Accelergy reference" in without and "generations differ" not in without
 
 

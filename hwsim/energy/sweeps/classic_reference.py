@@ -68,6 +68,16 @@ def classic_reference() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def reference_as_points(reference: pd.DataFrame) -> pd.DataFrame:
+    """Reference rows in `run_sweeps`' columns: the intmac's ``mac_random`` (filed as read/write)
+    moves to ``compute_pj``, as the component models report it."""
+    points = reference.copy()
+    mac = points.component == "intmac"
+    points["compute_pj"] = points.read_pj.where(mac)
+    points.loc[mac, ["read_pj", "write_pj"]] = float("nan")
+    return points
+
+
 def load_reference_csv(path: str | Path) -> pd.DataFrame:
     """A reference file in the format above; a missing file or column is a `SpecError`."""
     try:

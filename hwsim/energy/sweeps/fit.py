@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hwsim.energy.sweeps.classic_reference import reference_as_points
+
 
 @dataclass(frozen=True)
 class PowerLawFit:
@@ -89,3 +91,36 @@ def fit_sweeps(points: pd.DataFrame, *, source: str) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def fit_row(fits: pd.DataFrame, component: str, sweep: str, quantity: str) -> pd.Series | None:
+    """The fit of one quantity of one sweep (a `fit_sweeps` row), None if it was not fitted."""
+    hit = fits[(fits.component == component) & (fits.sweep == sweep) & (fits.quantity == quantity)]
+    return None if hit.empty else hit.iloc[0]
+
+
+@dataclass(frozen=True)
+class FittedSweeps:
+    """Sweep points and the classic reference (as points), each with its fits, computed once for
+    the CSV, the plots and the summary.
+
+    Attributes:
+        points: `run_sweeps` rows.
+        fits: `fit_sweeps` of `points`.
+        reference: reference rows in the same columns (`reference_as_points`), None without one.
+        reference_fits: `fit_sweeps` of `reference`.
+    """
+
+    points: pd.DataFrame
+    fits: pd.DataFrame
+    reference: pd.DataFrame | None = None
+    reference_fits: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, points: pd.DataFrame, reference: pd.DataFrame | None = None) -> FittedSweeps:
+        """Fit `points` and `reference` (classic rows as `classic_reference` returns them)."""
+        fits = fit_sweeps(points, source="models")
+        if reference is None or reference.empty:
+            return cls(points, fits)
+        ref = reference_as_points(reference)
+        return cls(points, fits, ref, fit_sweeps(ref, source="Accelergy 0.3"))

@@ -68,16 +68,34 @@ def _powers(low: int, high: int) -> list[int]:
     return out
 
 
+#: Widths of the memory and DRAM width sweeps, depths of the memory depth sweeps, MAC widths.
+WIDTHS = tuple(_powers(16, 2048))
+DEPTHS = tuple(_powers(512, 8192))
+MAC_WIDTHS = tuple(_powers(2, 64))
+#: What the memory sweeps hold fixed: the depth of a width sweep, the width of a depth sweep.
+FIXED_DEPTH = 8192
+FIXED_WIDTH = 128
+MEMORIES = ("SRAM", "regfile")
+
+
+def fixed_parameter(component: str, sweep: str) -> str:
+    """What a sweep holds fixed, for titles: `` (depth 8192)``, `` (width 128)`` or nothing."""
+    if component not in MEMORIES:
+        return ""
+    return {"width_sweep": f" (depth {FIXED_DEPTH})", "depth_sweep": f" (width {FIXED_WIDTH})"}.get(
+        sweep, ""
+    )
+
+
 def q2_sweeps() -> tuple[Sweep, ...]:
-    widths, depths = _powers(16, 2048), _powers(512, 8192)
     sweeps = []
-    for component in ("SRAM", "regfile"):
+    for component in MEMORIES:
         sweeps.append(
             Sweep(
                 component,
                 "width_sweep",
                 "width",
-                tuple(SweepPoint(component, "width_sweep", w, 8192) for w in widths),
+                tuple(SweepPoint(component, "width_sweep", w, FIXED_DEPTH) for w in WIDTHS),
             )
         )
         sweeps.append(
@@ -85,7 +103,7 @@ def q2_sweeps() -> tuple[Sweep, ...]:
                 component,
                 "depth_sweep",
                 "depth",
-                tuple(SweepPoint(component, "depth_sweep", 128, d) for d in depths),
+                tuple(SweepPoint(component, "depth_sweep", FIXED_WIDTH, d) for d in DEPTHS),
             )
         )
     sweeps.append(
@@ -93,7 +111,7 @@ def q2_sweeps() -> tuple[Sweep, ...]:
             "DRAM",
             "width_sweep",
             "width",
-            tuple(SweepPoint("DRAM", "width_sweep", w, None) for w in widths),
+            tuple(SweepPoint("DRAM", "width_sweep", w, None) for w in WIDTHS),
         )
     )
     sweeps.append(
@@ -101,7 +119,7 @@ def q2_sweeps() -> tuple[Sweep, ...]:
             "intmac",
             "width_sweep",
             "width",
-            tuple(SweepPoint("intmac", "width_sweep", w, None) for w in _powers(2, 64)),
+            tuple(SweepPoint("intmac", "width_sweep", w, None) for w in MAC_WIDTHS),
         )
     )
     return tuple(sweeps)

@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from hwsim.energy.sweeps.fit import fit_power_law
+from hwsim.energy.sweeps.fit import FittedSweeps, fit_row
+from hwsim.energy.sweeps.plan import fixed_parameter
 
 TITLES = {
     "SRAM": "SRAM (CACTI 7 via hwcomponents-cacti)",
@@ -31,11 +32,11 @@ STYLES = {
 }
 
 
-def _exponent(x: pd.Series, y: pd.Series, symbol: str) -> str:
-    ok = y.notna() & (y > 0)
-    if ok.sum() < 2:
-        return ""
-    return f" ∝ {symbol}^{fit_power_law(x[ok], y[ok]).exponent:.2f}"
+def _exponent(
+    fits: pd.DataFrame | None, component: str, sweep: str, quantity: str, symbol: str
+) -> str:
+    fit = fit_row(fits, component, sweep, quantity) if fits is not None else None
+    return "" if fit is None else f" ∝ {symbol}^{fit.exponent:.2f}"
 
 
 def _axes_style(ax: plt.Axes, xlabel: str, ylabel: str) -> None:
@@ -47,17 +48,10 @@ def _axes_style(ax: plt.Axes, xlabel: str, ylabel: str) -> None:
     ax.legend(fontsize=7.5)
 
 
-def _fixed(group: pd.DataFrame, varied: str) -> str:
-    other = "depth" if varied == "width" else "width"
-    values = group[other].dropna().unique()
-    return f" ({other} {int(values[0])})" if len(values) == 1 else ""
-
-
-def plot_component(
-    component: str, points: pd.DataFrame, reference: pd.DataFrame | None, path: Path
-) -> Path:
-    """Write the PNG of one component; returns its path."""
-    ours = points[points.component == component]
+def plot_component(component: str, study: FittedSweeps, path: Path) -> Path:
+    """Write the PNG of one component (legends carry `study`'s fits); returns its path."""
+    ours = study.points[study.points.component == component]
+    reference = study.reference
     ref = reference[reference.component == component] if reference is not None else None
     sweeps = list(dict.fromkeys(ours.sweep))
     has_area = ours.area_um2.notna().any()
@@ -83,14 +77,17 @@ def plot_component(
                     y,
                     marker=marker,
                     color=colour,
-                    label=f"{quantity}, models{_exponent(x, y, symbol)}",
+                    label=f"{quantity}, models{_exponent(study.fits, component, sweep, quantity, symbol)}",
                 )
         if ref is not None and len(ref[ref.sweep == sweep]):
             r = ref[ref.sweep == sweep].sort_values(varied)
             rx = r[varied].astype(float)
-            for quantity in ("compute",) if component == "intmac" else ("read", "write"):
-                column = "read_pj" if quantity == "compute" else f"{quantity}_pj"
+            for quantity in ("read", "write", "compute"):
+                column = f"{quantity}_pj"
+                if not r[column].notna().any():
+                    continue
                 marker, colour = STYLES[quantity]
+                exponent = _exponent(study.reference_fits, component, sweep, quantity, symbol)
                 ax.plot(
                     rx,
                     r[column],
@@ -102,7 +99,7 @@ def plot_component(
                     color=colour,
                     alpha=0.8,
                     zorder=3,
-                    label=f"{quantity}, Accelergy 0.3 (reference data){_exponent(rx, r[column], symbol)}",
+                    label=f"{quantity}, Accelergy 0.3 (reference data){exponent}",
                 )
         if component == "DRAM":
             ax.axvline(
@@ -112,7 +109,7 @@ def plot_component(
                 linewidth=1,
                 label="64-bit LPDDR4 interface: wider = bursts",
             )
-        ax.set_title(f"{SWEEP_TITLES[sweep]}{_fixed(group, varied)}")
+        ax.set_title(f"{SWEEP_TITLES[sweep]}{fixed_parameter(component, sweep)}")
         _axes_style(ax, xlabel, "energy per access (pJ)")
         if has_area:
             ax = axes[1][col]
@@ -122,7 +119,7 @@ def plot_component(
                 group.area_um2,
                 marker=marker,
                 color=colour,
-                label=f"area, models{_exponent(x, group.area_um2, symbol)}",
+                label=f"area, models{_exponent(study.fits, component, sweep, 'area', symbol)}",
             )
             _axes_style(ax, xlabel, "area per instance (µm²)")
     fig.suptitle(f"{TITLES.get(component, component)} at {technology}")

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hwsim.energy.sweeps.fit import fit_power_law, fit_sweeps
+from hwsim.energy.sweeps.fit import FittedSweeps, fit_row
+from hwsim.energy.sweeps.plan import FIXED_DEPTH, MAC_WIDTHS, WIDTHS, fixed_parameter
 
 SWEEP_NAMES = {"width_sweep": "width", "depth_sweep": "depth"}
-
-
-def _row(fits: pd.DataFrame, component: str, sweep: str, quantity: str) -> pd.Series | None:
-    hit = fits[(fits.component == component) & (fits.sweep == sweep) & (fits.quantity == quantity)]
-    return None if hit.empty else hit.iloc[0]
 
 
 def _cell(fit: pd.Series | None) -> str:
@@ -25,21 +21,13 @@ def _cell(fit: pd.Series | None) -> str:
 
 
 def _a(fits: pd.DataFrame, component: str, sweep: str, quantity: str) -> str:
-    fit = _row(fits, component, sweep, quantity)
+    fit = fit_row(fits, component, sweep, quantity)
     return "n/a" if fit is None else f"{fit.exponent:.2f}"
 
 
 def _local(fits: pd.DataFrame, component: str, sweep: str, quantity: str) -> str:
-    fit = _row(fits, component, sweep, quantity)
+    fit = fit_row(fits, component, sweep, quantity)
     return "n/a" if fit is None else f"{fit.local_exponent_min:.2f} to {fit.local_exponent_max:.2f}"
-
-
-def _reference_as_points(reference: pd.DataFrame) -> pd.DataFrame:
-    ref = reference.copy()
-    mac = ref.component == "intmac"
-    ref["compute_pj"] = ref.read_pj.where(mac)
-    ref.loc[mac, ["read_pj", "write_pj"]] = float("nan")
-    return ref
 
 
 def exponent_table(ours: pd.DataFrame, ref: pd.DataFrame | None) -> str:
@@ -48,22 +36,18 @@ def exponent_table(ours: pd.DataFrame, ref: pd.DataFrame | None) -> str:
     for (component, sweep), group in ours.groupby(["component", "sweep"], sort=False):
         first = group.iloc[0]
         rng = f"{first['from']}–{first['to']}"
-        fixed = (
-            {"width_sweep": " (depth 8192)", "depth_sweep": " (width 128)"}.get(sweep, "")
-            if component in ("SRAM", "regfile")
-            else ""
-        )
+        fixed = fixed_parameter(component, sweep)
         cells = [
-            _cell(_row(ours, component, sweep, q)) for q in ("read", "write", "compute", "area")
+            _cell(fit_row(ours, component, sweep, q)) for q in ("read", "write", "compute", "area")
         ]
         if ref is None:
             ref_cells = ["–", "–"]
         elif component == "intmac":
-            ref_cells = ["–", _cell(_row(ref, component, sweep, "compute"))]
+            ref_cells = ["–", _cell(fit_row(ref, component, sweep, "compute"))]
         else:
             ref_cells = [
-                _cell(_row(ref, component, sweep, "read")),
-                _cell(_row(ref, component, sweep, "write")),
+                _cell(fit_row(ref, component, sweep, "read")),
+                _cell(fit_row(ref, component, sweep, "write")),
             ]
         lines.append(
             f"| {component} | {SWEEP_NAMES.get(sweep, sweep)}{fixed} | {rng} | "
@@ -92,8 +76,9 @@ def _value(
 def explanations(points: pd.DataFrame, fits: pd.DataFrame) -> str:
     """Why each exponent has its value, from the circuit each model describes."""
     f = fits
-    sram_big = _value(points, "SRAM", "width_sweep", "read_pj", 2048, 8192)
-    rf_big = _value(points, "regfile", "width_sweep", "read_pj", 2048, 8192)
+    widest = max(WIDTHS)
+    sram_big = _value(points, "SRAM", "width_sweep", "read_pj", widest, FIXED_DEPTH)
+    rf_big = _value(points, "regfile", "width_sweep", "read_pj", widest, FIXED_DEPTH)
     merged = points[points.component == "regfile"].merge(
         points[points.component == "SRAM"],
         on=["sweep", "width", "depth"],
@@ -135,7 +120,7 @@ def explanations(points: pd.DataFrame, fits: pd.DataFrame) -> str:
   (local {_local(f, "regfile", "width_sweep", "write")}) while depth is linear (b = {_a(f, "regfile", "depth_sweep", "write")}).
 - **Area** is D·W flip-flops and multiplexers (a = {_a(f, "regfile", "width_sweep", "area")}, b = {_a(f, "regfile", "depth_sweep", "area")}).
 - **Against the SRAM.** Across these sweeps a register-file read costs {ratio_low:.1f}–{ratio_high:.0f}× the read of a
-  CACTI SRAM of the same geometry ({rf_big:,.0f} pJ against {sram_big:,.0f} pJ at 8192×2048): full-swing
+  CACTI SRAM of the same geometry ({rf_big:,.0f} pJ against {sram_big:,.0f} pJ at {FIXED_DEPTH}×{widest}): full-swing
   multiplexer trees lose to sensed bit lines once the array is large.
   What a register file buys is standard-cell, any-port, single-cycle access for small buffers.
 
@@ -150,8 +135,8 @@ access is several back-to-back bursts ({bursts}), still at 8 pJ/bit. Depth is no
 
 An array multiplier is a w×w grid of partial-product cells (an AND gate and a full adder each), so
 its switched capacitance and area grow with w²; the 2w-bit accumulator adder grows with w. The
-sum has a local exponent rising from {_local(f, "intmac", "width_sweep", "compute").split(" to ")[0]} (2→4 bits, where the adder still shows) to
-{_local(f, "intmac", "width_sweep", "compute").split(" to ")[1]} (32→64 bits, multiplier-dominated); area follows (a = {_a(f, "intmac", "width_sweep", "area")}).
+sum has a local exponent rising from {_local(f, "intmac", "width_sweep", "compute").split(" to ")[0]} ({MAC_WIDTHS[0]}→{MAC_WIDTHS[1]} bits, where the adder still shows) to
+{_local(f, "intmac", "width_sweep", "compute").split(" to ")[1]} ({MAC_WIDTHS[-2]}→{MAC_WIDTHS[-1]} bits, multiplier-dominated); area follows (a = {_a(f, "intmac", "width_sweep", "area")}).
 """
 
 
@@ -173,16 +158,7 @@ def _ratios(points: pd.DataFrame, ref: pd.DataFrame, component: str, column: str
     ]
 
 
-def _classic_width_exponent(ref: pd.DataFrame) -> float:
-    rows = ref[(ref.component == "regfile") & (ref.sweep == "width_sweep")].sort_values("width")
-    return (
-        fit_power_law(rows.width.astype(float), rows.read_pj.astype(float)).exponent
-        if len(rows) > 1
-        else float("nan")
-    )
-
-
-def generation_notes(points: pd.DataFrame, ref: pd.DataFrame) -> str:
+def generation_notes(points: pd.DataFrame, ref: pd.DataFrame, ref_fits: pd.DataFrame) -> str:
     """Where and why the component models differ from classic Accelergy 0.3 (ratios computed)."""
     out = [
         "| component | models ÷ Accelergy 0.3 (read or compute) | models ÷ Accelergy 0.3 (write) |",
@@ -228,7 +204,7 @@ def generation_notes(points: pd.DataFrame, ref: pd.DataFrame) -> str:
         text += (
             f"- **Register file.** The largest difference ({read.min():.1f}–{read.max():.0f}× on reads). Classic Accelergy "
             "priced a regfile from Aladdin's table: a cost per entry with the width almost free (its width exponent "
-            f"is {_classic_width_exponent(ref):.2f}), extrapolated far beyond the small register files that table was characterised on. "
+            f"is {_a(ref_fits, 'regfile', 'width_sweep', 'read')}), extrapolated far beyond the small register files that table was characterised on. "
             "hwkd's model builds the array from flip-flops and a multiplexer tree, whose energy is ∝ W·D; the two "
             f"are closest for small register files ({read.min():.2f}× at the smallest point here) and diverge as W·D grows.\n"
         )
@@ -249,15 +225,9 @@ def generation_notes(points: pd.DataFrame, ref: pd.DataFrame) -> str:
     return text
 
 
-def summary_markdown(
-    points: pd.DataFrame, reference: pd.DataFrame | None, *, technology: str
-) -> str:
-    """The whole summary.md."""
-    ours = fit_sweeps(points, source="models")
-    ref_points = (
-        _reference_as_points(reference) if reference is not None and len(reference) else None
-    )
-    ref = fit_sweeps(ref_points, source="Accelergy 0.3") if ref_points is not None else None
+def summary_markdown(study: FittedSweeps, *, technology: str) -> str:
+    """The whole summary.md, from the study's points and fits."""
+    points, ours, ref = study.points, study.fits, study.reference_fits
     notes = sorted({n for n in points.notes if isinstance(n, str) and n and "CACTI evaluated" in n})
     parts = [
         f"# Q2: how component energy scales with width and depth ({technology})",
@@ -283,11 +253,11 @@ def summary_markdown(
         "",
         explanations(points, ours),
     ]
-    if ref_points is not None:
+    if study.reference is not None:
         parts += [
             "## Where the two model generations differ",
             "",
-            generation_notes(points, ref_points),
+            generation_notes(points, study.reference, ref),
         ]
     if notes:
         parts += ["## Notes", "", *(f"- {n}" for n in notes), ""]
