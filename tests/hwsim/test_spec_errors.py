@@ -10,6 +10,7 @@ import pytest
 from hwsim.cli import main
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate_files
+from hwsim.evaluation import Evaluation
 from hwsim.report.table2 import default_spec_dir
 from hwsim.spec import load_specs
 
@@ -29,8 +30,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def run(tmp_path: Path, mapping: str, *, arch: str = ARCH, prob: str = PROB) -> None:
-    evaluate_files(
+def run(tmp_path: Path, mapping: str, *, arch: str = ARCH, prob: str = PROB) -> Evaluation:
+    return evaluate_files(
         [
             write(tmp_path, "arch.yaml", arch),
             write(tmp_path, "prob.yaml", prob),
@@ -46,7 +47,15 @@ def error(tmp_path: Path, mapping: str = GOOD_MAP, **kw) -> SpecError:
 
 
 def test_a_good_mapping_evaluates(tmp_path: Path) -> None:
-    run(tmp_path, GOOD_MAP)
+    # Loops M4 P16 | M8 R3 (outer to inner). Buffer tiles: weights 8x3, inputs 3 (sliding along P),
+    # outputs 8. MainMemory: 96 weight + 72 input reads (x 7.95 pJ) and 512 output updates
+    # (x 5.45) = 4126.0 pJ. Buffer: 1536 + 1536 + 1024 reads and 96 + 72 + 1536 writes = 5800
+    # accesses (x 0.42) = 2436.0 pJ. MACs: 1536 x 0.56 = 860.16 pJ. Total 7422.16 pJ.
+    result = run(tmp_path, GOOD_MAP)
+    assert result.energy_table == "table1" and result.computes == 1536
+    assert result.level_energy_pj("MainMemory") == pytest.approx(4126.0)
+    assert result.level_energy_pj("Buffer") == pytest.approx(2436.0)
+    assert result.total_energy_pj == pytest.approx(7422.16)
 
 
 def test_factors_that_do_not_multiply_to_the_problem(tmp_path: Path) -> None:

@@ -2,32 +2,85 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from shared_material import shared_path
 
 from hwsim.spec import load_specs
 from hwsim.spec.architecture import split_instance_range
+from hwsim.spec.files import SpecSet
 
-COURSE_FILES = [
-    "Q1/arch/Q1_arch.yaml",
-    "Q1/prob/Q1_prob.yaml",
-    "Q2/prob.yaml",
-    "Q2/arch.yaml",
-    "Q3/arch/eyeriss_like.yaml",
-    "Q3/arch/components/smartbuffer_SRAM.yaml",
-    "Q3/arch/components/smartbuffer_RF.yaml",
-    "Q3/constraints/eyeriss_like_arch_constraints.yaml",
-    "Q3/constraints/eyeriss_like_map_constraints.yaml",
-    "Q3/mapper/mapper.yaml",
-    "tutorial_cfg/eyeriss_like.yaml",
-    "tutorial_cfg/3level.arch.yaml",
-    "tutorial_cfg/3levelspatial.arch.yaml",
-]
+#: Course file → (the part it is read as, a summary of what it holds; see `summary`).
+COURSE_FILES = {
+    "Q1/arch/Q1_arch.yaml": ("architecture", (("MainMemory", "Buffer"), "MACC", 1)),
+    "Q1/prob/Q1_prob.yaml": ("problem", {"M": 32, "R": 3, "P": 16}),
+    "Q2/prob.yaml": ("problem", {"R": 3, "P": 16}),
+    "Q2/arch.yaml": ("architecture", (("Buffer",), "MACC", 1)),
+    "Q3/arch/eyeriss_like.yaml": (
+        "architecture",
+        (
+            ("DRAM", "shared_glb", "DummyBuffer", "ifmap_spad", "weights_spad", "psum_spad"),
+            "mac",
+            168,
+        ),
+    ),
+    "Q3/arch/components/smartbuffer_SRAM.yaml": ("compound_components", ["smartbuffer_SRAM"]),
+    "Q3/arch/components/smartbuffer_RF.yaml": ("compound_components", ["smartbuffer_RF"]),
+    "Q3/constraints/eyeriss_like_arch_constraints.yaml": (
+        "constraints",
+        ["architecture_constraints"],
+    ),
+    "Q3/constraints/eyeriss_like_map_constraints.yaml": ("constraints", ["mapspace_constraints"]),
+    "Q3/mapper/mapper.yaml": ("mapper", "random-pruned"),
+    "tutorial_cfg/eyeriss_like.yaml": (
+        "architecture",
+        (
+            (
+                "DRAM",
+                "shared_glb",
+                "inter_PE_column_spatial",
+                "inter_PE_spatial",
+                "ifmap_spad",
+                "weights_spad",
+                "psum_spad",
+            ),
+            "mac",
+            168,
+        ),
+    ),
+    "tutorial_cfg/3level.arch.yaml": (
+        "architecture",
+        (("MainMemory", "GlobalBuffer", "RegisterFile"), "MACC", 1),
+    ),
+    "tutorial_cfg/3levelspatial.arch.yaml": (
+        "architecture",
+        (("MainMemory", "GlobalBuffer", "inter_PE_spatial", "RegisterFile"), "MACC", 16),
+    ),
+}
 
 
-@pytest.mark.parametrize("name", COURSE_FILES)
+def summary(specs: SpecSet, part: str) -> Any:
+    """What a part holds: storage levels, compute and its instances; problem sizes; compound
+    class names; constraint kinds; the mapper's algorithm."""
+    if part == "architecture":
+        arch = specs.architecture
+        return (arch.storage_names, arch.compute.name, arch.compute.instances)
+    if part == "problem":
+        return specs.problem.bounds
+    if part == "compound_components":
+        return [c["name"] for doc in specs.compound_components for c in doc["classes"]]
+    if part == "constraints":
+        return [key for doc in specs.constraints for key in doc if key != "__file__"]
+    return specs.mapper["algorithm"]
+
+
+@pytest.mark.parametrize("name", list(COURSE_FILES))
 def test_course_file_loads(name: str) -> None:
-    load_specs([shared_path("specs", "course-a2", name)])
+    specs = load_specs([shared_path("specs", "course-a2", name)])
+    part, expected = COURSE_FILES[name]
+    assert list(specs.sources) == [part]
+    assert summary(specs, part) == expected
 
 
 def test_whole_q3_folder_loads_at_once() -> None:
