@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.errors import UserError
+
 
 @dataclass(frozen=True)
 class QuantSpec:
@@ -32,9 +34,7 @@ class QuantSpec:
         for name in ("bits", "first_conv_bits", "head_bits"):
             value = getattr(self, name)
             if value is not None and not 2 <= value <= 16:
-                raise ValueError(
-                    f"model.quant.{name} must be between 2 and 16 or null, got {value}"
-                )
+                raise UserError(f"model.quant.{name} must be between 2 and 16 or null, got {value}")
 
     @property
     def enabled(self) -> bool:

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.errors import UserError
+
 
 @dataclass(frozen=True)
 class ViewGrid:
@@ -26,7 +28,9 @@ class ViewGrid:
 
     def __post_init__(self):
         if self.pad < 0 or self.step < 1:
-            raise ValueError(f"data.augment: need pad >= 0 and step >= 1, got {self}")
+            raise UserError(
+                f"data.augment: need pad >= 0 and step >= 1, got pad={self.pad}, step={self.step}"
+            )
 
     @property
     def offsets(self) -> tuple[int, ...]:

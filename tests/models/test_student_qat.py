@@ -2,6 +2,7 @@ import pytest
 import torch
 from torch import nn
 
+from models.errors import UserError
 from models.quant import (
     ActivationQuantizer,
     QuantConv2d,
@@ -87,5 +88,5 @@ def test_calibration_sets_every_range():
 
 
 def test_bad_bits_are_rejected():
-    with pytest.raises(ValueError, match=r"model\.quant\.bits"):
+    with pytest.raises(UserError, match=r"model\.quant\.bits"):
         QuantSpec(bits=1)

@@ -124,8 +124,13 @@ def test_cli_unknown_override_is_one_line(tmp_path):
             ["data=cifar10", "data.source.root={tmp}/none", "data.source.download=false"],
             r"^error: data\.source\.root: CIFAR-10 not found at .*none/cifar-10-batches-py",
         ),
+        (  # raised inside Hydra's instantiate: the reason must reach the line
+            ["model.quant.bits=1"],
+            r"^error: model\.quant\.bits must be between 2 and 16 or null, got 1$",
+        ),
+        (["data.augment.step=0"], r"^error: data\.augment: need pad >= 0 and step >= 1, .*step=0"),
     ],
-    ids=["bad_checkpoint", "missing_data"],
+    ids=["bad_checkpoint", "missing_data", "quant_bits", "augment_step"],
 )
 def test_cli_user_mistakes_are_one_line(tmp_path, overrides, pattern):
     args = ["experiment=demo", FDR, *(o.format(tmp=tmp_path) for o in overrides)]
