@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -151,6 +152,63 @@ def test_summary_explains_every_component_and_compares_generations(recorded) -> 
     assert "nan" not in text.lower().replace("nanomet", "")
     without = summary_markdown(FittedSweeps.of(df), technology="45nm")
     assert "No classic Accelergy reference" in without and "generations differ" not in without
+
+
+def _fitted(frame: pd.DataFrame, component: str, sweep: str, column: str) -> str | None:
+    """The exponent of one line of `frame`, fitted here, as the summary prints it (None: no line)."""
+    rows = frame[(frame.component == component) & (frame.sweep == sweep)]
+    varied = "depth" if sweep == "depth_sweep" else "width"
+    rows = rows.sort_values(varied)
+    if column not in rows or rows[column].isna().all():
+        return None
+    fit = fit_power_law(rows[varied].astype(float), rows[column].astype(float))
+    return f"{fit.exponent:.2f}"
+
+
+def test_summary_reports_the_exponents_of_the_points(recorded) -> None:
+    df = _points(recorded)
+    ref = classic_reference()
+    ref_mac = ref.component == "intmac"  # the classic intmac's mac_random is filed as read_pj
+    text = summary_markdown(FittedSweeps.of(df, ref), technology="45nm")
+
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith(("| SRAM |", "| regfile |", "| DRAM |", "| intmac |"))
+        and ("width" in line.split("|")[2] or "depth" in line.split("|")[2])
+    ]
+    assert len(rows) == 6
+    for component, sweep_cell, _, *cells in rows:
+        sweep = "width_sweep" if sweep_cell.startswith("width") else "depth_sweep"
+        printed = [m[1] if (m := re.match(r"\*\*(-?\d+\.\d\d)\*\*", c)) else None for c in cells]
+        expected = [
+            _fitted(df, component, sweep, column)
+            for column in ("read_pj", "write_pj", "compute_pj", "area_um2")
+        ]
+        if component == "intmac":
+            expected += [None, _fitted(ref[ref_mac], component, sweep, "read_pj")]
+        else:
+            expected += [_fitted(ref, component, sweep, c) for c in ("read_pj", "write_pj")]
+        assert printed == expected, (component, sweep)
+
+    def a(component: str, sweep: str, column: str = "read_pj") -> str:
+        value = _fitted(df, component, sweep, column)
+        assert value is not None
+        return value
+
+    for component, heading in (
+        ("SRAM", "SRAM (CACTI)"),
+        ("regfile", "Register file (hwkd flip-flop model)"),
+    ):
+        assert (
+            f"### {heading}: width a = {a(component, 'width_sweep')} read, "
+            f"{a(component, 'width_sweep', 'write_pj')} write; depth b = {a(component, 'depth_sweep')} read, "
+            f"{a(component, 'depth_sweep', 'write_pj')} write"
+        ) in text
+    assert f"### DRAM (LPDDR4): a = {a('DRAM', 'width_sweep')}" in text
+    assert f"### Integer MAC (Aladdin): a = {a('intmac', 'width_sweep', 'compute_pj')}" in text
+    classic_rf = _fitted(ref, "regfile", "width_sweep", "read_pj")
+    assert f"(its width exponent is {classic_rf})" in text
 
 
 def test_shipped_classic_numbers_equal_the_reference_file() -> None:
