@@ -142,10 +142,16 @@ def dinov2_teacher(
     return ImageClassifier(net, ImageInput(image_size, mean, std))
 
 
-def _load_strict(net: nn.Module, state: Mapping[str, torch.Tensor], path) -> None:
-    details = state_dict_mismatch(net.state_dict(), state, "the teacher config wants")
+def _load_strict(
+    net: nn.Module,
+    state: Mapping[str, torch.Tensor],
+    path,
+    field: str = "teacher.checkpoint",
+    config: str = "teacher.backbone",
+) -> None:
+    details = state_dict_mismatch(net.state_dict(), state, f"{config} wants")
     if details:
-        raise UserError(f"teacher.checkpoint: {path} does not fit teacher.backbone: {details}")
+        raise UserError(f"{field}: {path} does not fit {config}: {details}")
     net.load_state_dict(state)
 
 
@@ -184,7 +190,13 @@ def checkpoint_teacher(
     if isinstance(obj, nn.Module):
         return ImageClassifier(obj, ImageInput(image_size, mean, std))
     hparams = obj.get("hyper_parameters", {}) if isinstance(obj, Mapping) else {}
-    if "net_config" not in hparams:
+    if isinstance(hparams, Mapping) and "net_config" in hparams and not hparams["net_config"]:
+        # task=teacher runs save net_config=None: their network is a DINOv2, built from config
+        raise UserError(
+            f"teacher.path: {path} is a checkpoint of a task=teacher run; distil from the "
+            "teacher.pth that run wrote: teacher=dinov2_small teacher.checkpoint=<run dir>/teacher.pth"
+        )
+    if not (isinstance(hparams, Mapping) and hparams.get("net_config")):
         raise UserError(
             f"teacher.path: {path} holds neither a whole module nor a checkpoint of this project; "
             "save the module with torch.save(model), or use teacher=dinov2_small for a "
@@ -195,8 +207,8 @@ def checkpoint_teacher(
     net = instantiate(hparams["net_config"])
     state = {
         k[len("model.net.") :]: v
-        for k, v in obj["state_dict"].items()
+        for k, v in (obj.get("state_dict") or {}).items()
         if k.startswith("model.net.")
     }
-    net.load_state_dict(state)
+    _load_strict(net, state, path, field="teacher.path", config="its own net_config")
     return ImageClassifier(net, ImageInput(**hparams["input_spec"]))

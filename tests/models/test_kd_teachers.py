@@ -127,3 +127,41 @@ def test_teacher_is_frozen_after_training_steps(make_teacher):
     assert not any(p.requires_grad for p in module.teacher.parameters())
     for k, v in module.teacher.teacher.state_dict().items():  # weights and BN statistics
         assert torch.equal(v, before[k]), k
+
+
+def _lightning_checkpoint(path, net_config, net):
+    """What DistillationModule's checkpoints hold, written by hand."""
+    state = {f"model.net.{k}": v for k, v in net.state_dict().items()}
+    input_spec = {"size": 32, "mean": [0.5] * 3, "std": [0.25] * 3}
+    hparams = {"net_config": net_config, "input_spec": input_spec}
+    torch.save({"state_dict": state, "hyper_parameters": hparams}, path)
+
+
+STUDENT8 = {"_target_": "models.resnet.build_student", "arch": "resnet8", "width": 8}
+
+
+def test_checkpoint_teacher_loads_a_student_checkpoint_strictly(tmp_path):
+    net = build_student("resnet8", width=8).eval()
+    _lightning_checkpoint(tmp_path / "s.ckpt", STUDENT8, net)
+    teacher = checkpoint_teacher(str(tmp_path / "s.ckpt")).eval()
+    with torch.no_grad():
+        assert torch.equal(teacher(IMAGES), net(teacher.input(IMAGES)))
+    wider = build_student("resnet8", width=16)  # weights that do not fit the saved net_config
+    _lightning_checkpoint(tmp_path / "w.ckpt", STUDENT8, wider)
+    with pytest.raises(
+        UserError,
+        match=r"^teacher\.path: .*w\.ckpt does not fit its own net_config: .* is \(16, 3, 3, 3\)",
+    ):
+        checkpoint_teacher(str(tmp_path / "w.ckpt"))
+
+
+def test_checkpoint_teacher_points_a_teacher_run_to_its_teacher_pth(tmp_path):
+    # task=teacher runs save net_config=None (train.py): their .ckpt is not a checkpoint teacher
+    _lightning_checkpoint(
+        tmp_path / "t.ckpt", None, Dinov2Classifier(Dinov2Model(Dinov2Config(**TINY)), 10)
+    )
+    with pytest.raises(
+        UserError,
+        match=r"task=teacher run; .*teacher=dinov2_small teacher\.checkpoint=.*teacher\.pth",
+    ):
+        checkpoint_teacher(str(tmp_path / "t.ckpt"))
