@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.energy.components.dram_interfaces import burst_plan
+from hwcomponents_hwkd.dram_interfaces import burst_plan
 
 NEEDS_MODELS = True
 
@@ -34,7 +34,7 @@ def test_impossible_accesses_are_refused() -> None:
 
 def test_burst_energy_is_the_devices_per_bit_energy() -> None:
     pytest.importorskip("hwcomponents_cacti")
-    from hwsim.energy.components.dram_bursts import DRAMBursts
+    from hwcomponents_hwkd.dram_bursts import DRAMBursts
 
     for width in (16, 64, 128, 2048):
         model = DRAMBursts(width)

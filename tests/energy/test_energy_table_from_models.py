@@ -65,7 +65,7 @@ def test_q1_architecture(recorded) -> None:
     assert table.energy("MainMemory", "fill") == main.actions["write"]
     assert table.energy("MACC", "compute") == mac.actions["compute"]
     # leak: the register file's leakage (64×8 bits at 45 nm, its reference node) over one 1 ns cycle
-    from hwsim.energy.components.register_file import register_file_costs
+    from hwcomponents_hwkd.register_file import register_file_costs
 
     expected_leak_pj = register_file_costs(64, 8).leak_w * 1e-9 * 1e12
     assert table.energy("Buffer", "leak") == pytest.approx(expected_leak_pj, rel=1e-9)

@@ -13,8 +13,8 @@ hwcomponents = pytest.importorskip("hwcomponents")
 
 from hwcomponents.scaling import tech_node_area, tech_node_energy  # noqa: E402
 
+from hwcomponents_hwkd.register_file import CELLS, RegisterFile, register_file_costs  # noqa: E402
 from hwsim.energy.components.model_registry import hwkd_models  # noqa: E402
-from hwsim.energy.components.register_file import CELLS, RegisterFile, register_file_costs  # noqa: E402
 
 
 def closed_form_read(D: int, W: int) -> float:
@@ -47,7 +47,7 @@ def test_model_matches_its_closed_form_at_45nm(depth, width) -> None:
 @pytest.mark.parametrize("depth", [2, 8, 64])
 def test_mux_toggle_count_matches_brute_force(depth) -> None:
     """T(D): expected multiplexer-output changes per bit between two random reads of random data."""
-    from hwsim.energy.components.register_file import _mux_toggles
+    from hwcomponents_hwkd.register_file import _mux_toggles
 
     levels = int(math.log2(depth))
     expected = 0.0

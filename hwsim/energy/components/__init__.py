@@ -11,8 +11,9 @@ its attributes and compound components, and returns an `hwsim.energy.table.Energ
 
 Needs the energy extra (``pip install -e '.[energy]'``) and, once per machine,
 ``python -m hwsim.energy.setup`` (makes CACTI run). Layout: `primitives` maps Accelergy classes
-to model queries, `compound` evaluates compound action trees, `register_file` and `dram_bursts`
-are hwsim's own hwcomponents models, `cacti_sram` runs CACTI, `cache` keeps results on disk.
+to model queries, `compound` evaluates compound action trees, `cacti_sram` runs CACTI, `cache`
+keeps results on disk; hwsim's own hwcomponents models (register file, DRAM bursts) live in the
+plug-in package `hwcomponents_hwkd`.
 """
 
 from hwsim.energy.components.table_builder import (

@@ -44,18 +44,18 @@ MODELS: dict[str, ModelEntry] = {
         ("hwsim.energy.components.cacti_sram", "hwsim.energy.cacti.config"),
     ),
     "hwkd-regfile": ModelEntry(
-        "hwsim.energy.components.register_file",
+        "hwcomponents_hwkd.register_file",
         "RegisterFile",
         "hwkd flip-flop register file",
         ("hwcomponents",),
-        ("hwsim.energy.components.register_file",),
+        ("hwcomponents_hwkd.register_file",),
     ),
     "hwkd-dram": ModelEntry(
-        "hwsim.energy.components.dram_bursts",
+        "hwcomponents_hwkd.dram_bursts",
         "DRAMBursts",
         "DRAM bursts (hwcomponents-cacti device energy per bit)",
         ("hwcomponents", "hwcomponents-cacti"),
-        ("hwsim.energy.components.dram_bursts", "hwsim.energy.components.dram_interfaces"),
+        ("hwcomponents_hwkd.dram_bursts", "hwcomponents_hwkd.dram_interfaces"),
     ),
     "aladdin-intmac": ModelEntry(
         "hwcomponents_library",

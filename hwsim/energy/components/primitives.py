@@ -25,8 +25,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from hwcomponents_hwkd.dram_interfaces import PJ_PER_BIT, burst_plan
 from hwsim.energy.components.attributes import ComponentAttributes
-from hwsim.energy.components.dram_interfaces import PJ_PER_BIT, burst_plan
 from hwsim.energy.components.query import PrimitiveQuery
 
 CACTI_NODES_NM = (22, 32, 45, 65, 90)

@@ -233,7 +233,7 @@ def summary_markdown(study: FittedSweeps, *, technology: str) -> str:
         f"# Q2: how component energy scales with width and depth ({technology})",
         "",
         "Component models: SRAM = CACTI 7 through hwcomponents-cacti; register file = hwkd's flip-flop "
-        "model (`hwsim.energy.components.register_file`); DRAM = LPDDR4 at 8 pJ/bit in bursts of its "
+        "model (`hwcomponents_hwkd.register_file`); DRAM = LPDDR4 at 8 pJ/bit in bursts of its "
         "64-bit interface; integer MAC = Aladdin through hwcomponents-library (multiplier w bits, "
         "accumulator 2w bits). Energy is per access of the full width (pJ); area per instance (µm²). "
         + (

@@ -17,7 +17,7 @@ from typing import ClassVar
 from hwcomponents import ActionCost, ComponentModel, action
 from hwcomponents_cacti import DDR3, HBM2, HBM3, HBM4, LPDDR, LPDDR4
 
-from hwsim.energy.components.dram_interfaces import burst_plan
+from hwcomponents_hwkd.dram_interfaces import burst_plan
 
 #: device → hwcomponents-cacti model (its interface widths are in `INTERFACE_BITS`).
 DEVICE_MODELS: dict[str, type[ComponentModel]] = {
