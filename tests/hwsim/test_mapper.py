@@ -8,6 +8,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from shared_material import shared_path
 from spec_builders import conv1d
@@ -204,6 +205,42 @@ def test_exhaustive_decision_counts_the_rows_of_every_bypass_choice() -> None:
     )
     assert not found.exhaustive and found.notes
     assert 0 < found.evaluated <= budget
+
+
+def test_sampled_factor_rows_reach_the_limit_and_differ_between_loop_orders() -> None:
+    """On a 4x4 mesh only a few percent of free draws fit the mesh: drawing continues until
+    `limit` rows fit, and each skeleton gets its own (reproducible) draw."""
+    arch = parse_architecture(
+        {
+            "version": 0.4,
+            "nodes": [
+                {"name": "System", "attributes": {"technology": "45nm"}},
+                {"name": "DRAM", "class": "DRAM", "attributes": {"width": 64, "datawidth": 16}},
+                {"name": "GLB", "class": "SRAM", "attributes": {"depth": 32768, "width": 16}},
+                {"name": "PE", "spatial": {"meshX": 4, "meshY": 4}},
+                {"name": "RF", "class": "regfile", "attributes": {"depth": 64, "width": 16}},
+                {"name": "MAC", "class": "intmac", "attributes": {"datawidth": 16}},
+            ],
+        }
+    )
+    problem = conv2d_problem(C=16, M=16, P=16, Q=16, R=3, S=3)
+    space = Mapspace.build(problem, arch, parse_constraints([], arch, problem))
+    keep = space.keep_choices[0]
+    first = space.skeleton(keep, space.default_orders())
+    limit = 2000
+    assert space.factor_count(first) > 1000 * limit
+    rows = space.factor_rows(first, limit=limit)
+    assert len(rows) == limit == len(np.unique(rows, axis=0))
+    assert np.array_equal(rows, space.factor_rows(first, limit=limit))
+    # the same bypass choice, the GLB's free loops reversed: same slots, another order
+    orders = list(space.default_orders())
+    orders[-2] = orders[-2][::-1]
+    second = space.skeleton(keep, tuple(orders))
+    canon = [
+        sorted(range(len(sk.slots)), key=lambda i: repr(sk.slots[i])) for sk in (first, second)
+    ]
+    other = space.factor_rows(second, limit=limit)[:, canon[1]]
+    assert {tuple(r) for r in rows[:, canon[0]]} != {tuple(r) for r in other}
 
 
 @pytest.mark.parametrize(
