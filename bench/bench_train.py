@@ -8,9 +8,10 @@ run with the modes interleaved (so that a busy machine slows all of them alike).
     .venv/bin/python bench/bench_train.py --full          # on a GPU: the full-data figures below
 
 --full adds, on the real CIFAR-10 JPEGs (../shared) and whatever device is present: the epoch time
-of ResNet-32 on all 45k training images against its pure compute time (one resident batch, same
-precision), and the time to build the DINOv2 ViT-S/14 logit cache (random weights, timed on
---full-images images, extrapolated to 45k x 162 views).
+of ResNet-32 on all 45k training images (or --full-train-images of them) against its pure compute
+time (one resident batch, same precision), and the time to build the DINOv2 ViT-S/14 logit cache
+(random weights, timed on --full-images images, extrapolated to 45k x 162 views). On a CPU keep
+both small, e.g. `--full --full-train-images 512 --full-images 2 --rounds 1 --batches 2`.
 
 The issue's goals: KD with the cache costs at most 1.15x CE-only training; an epoch takes at most
 1.2x its pure compute time (the data pipeline keeps the GPU busy).
@@ -118,9 +119,9 @@ def full_data_figures(tmp: Path, n_train_images: int | None, n_teacher_images: i
     if n_train_images:
         real.append(f"data.train_subset={n_train_images}")
     cfg = config(tmp, [], 1.0, base=real)
-    timer = StepTimer(warmup=5)
-    train.train(cfg, callbacks=[timer])
     n_train = n_train_images or 50_000 - cfg.data.val_size
+    timer = StepTimer(warmup=min(5, n_train // cfg.data.batch_size - 2))  # >= 1 timed batch
+    train.train(cfg, callbacks=[timer])
     epoch_s = timer.seconds * n_train / timer.images
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -173,7 +174,26 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=None, help="torch CPU threads (default: all)"
     )
+    parser.add_argument(
+        "--full", action="store_true", help="also the real CIFAR-10 figures (meant for a GPU)"
+    )
+    parser.add_argument(
+        "--full-images",
+        type=int,
+        default=256,
+        help="--full: images (x162 views) the ViT-S/14 logit-cache build is timed on",
+    )
+    parser.add_argument(
+        "--full-train-images",
+        type=int,
+        default=None,
+        help="--full: training images of the ResNet-32 epoch (default: all 45000)",
+    )
     args = parser.parse_args()
+    if args.full_images < 1:
+        parser.error("--full-images must be at least 1")
+    if args.full_train_images is not None and not 256 <= args.full_train_images <= 45_000:
+        parser.error("--full-train-images must be between 256 (two batches) and 45000")
     if args.threads:
         torch.set_num_threads(args.threads)
     logging.disable(logging.WARNING)
@@ -202,6 +222,9 @@ def main() -> None:
     print(
         f"cache build incl. one run's set-up (1800 images x 162 views, tiny teacher): {build_s:.1f} s"
     )
+    if args.full:
+        with tempfile.TemporaryDirectory() as tmp:
+            full_data_figures(Path(tmp), args.full_train_images, args.full_images)
 
 
 if __name__ == "__main__":
