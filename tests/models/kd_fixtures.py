@@ -12,6 +12,15 @@ sys.path.insert(0, str(ROOT))  # train.py lives at the project root
 
 import train  # noqa: E402, F401  (sets HWKD_ROOT, which conf/paths reads)
 
+# The tiny random DINOv2 of conf/teacher/dinov2_tiny.yaml as a transformers Dinov2Config dict.
+TINY = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "patch_size": 14,
+    "image_size": 56,
+}
+
 # A run small enough for a test: synthetic data, the tiny random DINOv2, 18 views, no energy.
 SMALL = [
     "experiment=demo",

@@ -1,19 +1,13 @@
 import numpy as np
 import pytest
 import torch
+from kd_fixtures import TINY
 
 from models.data.sources import Synthetic
 from models.data.views import ViewGrid, render_views
 from models.logit_cache import TeacherLogitCache, module_fingerprint
 from models.teachers import FrozenTeacher, dinov2_teacher
 
-TINY = {
-    "hidden_size": 32,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 2,
-    "patch_size": 14,
-    "image_size": 56,
-}
 GRID = ViewGrid(step=4)  # 18 views
 
 
@@ -100,3 +94,19 @@ def test_interrupted_build_resumes_where_it_stopped(tmp_path, setting):
     fresh = open_cache(tmp_path / "b", teacher, train)
     fresh.fill(teacher, train.images, torch.arange(24), GRID, batch_size=36, progress=False)
     assert np.array_equal(np.asarray(reopened.logits), np.asarray(fresh.logits))
+
+
+def test_fit_does_not_call_the_teacher_when_its_logits_are_cached(
+    small_cfg, train_module, monkeypatch
+):
+    calls = []
+    forward = FrozenTeacher.forward
+    monkeypatch.setattr(
+        FrozenTeacher, "forward", lambda self, x: calls.append(len(x)) or forward(self, x)
+    )
+    cfg = small_cfg("debug=fdr", "kd.cache=auto")
+    train_module.train(cfg)
+    assert sum(calls) == 144 * 18  # the first run builds the cache: 144 train images x 18 views
+    calls.clear()
+    train_module.train(cfg)  # same teacher, same data: the cache answers every step
+    assert calls == []

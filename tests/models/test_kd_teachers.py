@@ -1,6 +1,7 @@
 import lightning as L
 import pytest
 import torch
+from kd_fixtures import TINY
 from transformers import Dinov2Config, Dinov2Model
 
 from models.data.datamodule import ImageDataModule
@@ -11,13 +12,6 @@ from models.errors import UserError
 from models.resnet import build_student
 from models.teachers import Dinov2Classifier, FrozenTeacher, checkpoint_teacher, dinov2_teacher
 
-TINY = {
-    "hidden_size": 32,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 2,
-    "patch_size": 14,
-    "image_size": 56,
-}
 IMAGES = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
 
 

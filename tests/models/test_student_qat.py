@@ -61,11 +61,14 @@ def test_quantized_student_forward_and_backward():
 
 def test_quantization_changes_outputs_but_not_too_much():
     torch.manual_seed(0)
-    float_model = build_student("resnet8", width=8).eval()
+    float_model = build_student("resnet8", width=8)
     q8 = build_student("resnet8", width=8, quant={"bits": 8})
     q8.load_state_dict(float_model.state_dict(), strict=False)
     x = torch.randn(16, 3, 32, 32)
-    calibrate_activations(q8, [x])
+    calibrate_activations(q8, [x])  # in training mode: it moves the BatchNorm running statistics
+    with torch.no_grad():
+        float_model.train()(x)  # the same pass for the float copy: only quantization differs
+    float_model.eval()
     q8.eval()
     ref, out = float_model(x), q8(x)
     assert not torch.equal(ref, out)
