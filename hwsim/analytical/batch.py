@@ -34,7 +34,9 @@ from typing import Literal
 
 import numpy as np
 
+from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.analytical.traffic import Fanout, multicast_histogram
+from hwsim.errors import SpecError
 from hwsim.nest import Axis, Loop
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.mapping import LevelMapping, Mapping
@@ -191,6 +193,15 @@ def loop_moves(bounds: np.ndarray, steps: np.ndarray) -> np.ndarray:
     return steps - inner
 
 
+def _check_version(version: str) -> None:
+    """Only the known Timeloop versions: the kernels tell them apart by ``!= "master"`` and
+    ``!= "e1d76d6"``, so any other string would silently run as v3.0."""
+    if version not in TIMELOOP_VERSIONS:
+        raise SpecError(
+            f"unknown timeloop_version {version!r}; choose one of {list(TIMELOOP_VERSIONS)}"
+        )
+
+
 def timeloop_totals(
     bounds: np.ndarray, steps: np.ndarray, extent: np.ndarray, version: str
 ) -> np.ndarray:
@@ -201,6 +212,7 @@ def timeloop_totals(
         steps: (N, K, R) data-space translation of one step of each loop.
         extent: (N, R) the child's tile bounding box.
     """
+    _check_version(version)
     n_rows, k_loops = bounds.shape
     whole = np.prod(extent, axis=1)
     if k_loops == 0:
@@ -477,6 +489,7 @@ def evaluate_batch(
     (``numba``, `hwsim.analytical.kernel`) or the NumPy reference (``numpy``); both give
     identical results (see `resolve_backend` for the default).
     """
+    _check_version(version)
     bounds = np.asarray(bounds, dtype=np.int64)
     chosen = resolve_backend(backend)
     if chosen == "numba":

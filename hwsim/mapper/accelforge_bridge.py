@@ -54,10 +54,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from hwsim.errors import SpecError
 from hwsim.evaluation import Evaluation
 from hwsim.mapper.backends import MappingTask
-from hwsim.mapper.search import MapperResult
+from hwsim.mapper.search import MapperResult, objective_keys
 from hwsim.spec.mapping import Mapping, bind_mapping
 
 EINSUM = "layer"
@@ -285,7 +287,9 @@ def _metrics(objective: str) -> Any:
         return Metrics.ENERGY
     if objective == "delay":  # cycles first, energy breaks ties: keep the Pareto front of both
         return Metrics.LATENCY | Metrics.ENERGY
-    return Metrics.ENERGY_DELAY_PRODUCT
+    if objective == "edp":
+        return Metrics.ENERGY_DELAY_PRODUCT
+    raise SpecError(f"unknown mapper objective {objective!r}")
 
 
 # ------------------------------------------------------------------------ LoopTree → Timeloop
@@ -459,12 +463,13 @@ def violations(mapping: Mapping, task: MappingTask) -> list[str]:
 
 
 def _score(evaluation: Evaluation, objective: str) -> tuple[float, float]:
-    energy, cycles = evaluation.total_energy_pj, float(evaluation.counts.cycles)
-    if objective == "delay":
-        return cycles, energy
-    if objective == "edp":
-        return energy * cycles, energy
-    return energy, cycles
+    """(primary, secondary) of `evaluation`, ranked as the native search ranks (`objective_keys`)."""
+    primary, secondary = objective_keys(
+        np.array([evaluation.total_energy_pj]),
+        np.array([float(evaluation.counts.cycles)]),
+        objective,  # type: ignore[arg-type]
+    )
+    return float(primary[0]), float(secondary[0])
 
 
 # ------------------------------------------------------------------------------------- entry

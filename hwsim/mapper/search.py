@@ -18,12 +18,13 @@ import itertools
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from tqdm import tqdm
 
 from hwsim.analytical.batch import Skeleton, energy_vectors, evaluate_batch, tile_fits
+from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
@@ -60,6 +61,21 @@ class MapperSettings:
     refine_orders: int = 120
     timeloop_version: str = "master"
     progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.objective not in get_args(Objective):
+            raise SpecError(
+                f"unknown mapper objective {self.objective!r}; choose one of "
+                f"{list(get_args(Objective))}"
+            )
+        if self.timeloop_version not in TIMELOOP_VERSIONS:
+            raise SpecError(
+                f"unknown timeloop_version {self.timeloop_version!r}; choose one of "
+                f"{list(TIMELOOP_VERSIONS)}"
+            )
+        for name in ("budget", "max_skeletons"):
+            if getattr(self, name) < 1:
+                raise SpecError(f"mapper {name} must be at least 1, got {getattr(self, name)}")
 
     def key(self) -> str:
         return "/".join(
@@ -104,7 +120,7 @@ class MapperResult:
         return self.evaluation.total_energy_pj
 
 
-def _keys(
+def objective_keys(
     energy: np.ndarray, cycles: np.ndarray, objective: Objective
 ) -> tuple[np.ndarray, np.ndarray]:
     """(primary, secondary) sort keys: delay is ranked by cycles, then energy."""
@@ -112,7 +128,9 @@ def _keys(
         return energy, cycles
     if objective == "delay":
         return cycles, energy
-    return energy * cycles, energy
+    if objective == "edp":
+        return energy * cycles, energy
+    raise SpecError(f"unknown mapper objective {objective!r}")
 
 
 def _space_rows(space: Mapspace, budget: int) -> tuple[int, int]:
@@ -197,7 +215,7 @@ def map_problem(
             valid += len(ok)
             if not len(ok):
                 continue
-            primary, secondary = _keys(
+            primary, secondary = objective_keys(
                 result.energy_pj[ok], result.cycles[ok].astype(np.float64), settings.objective
             )
             order = np.lexsort((secondary, primary))[: max(1, settings.refine)]
@@ -270,7 +288,7 @@ def _refine(space: Mapspace, best, table: EnergyTable, settings: MapperSettings)
             nest = LoopNest.build(space.problem, space.architecture, candidate.mapping(new_row))
             counts = analyze(nest, timeloop_version=settings.timeloop_version, capacity=False)
             energy = price(counts, space.architecture, table).total_energy_pj
-            primary, secondary = _keys(
+            primary, secondary = objective_keys(
                 np.array([energy]), np.array([float(counts.cycles)]), settings.objective
             )
             improved.append(((float(primary[0]), float(secondary[0])), candidate, new_row))

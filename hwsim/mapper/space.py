@@ -28,6 +28,7 @@ from math import prod
 import numpy as np
 
 from hwsim.analytical.batch import Skeleton, Slot, tile_fits
+from hwsim.errors import SpecError
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.problem import Problem
@@ -100,6 +101,13 @@ class Mapspace:
             lc = constraints.level(name)
             fx, fy = architecture.fanout(architecture.index_of(name))
             spatial: list[tuple[str, str]] = []
+            if fx * fy == 1:
+                for dim, n in lc.spatial.factors.items():
+                    if n > 1:
+                        raise SpecError(
+                            f"spatial factor {dim}={n} at {_shown(name)}: the level has no "
+                            "spatial fanout below it"
+                        )
             if fx * fy > 1:
                 sc = lc.spatial
                 ordered = (
@@ -119,6 +127,13 @@ class Mapspace:
                         axes = ["Y"]
                     else:
                         axes = ["X", "Y"]
+                    width = max(fx if a == "X" else fy for a in axes)
+                    if required is not None and required > width:
+                        raise SpecError(
+                            f"spatial factor {dim}={required} at {_shown(name)} needs {required} "
+                            f"instances along {'/'.join(axes)}, but the mesh is {width} wide there "
+                            f"(meshX={fx}, meshY={fy})"
+                        )
                     spatial += [(dim, a) for a in axes]
                 spatial.sort(key=lambda da: da[1])  # X loops first (innermost), then Y
             tc = lc.temporal
@@ -132,6 +147,8 @@ class Mapspace:
             outer = tuple(d for d in tc.outer if d in movable)
             free = tuple(d for d in movable if d not in inner and d not in outer)
             plans.append(LevelPlan(tuple(spatial), inner, free, outer, (fx, fy)))
+
+        _check_fixed_factors(problem, names, constraints)
 
         # bypass: constrained, else free; pass-through levels keep nothing, the outermost keeps all
         options: list[list[tuple[str, int, bool]]] = []
@@ -193,7 +210,10 @@ class Mapspace:
         for dim in problem.dimensions:
             idx = [i for i, slot in enumerate(skeleton.slots) if slot.dimension == dim]
             limits = []
-            for i in idx:
+            # a fixed spatial factor of a dimension that may run along X or Y: either slot
+            # takes it, the other stays 1 (filtered below)
+            either: list[tuple[int, int, int]] = []
+            for k, i in enumerate(idx):
                 slot = skeleton.slots[i]
                 lc = self.constraints.level(skeleton.level_names[slot.level])
                 loops = lc.temporal if slot.axis == "T" else lc.spatial
@@ -201,14 +221,22 @@ class Mapspace:
                 if slot.axis != "T":
                     fx, fy = self.plans[slot.level].fanout
                     upper = min(upper, fx if slot.axis == "X" else fy)
-                    if required is not None and required > upper:
+                    spatial = self.plans[slot.level].spatial
+                    if required is not None and (dim, "X") in spatial and (dim, "Y") in spatial:
+                        if slot.axis == "X":
+                            either.append((k, k + 1, required))  # the Y slot comes next
+                        upper = min(upper, required)
                         required = None
-                        upper = 0
                 limits.append((required, upper))
             options = np.array(
                 ordered_factorizations(problem.size(dim), tuple(limits)), dtype=np.int64
             )
             options = options.reshape(len(options), len(idx))
+            for x, y, required in either:
+                options = options[
+                    (options[:, x] * options[:, y] == required)
+                    & ((options[:, x] == 1) | (options[:, y] == 1))
+                ]
             if len(options) and idx:
                 rows = np.ones((len(options), len(skeleton.slots)), dtype=np.int64)
                 rows[:, idx] = options
@@ -290,6 +318,36 @@ class Mapspace:
                 if x and y:
                     keep &= (rows[:, x[0]] == 1) | (rows[:, y[0]] == 1)
         return keep
+
+
+def _shown(level: str) -> str:
+    """A level's name as constraints name it: ``inter_PE_spatial`` is the fanout ``PE``."""
+    if level.startswith("inter_") and level.endswith("_spatial"):
+        return level[len("inter_") : -len("_spatial")]
+    return level
+
+
+def _check_fixed_factors(
+    problem: Problem, names: tuple[str, ...], constraints: MapspaceConstraints
+) -> None:
+    """A `SpecError` where fixed factors cannot multiply into a dimension's size (no mapping
+    could honour them), naming the dimension, the level and why."""
+    for dim in problem.dimensions:
+        size = problem.size(dim)
+        fixed = 1
+        for name in names:
+            lc = constraints.level(name)
+            for kind, loops in (("temporal", lc.temporal), ("spatial", lc.spatial)):
+                n = loops.factors.get(dim)
+                if n is None or n == 1:
+                    continue
+                if size % (fixed * n):
+                    others = f" times the fixed factors below it ({fixed})" if fixed > 1 else ""
+                    raise SpecError(
+                        f"{kind} factor {dim}={n} at {_shown(name)}{others} does not divide "
+                        f"the problem's {dim}={size}"
+                    )
+                fixed *= n
 
 
 #: `factor_rows` enumerates the whole factor space when it is at most this many times `limit`

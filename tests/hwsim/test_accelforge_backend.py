@@ -184,3 +184,16 @@ def test_an_uneven_looptree_is_written_at_each_levels_best_cut() -> None:
     lowest = bind_mapping(directives(items, {0: 0, 1: 3}, task), task.architecture, task.problem)
     assert lowest.level("MainMemory").temporal["M"] == 32
     assert lowest.level("Buffer").permutation[:2] == ("P", "R")  # innermost first
+
+
+def test_score_ranks_as_the_native_search() -> None:
+    from types import SimpleNamespace
+
+    from hwsim.mapper.accelforge_bridge import _score
+
+    evaluation = SimpleNamespace(total_energy_pj=3.0, counts=SimpleNamespace(cycles=5))
+    assert _score(evaluation, "energy") == (3.0, 5.0)
+    assert _score(evaluation, "delay") == (5.0, 3.0)
+    assert _score(evaluation, "edp") == (15.0, 3.0)
+    with pytest.raises(SpecError, match="unknown mapper objective 'latency'"):
+        _score(evaluation, "latency")

@@ -294,3 +294,24 @@ def test_backend_choice(monkeypatch) -> None:
     assert resolve_backend("numpy") == "numpy"
     with pytest.raises(ValueError, match="unknown batch backend"):
         resolve_backend("cuda")  # type: ignore[arg-type]
+
+
+def test_unknown_timeloop_version_is_an_error() -> None:
+    # the kernels tell versions apart by != "master" / != "e1d76d6": anything else ran as v3.0
+    from hwsim.errors import SpecError
+
+    arch = parse_architecture(
+        {
+            "version": 0.4,
+            "nodes": [
+                {"name": "Sys", "attributes": {"technology": "45nm"}},
+                {"name": "Outer", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
+                {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
+            ],
+        }
+    )
+    p = problem({"A": 2}, [{"name": "X", "projection": [[["A", "one"]]]}], coefficients={"one": 1})
+    skeleton = Skeleton(p, arch, ("Outer",), (), {"X": (True,)})
+    bounds = np.ones((1, 0), dtype=np.int64)
+    with pytest.raises(SpecError, match="unknown timeloop_version 'v3'"):
+        evaluate_batch(skeleton, bounds, version="v3")

@@ -380,3 +380,85 @@ def test_mapper_cli_writes_a_mapping_hwsim_model_accepts(tmp_path: Path, capsys)
     )
     modelled = json.loads(capsys.readouterr().out)
     assert modelled["energy_pj"] == pytest.approx(mapped["energy_pj"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("objective", "latency", "unknown mapper objective 'latency'"),
+        ("timeloop_version", "v3", "unknown timeloop_version 'v3'"),
+        ("budget", 0, "budget must be at least 1"),
+    ],
+)
+def test_mapper_settings_reject_unknown_values(field: str, value, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        MapperSettings(**{field: value})
+
+
+def test_mapper_cli_reports_a_bad_setting_on_one_line(capsys) -> None:
+    folder = shared_path("reference", "timeloop", "eyeriss", "u0_C3_M16_R3_s1_P32")
+    argv = ["mapper", str(shared_path("specs", "course-a2", "Q3")), str(folder / "prob.yaml")]
+    assert main([*argv, "--energy", "table1", "--budget", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "budget must be at least 1" in err
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (
+            {"target": "RF", "type": "temporal", "factors": "P=3"},
+            "temporal factor P=3 at RF does not divide the problem's P=8",
+        ),
+        (
+            {"target": "PE", "type": "spatial", "factors": "M=4"},
+            "spatial factor M=4 at PE needs 4 instances along X, but the mesh is 2 wide",
+        ),
+        (
+            {"target": "Buffer", "type": "spatial", "factors": "M=2"},
+            "spatial factor M=2 at Buffer: the level has no spatial fanout",
+        ),
+    ],
+)
+def test_impossible_fixed_factors_are_named(rule: dict, message: str) -> None:
+    problem = conv1d(M=4, R=3, P=8)
+    before = {"target": "Buffer", "type": "temporal", "factors": "P=2"}
+    constraints = parse_constraints(
+        [{"mapspace_constraints": {"targets": [before, rule]}}], SMALL_ARCH, problem
+    )
+    with pytest.raises(SpecError, match=message):
+        map_problem(problem, SMALL_ARCH, constraints, TABLE, MapperSettings(progress=False))
+    # the fixed factors below a level count too: RF P=4 and Buffer P=4 need P=16
+    stacked = [{"target": t, "type": "temporal", "factors": "P=4"} for t in ("RF", "Buffer")]
+    constraints = parse_constraints(
+        [{"mapspace_constraints": {"targets": stacked}}], SMALL_ARCH, problem
+    )
+    with pytest.raises(SpecError, match=r"P=4 at Buffer times the fixed factors below it \(4\)"):
+        map_problem(problem, SMALL_ARCH, constraints, TABLE, MapperSettings(progress=False))
+
+
+def test_fixed_spatial_factor_on_a_two_axis_mesh_goes_along_either_axis() -> None:
+    # without a split a dimension may run along X or Y; a fixed factor used to be required on
+    # both slots at once, so no mapping honoured it
+    arch = parse_architecture(
+        {
+            "version": 0.4,
+            "nodes": [
+                {"name": "System", "attributes": {"technology": "45nm"}},
+                {"name": "DRAM", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
+                {"name": "Buffer", "class": "SRAM", "attributes": {"depth": 64, "width": 8}},
+                {"name": "PE", "spatial": {"meshX": 4, "meshY": 2}},
+                {"name": "RF", "class": "regfile", "attributes": {"depth": 16, "width": 8}},
+                {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
+            ],
+        }
+    )
+    problem = conv1d(M=4, R=3, P=8)
+    for fixed in (2, 4):
+        rule = {"target": "PE", "type": "spatial", "factors": f"M={fixed}"}
+        constraints = parse_constraints(
+            [{"mapspace_constraints": {"targets": [rule]}}], arch, problem
+        )
+        found = map_problem(problem, arch, constraints, TABLE, MapperSettings(progress=False))
+        spatial = [level.spatial["M"] for level in found.mapping.levels]
+        assert max(spatial) == fixed and math.prod(spatial) == fixed
