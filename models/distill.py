@@ -155,8 +155,7 @@ class DistillationModule(L.LightningModule):
         groups = [{"params": decay}, {"params": no_decay, "weight_decay": 0.0}]
         optimizer = self.optimizer_factory([g for g in groups if g["params"]])
         total = self.trainer.estimated_stepping_batches
-        steps_per_epoch = max(1, total // max(1, self.trainer.max_epochs or 1))
-        warmup = round(self.hparams.warmup_epochs * steps_per_epoch)
+        warmup = round(self.hparams.warmup_epochs * self._steps_per_epoch())
         schedule = partial(
             warmup_cosine, total=total, warmup=warmup, min_ratio=self.hparams.min_lr_ratio
         )
@@ -165,6 +164,17 @@ class DistillationModule(L.LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+    def _steps_per_epoch(self) -> int:
+        """Optimizer steps in one epoch (not total // max_epochs: max_steps may end first, and
+        max_epochs may be -1)."""
+        trainer = self.trainer
+        if trainer.train_dataloader is None:  # max_epochs=-1: Lightning has not loaded it yet
+            trainer.fit_loop.setup_data()
+        batches = trainer.num_training_batches
+        if math.isinf(batches):  # a loader without a length: epochs mean nothing here
+            return 1
+        return max(1, math.ceil(batches / trainer.accumulate_grad_batches))
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         state = checkpoint["state_dict"]
