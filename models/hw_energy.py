@@ -60,12 +60,7 @@ def estimate_energy(
     from models.workloads import extract_workloads
 
     datawidth = int(hw_cfg.get("datawidth", 16))
-    was_training = model.training
-    model.eval()
-    try:
-        workloads = extract_workloads(model, tuple(input_shape))
-    finally:
-        model.train(was_training)
+    workloads = extract_workloads(model, tuple(input_shape))  # in eval mode, then as it was
     accelerator, table = hardware if hardware is not None else load_hardware(hw_cfg)
     try:
         settings = MapperSettings(objective=hw_cfg.get("objective", "energy"), progress=False)
@@ -80,7 +75,7 @@ def estimate_energy(
     return {
         "total_pj": float(energy.total_energy_pj),
         "arch": str(hw_cfg["arch"]),
-        "energy_table": str(hw_cfg["energy"]),
+        "energy_table": str(hw_cfg.get("energy", "models")),
         "datawidth": datawidth,
         "by_level_pj": energy.by_level(),
         "layers": energy.to_dataframe().to_dict(orient="records"),

@@ -47,7 +47,7 @@ def fake_hwsim(monkeypatch):
     seen = {}
 
     def extract_workloads(model, input_shape):
-        seen["training"], seen["input_shape"] = model.training, input_shape
+        seen["input_shape"] = input_shape  # eval mode is extract_workloads' job (test_workloads)
         return ["workload"]
 
     monkeypatch.setitem(
@@ -71,7 +71,6 @@ def test_estimate_energy_calls_hwsim_as_agreed(fake_hwsim, tmp_path):
     hw = {"arch": "eyeriss_like_q3", "energy": "table1", "datawidth": 8}
     energy = estimate_energy(model, (1, 3, 32, 32), hw, out_dir=tmp_path)
     assert fake_hwsim == {
-        "training": False,  # inference view
         "input_shape": (1, 3, 32, 32),
         "accelerator": ("eyeriss_like_q3", 8),  # re-targeted to the word width
     }

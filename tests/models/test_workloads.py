@@ -76,6 +76,16 @@ class Mixed(nn.Module):
         return self.head(x.mean(dim=(2, 3)))
 
 
+def test_extraction_runs_in_eval_mode_and_gives_the_model_back() -> None:
+    model = build_student("resnet8", width=8).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    seen = []
+    model.stem.register_forward_hook(lambda mod, _in, _out: seen.append(mod.training))
+    extract_workloads(model, (3, 32, 32))
+    assert seen == [False] and model.training
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())  # BN stats too
+
+
 def test_strides_groups_dilation_and_linear() -> None:
     model = Mixed()
     p = {problem.name: problem for problem in extract_workloads(model, (3, 32, 32))}
