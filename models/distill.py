@@ -123,7 +123,7 @@ class DistillationModule(L.LightningModule):
         loss = kd_loss(logits, teacher_logits, batch.label, self.T, self.alpha)
         self.train_acc(logits, batch.label)
         n = len(batch.label)
-        self.log("train/loss", loss, prog_bar=True, batch_size=n)
+        self.log("train/loss", loss, batch_size=n)  # no prog_bar: a host sync every step on GPU
         self.log(
             "train/acc", self.train_acc, on_step=False, on_epoch=True, prog_bar=True, batch_size=n
         )
