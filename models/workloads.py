@@ -53,7 +53,7 @@ def _live_channels(weight: torch.Tensor, groups: int) -> tuple[int, int]:
         if outs.any():
             used_inputs = flat[rows][outs].abs().sum(dim=(0, 2)) > 0  # (C_g,)
             live_c = max(live_c, int(used_inputs.sum()))
-    return max(live_c, 0) if live_m else 0, live_m if c_g else 0
+    return live_c if live_m else 0, live_m if c_g else 0
 
 
 def _conv_problem(name: str, module: nn.Conv2d, output: torch.Tensor) -> Problem | None:
