@@ -73,7 +73,7 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
     train_cfg = training_config(cfg)
     out_dir = Path(cfg.paths.output_dir)
     settings = SweepSettings.from_config(cfg.sweep, train_cfg, out_dir)
-    attrs = settings.study_attrs(train_cfg, cfg.sweep)
+    attrs = settings.study_attrs(train_cfg)
     attrs |= {"train_overrides": sweep_overrides(), "training": fixed_training_config(train_cfg)}
     study = open_study(
         open_storage(settings.storage, settings.heartbeat_s),

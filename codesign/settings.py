@@ -3,11 +3,11 @@ UserError naming the field, and the study starts only from settings that make se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from codesign.accelerator import area_mm2, check_accelerator_keys
 from codesign.objectives import Constraints, Objectives
@@ -39,6 +39,7 @@ class SweepSettings:
     @classmethod
     def from_config(cls, s: DictConfig, train_cfg: DictConfig, output_dir: Path) -> SweepSettings:
         """`s` is cfg.sweep, `train_cfg` the trials' recipe (cfg without `sweep`)."""
+        read = _Reader(s)
         space = SearchSpace.from_config(s.space, train_cfg)
         hw = train_cfg.hw
         if not hw.get("enabled", True):
@@ -46,46 +47,121 @@ class SweepSettings:
                 "hw.enabled=false: the sweep minimises energy, it needs hw (the accelerator)"
             )
         check_accelerator_keys(str(hw.arch), list(space.accelerator(dict.fromkeys(space.keys))))
-        objectives = Objectives.from_config(s.objectives, str(s.metric))
-        constraints = Constraints.from_config(OmegaConf.to_container(s.constraints))
+        objectives = Objectives.from_config(read.items("objectives"), read.text("metric"))
+        known = {f.name for f in fields(Constraints)}  # Constraints names any other key
+        constraints = Constraints.from_config(
+            {
+                key: read.number(f"constraints.{key}", nullable=key != "min_accuracy")
+                if key in known
+                else value
+                for key, value in read.mapping("constraints").items()
+            }
+        )
         if ("area" in objectives.names or constraints.max_area_mm2 is not None) and area_mm2(
             str(hw.arch), {}, str(hw.energy), int(hw.datawidth)
         ) is None:
             raise UserError(f"hw.energy={hw.energy!r} has no areas: area needs hw.energy=models")
         curve = None
-        if s.prune.enabled:
-            curve = AccuracyCurve.from_config(
-                OmegaConf.to_container(s.prune.curve), constraints.min_accuracy
-            )
-        if s.choose not in CHOICES:
-            raise UserError(f"sweep.choose={s.choose!r} must be one of {list(CHOICES)}")
-        if int(s.n_trials) < 0 or int(s.max_failures_in_a_row) < 1:
-            raise UserError("sweep.n_trials must be >= 0 and sweep.max_failures_in_a_row >= 1")
+        if read.boolean("prune.enabled"):
+            curve = AccuracyCurve.from_config(read.items("prune.curve"), constraints.min_accuracy)
+        heartbeat_s = read.integer("heartbeat_s", nullable=True, minimum=0)
         return cls(
-            study_name=str(s.study_name),
-            storage=storage_url(s.storage, output_dir),
-            n_trials=int(s.n_trials),
-            timeout=None if s.timeout is None else float(s.timeout),
-            seed=None if s.seed is None else int(s.seed),
+            study_name=read.text("study_name"),
+            storage=storage_url(read.text("storage", nullable=True), output_dir),
+            n_trials=read.integer("n_trials", minimum=0),
+            timeout=read.number("timeout", nullable=True, minimum=0),
+            seed=read.integer("seed", nullable=True),
             space=space,
             objectives=objectives,
             constraints=constraints,
             curve=curve,
-            choose=str(s.choose),
-            max_failures_in_a_row=int(s.max_failures_in_a_row),
-            heartbeat_s=int(s.heartbeat_s) if s.heartbeat_s else None,
-            report=bool(s.report),
-            sampler=s.sampler,
+            choose=read.text("choose", choices=CHOICES),
+            max_failures_in_a_row=read.integer("max_failures_in_a_row", minimum=1),
+            heartbeat_s=heartbeat_s or None,
+            report=read.boolean("report"),
+            sampler=read.mapping("sampler"),
         )
 
-    def study_attrs(self, train_cfg: DictConfig, s: DictConfig) -> dict[str, Any]:
+    def study_attrs(self, train_cfg: DictConfig) -> dict[str, Any]:
         """What the study keeps so that its report needs nothing but the storage."""
         return {
             "objectives": list(self.objectives.names),
             "metric": self.objectives.metric,
-            "constraints": OmegaConf.to_container(s.constraints),
+            "constraints": asdict(self.constraints),
             "choose": self.choose,
             "space": self.space.describe(),
             "sampler": str(self.sampler.get("_target_", "?")).rsplit(".", 1)[-1],
             "hw_arch": str(train_cfg.hw.arch),
         }
+
+
+class _Reader:
+    """Values of `sweep.<key>` with the type the study needs; anything else is a UserError naming
+    the key (Hydra's command line makes `sweep.seed=abc` a string, `sweep.objectives=null` None)."""
+
+    def __init__(self, s: DictConfig):
+        self.s = s
+
+    def value(self, key: str) -> Any:
+        return OmegaConf.select(self.s, key, throw_on_missing=True)
+
+    def integer(self, key: str, nullable: bool = False, minimum: int | None = None) -> int | None:
+        value = self.value(key)
+        if value is None and nullable:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self._refuse(key, value, "an integer" + (" or null" if nullable else ""))
+        if minimum is not None and value < minimum:
+            self._refuse(key, value, f"an integer >= {minimum}")
+        return value
+
+    def number(
+        self, key: str, nullable: bool = False, minimum: float | None = None
+    ) -> float | None:
+        value = self.value(key)
+        if value is None and nullable:
+            return None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self._refuse(key, value, "a number" + (" or null" if nullable else ""))
+        if minimum is not None and value < minimum:
+            self._refuse(key, value, f"a number >= {minimum:g}")
+        return float(value)
+
+    def boolean(self, key: str) -> bool:
+        value = self.value(key)
+        if not isinstance(value, bool):
+            self._refuse(key, value, "true or false")
+        return value
+
+    def text(self, key: str, nullable: bool = False, choices: tuple[str, ...] = ()) -> str | None:
+        value = self.value(key)
+        if value is None and nullable:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self._refuse(key, value, "a string" + (" or null" if nullable else ""))
+        if choices and value not in choices:
+            self._refuse(key, value, f"one of {list(choices)}")
+        return str(value)
+
+    def items(self, key: str) -> list:
+        value = self.value(key)
+        if not isinstance(value, ListConfig):
+            self._refuse(key, value, "a list")
+        return OmegaConf.to_container(value)
+
+    def mapping(self, key: str) -> DictConfig:
+        value = self.value(key)
+        if not isinstance(value, DictConfig):
+            self._refuse(key, value, "a mapping")
+        return value
+
+    @staticmethod
+    def _refuse(key: str, value: Any, wanted: str) -> None:
+        shown = "null" if value is None else repr(_plain(value))
+        raise UserError(f"sweep.{key}={shown} must be {wanted}")
+
+
+def _plain(value: Any) -> Any:
+    return OmegaConf.to_container(value) if isinstance(value, DictConfig | ListConfig) else value

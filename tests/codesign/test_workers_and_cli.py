@@ -1,5 +1,6 @@
 """`python sweep.py` as users run it: two workers on one SQLite file, mistakes in one line."""
 
+import json
 import re
 import signal
 import subprocess
@@ -59,28 +60,97 @@ def test_two_workers_share_one_sqlite_storage_without_losing_trials(tmp_path, ma
     }
 
 
-@pytest.mark.parametrize(
-    ("args", "pattern"),
-    [
-        (["sweep.metric=tset"], r"^error: sweep\.metric='tset' must be 'val' or 'test'$"),
-        (
-            ["sweep.n_trails=3"],
-            r"unknown config key 'sweep\.n_trails' \(did you mean sweep\.n_trials\?\)",
-        ),
-        (
-            ["+sweep.space.model.widht=[4]"],
-            r"sweep\.space\['model\.widht'\] is not a key .*did you mean model\.width\?",
-        ),
-    ],
-    ids=["bad_metric", "unknown_key", "space_typo"],
-)
-def test_user_mistakes_are_one_line_with_exit_status_2(tmp_path, mapping_cache, args, pattern):
-    proc = _sweep(f"hydra.run.dir={tmp_path}/run", *args, tmp_path=tmp_path, cache=mapping_cache)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 2, err[-3000:]
+#: Command-line mistakes -> the one line they must give (exit status 2, no traceback).
+MISTAKES = {
+    "bad_metric": (["sweep.metric=tset"], r"^error: sweep\.metric='tset' must be 'val' or 'test'$"),
+    "unknown_key": (
+        ["sweep.n_trails=3"],
+        r"unknown config key 'sweep\.n_trails' \(did you mean sweep\.n_trials\?\)",
+    ),
+    "space_typo": (
+        ["+sweep.space.model.widht=[4]"],
+        r"sweep\.space\['model\.widht'\] is not a key .*did you mean model\.width\?",
+    ),
+    "timeout": (["sweep.timeout=abc"], r"^error: sweep\.timeout='abc' must be a number or null$"),
+    "seed": (["sweep.seed=abc"], r"^error: sweep\.seed='abc' must be an integer or null$"),
+    "heartbeat": (["sweep.heartbeat_s=abc"], r"^error: sweep\.heartbeat_s='abc' must be an int"),
+    "n_trials": (["sweep.n_trials=abc"], r"^error: sweep\.n_trials='abc' must be an integer$"),
+    "n_trials_negative": (
+        ["sweep.n_trials=-1"],
+        r"^error: sweep\.n_trials=-1 must be an integer >= 0$",
+    ),
+    "floor": (
+        ["sweep.constraints.min_accuracy=abc"],
+        r"^error: sweep\.constraints\.min_accuracy='abc' must be a number$",
+    ),
+    "objectives": (["sweep.objectives=null"], r"^error: sweep\.objectives=null must be a list$"),
+    "curve": (
+        ["sweep.prune.enabled=true", "sweep.prune.curve=null"],
+        r"^error: sweep\.prune\.curve=null must be a list$",
+    ),
+    "report": (["sweep.report=maybe"], r"^error: sweep\.report='maybe' must be true or false$"),
+    "space_file": (
+        ["sweep/space=nosuch"],
+        r"^error: no config 'sweep/space/nosuch'; choose one of: cifar10_kd, default, demo$",
+    ),
+}
+
+#: Runs `python sweep.py ARGS` once per case in one process (the imports, seconds, are paid once):
+#: argv = [json {case: [args]}, common args...]; prints json {case: [exit status, stderr]}.
+_DRIVER = """
+import contextlib, io, json, os, runpy, sys, traceback
+cases, common, results = json.loads(sys.argv[1]), sys.argv[2:], {}
+for case, args in cases.items():
+    os.environ.pop("HYDRA_FULL_ERROR", None)  # cli() sets it for the Hydra run it starts
+    sys.argv = ["sweep.py", *common, f"hydra.run.dir={os.environ['RUNS']}/{case}", *args]
+    err, status = io.StringIO(), 0
+    with contextlib.redirect_stderr(err):
+        try:
+            runpy.run_path('sweep.py', run_name='__main__')
+        except SystemExit as e:
+            status = e.code
+        except BaseException:
+            traceback.print_exc()
+            status = 1
+    results[case] = [status, err.getvalue()]
+print("RESULTS " + json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def mistakes(tmp_path_factory, mapping_cache) -> dict[str, tuple[int, str]]:
+    """Every MISTAKES case as `python sweep.py` runs it, in one process."""
+    tmp = tmp_path_factory.mktemp("mistakes")
+    cases = {case: args for case, (args, _) in MISTAKES.items()}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _DRIVER,
+            json.dumps(cases),
+            *TINY,
+            *CLI_SPACE,
+            f"paths.cache_dir={tmp}/cache",
+            f"sweep.storage={tmp}/study.db",
+        ],
+        cwd=ROOT,
+        env={**subprocess_env(tmp, mapping_cache), "RUNS": str(tmp / "runs")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
+    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
+    return {case: tuple(result) for case, result in json.loads(lines[-1][8:]).items()}
+
+
+@pytest.mark.parametrize("case", list(MISTAKES))
+def test_user_mistakes_are_one_line_with_exit_status_2(mistakes, case):
+    status, err = mistakes[case]
+    assert status == 2, err[-3000:]
     assert "Traceback" not in err
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and re.search(pattern, errors[0]), err[-2000:]
+    assert len(errors) == 1 and re.search(MISTAKES[case][1], errors[0]), err[-2000:]
 
 
 def test_a_killed_worker_loses_only_its_trial_which_is_retried(
