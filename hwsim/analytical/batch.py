@@ -361,12 +361,7 @@ def tile_fits(
             kernel.tile_fits_rows,
             kernel.tile_fits_chunk,
             np.ascontiguousarray(bounds),
-            layout.slot_dim,
-            layout.prefix,
-            layout.coef,
-            layout.terms,
-            layout.keep,
-            layout.capacity,
+            layout.arrays,
             fits,
         )
         return fits
@@ -765,6 +760,22 @@ class KernelLayout:
     below: tuple[tuple[tuple[int, ...], ...], ...]
     physical: tuple[tuple[int, int], ...]
 
+    @cached_property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The kernels' ``layout`` argument: the ten arrays above, in their order."""
+        return (
+            self.slot_dim,
+            self.temporal,
+            self.prefix,
+            self.group_ptr,
+            self.group_slots,
+            self.coef,
+            self.terms,
+            self.keep,
+            self.read_write,
+            self.capacity,
+        )
+
     @classmethod
     def of(cls, skeleton: Skeleton) -> KernelLayout:
         problem, arch = skeleton.problem, skeleton.architecture
@@ -874,7 +885,8 @@ def _fanout_configs(skeleton: Skeleton, layout: KernelLayout, bounds: np.ndarray
     A configuration is a level's spatial bounds plus the extent each spatial loop steps over;
     it fixes every data space's instance translations. Returns ``cfg`` (N, V) — a global
     configuration id, −1 where a level has no spatial slot — and the CSR tables, indexed by
-    ``id * S + data space``, of multicast histograms and neighbour offsets (see
+    ``id * S + data space``, of multicast histograms and neighbour offsets, as the kernels'
+    ``fanout`` tuple ``(hist_ptr, hist_c, hist_n, off_ptr, off_vec)`` (see
     `hwsim.analytical.kernel`).
     """
     n_rows = len(bounds)
@@ -922,7 +934,7 @@ def _fanout_configs(skeleton: Skeleton, layout: KernelLayout, bounds: np.ndarray
         for o in offs:
             off_vec[row, : len(o)] = o
             row += 1
-    return cfg, hist_ptr, hist_c, hist_n, off_ptr, off_vec
+    return cfg, (hist_ptr, hist_c, hist_n, off_ptr, off_vec)
 
 
 def _counts_numba(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Counts:
@@ -932,7 +944,7 @@ def _counts_numba(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Coun
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
     n_rows, levels = len(bounds), skeleton.num_levels
     spaces = skeleton.problem.data_space_names
-    cfg, hist_ptr, hist_c, hist_n, off_ptr, off_vec = _fanout_configs(skeleton, layout, bounds)
+    cfg, fanout = _fanout_configs(skeleton, layout, bounds)
     reads = np.empty((n_rows, levels, len(spaces)))
     fills = np.empty_like(reads)
     updates = np.empty_like(reads)
@@ -941,36 +953,17 @@ def _counts_numba(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Coun
     computes = np.empty(n_rows, dtype=np.int64)
     fits = np.empty(n_rows, dtype=np.bool_)
     links = np.empty((n_rows, len(spaces), levels), dtype=np.bool_)
+    out = (reads, fills, updates, instances, cycles, computes, fits, links)
     _run_rows(
         kernel.evaluate_rows,
         kernel.evaluate_chunk,
         bounds,
         cfg,
-        layout.slot_dim,
-        layout.temporal,
-        layout.prefix,
-        layout.group_ptr,
-        layout.group_slots,
-        layout.coef,
-        layout.terms,
-        layout.keep,
-        layout.read_write,
-        layout.capacity,
+        layout.arrays,
+        fanout,
+        out,
         version != "master",
         version != "e1d76d6",
-        hist_ptr,
-        hist_c,
-        hist_n,
-        off_ptr,
-        off_vec,
-        reads,
-        fills,
-        updates,
-        instances,
-        cycles,
-        computes,
-        fits,
-        links,
     )
     risky: dict[int, set[tuple[str, int]]] = {}
     for row, k, s in zip(*np.nonzero(links), strict=True):

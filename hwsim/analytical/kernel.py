@@ -6,6 +6,13 @@ the kernels then walk the rows (in parallel chunks) and compute for each row exa
 NumPy path computes, with the same floating-point operations in the same order, so the two
 backends agree bit for bit.
 
+Arguments travel in three tuples of arrays, unpacked on the kernels' first line, so that a call
+site cannot put two same-typed arrays in each other's place: ``layout`` (`KernelLayout.arrays`:
+``slot_dim, temporal, prefix, group_ptr, group_slots, coef, terms, keep, read_write,
+capacity``), ``fanout`` (``hist_ptr, hist_c, hist_n, off_ptr, off_vec``) and ``out`` (``reads,
+fills, updates, instances, cycles, computes, fits, links``); besides them each row kernel takes
+``bounds``, ``cfg`` and two flags.
+
 Data layout (``L`` slots innermost first, ``D`` problem dimensions, ``S`` data spaces,
 ``R`` ranks — the largest rank count of any data space; a data space with fewer ranks is padded
 with all-zero coefficient rows, which give extent 1 and never move — and ``V`` storage levels,
@@ -253,34 +260,19 @@ def evaluate_chunk(
     hi: int,
     bounds: np.ndarray,
     cfg: np.ndarray,
-    slot_dim: np.ndarray,
-    temporal: np.ndarray,
-    prefix: np.ndarray,
-    group_ptr: np.ndarray,
-    group_slots: np.ndarray,
-    coef: np.ndarray,
-    terms: np.ndarray,
-    keep: np.ndarray,
-    read_write: np.ndarray,
-    capacity: np.ndarray,
+    layout: tuple,
+    fanout: tuple,
+    out: tuple,
     legacy: bool,
     subtract_first: bool,
-    hist_ptr: np.ndarray,
-    hist_c: np.ndarray,
-    hist_n: np.ndarray,
-    off_ptr: np.ndarray,
-    off_vec: np.ndarray,
-    reads: np.ndarray,
-    fills: np.ndarray,
-    updates: np.ndarray,
-    instances: np.ndarray,
-    cycles: np.ndarray,
-    computes: np.ndarray,
-    fits: np.ndarray,
-    links: np.ndarray,
 ) -> None:
     """Rows ``lo:hi`` (see the module docstring), serially; mirrors `evaluate_batch`'s NumPy
     path operation for operation. Called directly for batches too small to share out."""
+    slot_dim, temporal, prefix, group_ptr, group_slots, coef, terms, keep, read_write, capacity = (
+        layout
+    )
+    hist_ptr, hist_c, hist_n, off_ptr, off_vec = fanout
+    reads, fills, updates, instances, cycles, computes, fits, links = out
     n_slots = bounds.shape[1]
     n_spaces, ranks, n_dims = coef.shape
     levels = prefix.shape[0] - 1
@@ -532,31 +524,11 @@ def evaluate_chunk(
 def evaluate_rows(
     bounds: np.ndarray,
     cfg: np.ndarray,
-    slot_dim: np.ndarray,
-    temporal: np.ndarray,
-    prefix: np.ndarray,
-    group_ptr: np.ndarray,
-    group_slots: np.ndarray,
-    coef: np.ndarray,
-    terms: np.ndarray,
-    keep: np.ndarray,
-    read_write: np.ndarray,
-    capacity: np.ndarray,
+    layout: tuple,
+    fanout: tuple,
+    out: tuple,
     legacy: bool,
     subtract_first: bool,
-    hist_ptr: np.ndarray,
-    hist_c: np.ndarray,
-    hist_n: np.ndarray,
-    off_ptr: np.ndarray,
-    off_vec: np.ndarray,
-    reads: np.ndarray,
-    fills: np.ndarray,
-    updates: np.ndarray,
-    instances: np.ndarray,
-    cycles: np.ndarray,
-    computes: np.ndarray,
-    fits: np.ndarray,
-    links: np.ndarray,
 ) -> None:
     """`evaluate_chunk` over all rows, chunks of `CHUNK` rows in parallel."""
     n = bounds.shape[0]
@@ -567,31 +539,11 @@ def evaluate_rows(
             min(n, (c + 1) * CHUNK),
             bounds,
             cfg,
-            slot_dim,
-            temporal,
-            prefix,
-            group_ptr,
-            group_slots,
-            coef,
-            terms,
-            keep,
-            read_write,
-            capacity,
+            layout,
+            fanout,
+            out,
             legacy,
             subtract_first,
-            hist_ptr,
-            hist_c,
-            hist_n,
-            off_ptr,
-            off_vec,
-            reads,
-            fills,
-            updates,
-            instances,
-            cycles,
-            computes,
-            fits,
-            links,
         )
 
 
@@ -642,20 +594,10 @@ def energy_rows(
 
 
 @njit(cache=True)
-def tile_fits_chunk(
-    lo: int,
-    hi: int,
-    bounds: np.ndarray,
-    slot_dim: np.ndarray,
-    prefix: np.ndarray,
-    coef: np.ndarray,
-    terms: np.ndarray,
-    keep: np.ndarray,
-    capacity: np.ndarray,
-    out: np.ndarray,
-) -> None:
+def tile_fits_chunk(lo: int, hi: int, bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
     """`hwsim.analytical.batch.tile_fits` for rows ``lo:hi``, into `out`: whether every level's
     kept tiles fit its capacity (`coef` gives the shapes, `terms` the arithmetic)."""
+    slot_dim, _, prefix, _, _, coef, terms, keep, _, capacity = layout
     n_spaces, ranks, n_dims = coef.shape
     levels = prefix.shape[0] - 1
     ext = np.ones((1, n_dims), dtype=np.int64)
@@ -681,28 +623,8 @@ def tile_fits_chunk(
 
 
 @njit(cache=True, parallel=True)
-def tile_fits_rows(
-    bounds: np.ndarray,
-    slot_dim: np.ndarray,
-    prefix: np.ndarray,
-    coef: np.ndarray,
-    terms: np.ndarray,
-    keep: np.ndarray,
-    capacity: np.ndarray,
-    out: np.ndarray,
-) -> None:
+def tile_fits_rows(bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
     """`tile_fits_chunk` over all rows, chunks of `CHUNK` rows in parallel."""
     n = bounds.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        tile_fits_chunk(
-            c * CHUNK,
-            min(n, (c + 1) * CHUNK),
-            bounds,
-            slot_dim,
-            prefix,
-            coef,
-            terms,
-            keep,
-            capacity,
-            out,
-        )
+        tile_fits_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), bounds, layout, out)
