@@ -1,16 +1,22 @@
 """The search space: dotted keys of the training config (and `accelerator.*`) with their ranges.
 
-Written in YAML under `sweep.space` (conf/sweep/space/*.yaml)::
+Written in YAML under `sweep.space` (conf/sweep/space/*.yaml), nested as the training config::
 
-    kd.T: {low: 1.0, high: 8.0, log: true}     # float range (log: sample the exponent)
-    model.width: {low: 8, high: 24, step: 4}   # integer range: integer bounds on an integer key
-    model.block: [basic, separable]            # choices (any YAML value, lists included)
-    model.quant.bits: null                     # not searched
+    kd:
+      T: {low: 1.0, high: 8.0, log: true}      # float range (log: sample the exponent)
+    model:
+      width: {low: 8, high: 24, step: 4}       # integer range: integer bounds on an integer key
+      block: [basic, separable]                # choices (any YAML value, lists included)
+      quant: {bits: null}                      # not searched
 
 `{type: float|int|categorical, ...}` forces a kind; `{choices: [...]}` is the long form of a list.
-Keys may also nest (`kd: {T: {low: 1, high: 8}}`), which is what Hydra's command line can write:
-`'~sweep.space' '+sweep.space={kd:{alpha:[0.1,0.5]},model:{width:[4,8]}}'` replaces the space,
-`'+sweep.space.trainer.max_epochs=[10,20]'` adds an entry.
+Flat dotted keys (`kd.T: {low: 1, high: 8}`) work too; where one key is given both ways (a flat
+file that starts from a nested one, a command-line override of a flat file), the later entry of
+the composed config wins, as in any Hydra merge. Nested keys are what Hydra's command line
+writes: `sweep.space.trainer.max_epochs=[20,40]` or `sweep.space.kd.T.high=6` changes an entry,
+`sweep.space.model.quant.bits=null` drops it, `'+sweep.space.optim.optimizer.momentum=[0.8,0.9]'`
+adds one, `'~sweep.space' '+sweep.space={kd:{alpha:[0.1,0.5]},model:{width:[4,8]}}'` replaces
+the space.
 Optuna stores choices that are not plain scalars (e.g. `[2, 2, 2]`) as their JSON text; `decode`
 gives the value back.
 """
@@ -95,11 +101,11 @@ class SearchSpace:
                 f"{where} is empty: choose a space with sweep/space=<file> (conf/sweep/space/)"
             )
         plain = OmegaConf.to_container(space) if isinstance(space, DictConfig) else dict(space)
-        params, seen = [], set()
+        entries: dict[str, Any] = {}
         for key, spec in _entries(plain):
-            if key in seen:
-                raise UserError(f"{where}[{key!r}] is given twice (flat and nested)")
-            seen.add(key)
+            entries[key] = spec  # a key given flat and nested: the later entry (see module doc)
+        params = []
+        for key, spec in entries.items():
             if spec is not None:
                 current = (
                     None if train_cfg is None else OmegaConf.select(train_cfg, key, default=None)

@@ -2,11 +2,14 @@
 
 import optuna
 import pytest
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
+from sweep_fixtures import ROOT
 
 from codesign.accelerator import check_accelerator_keys
 from codesign.space import SearchSpace
 from models.errors import UserError
+from sweep import training_config
 
 
 def test_entries_become_distributions_and_structured_choices_round_trip():
@@ -90,3 +93,43 @@ def test_integer_bounds_on_a_float_setting_give_a_float_range():
         "model.width": "IntDistribution",
         "model.quant.bits": "IntDistribution",  # null in the config: the bounds decide
     }
+
+
+def _shipped_default_space(*overrides: str) -> dict[str, str]:
+    """conf/sweep/space/default.yaml composed with command-line overrides, as ranges."""
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose("sweep", overrides=["sweep/space=default", *overrides])
+    return SearchSpace.from_config(cfg.sweep.space, training_config(cfg)).describe()
+
+
+def test_the_shipped_space_takes_plain_command_line_overrides():
+    shipped = _shipped_default_space()
+    assert shipped["kd.T"] == "1 .. 8 (log)" and shipped["model.quant.bits"] == "{null, 8, 4}"
+    changed = _shipped_default_space(
+        "sweep.space.trainer.max_epochs=[20,40]",  # change an entry
+        "sweep.space.kd.T.high=4",  # one field of a range
+        "sweep.space.model.quant.bits=null",  # drop an entry
+        "+sweep.space.optim.optimizer.momentum=[0.8,0.9]",  # add one
+    )
+    assert changed["trainer.max_epochs"] == "{20, 40}" and changed["kd.T"] == "1 .. 4 (log)"
+    assert "model.quant.bits" not in changed and changed["optim.optimizer.momentum"] == "{0.8, 0.9}"
+    assert (
+        _shipped_default_space("+sweep.space.trainer.max_epochs=[20,40]")["trainer.max_epochs"]
+        == "{20, 40}"
+    )  # the README's form
+    with_area = _shipped_default_space(
+        "sweep/accelerator=codesign", "sweep.space.accelerator.pe_rows=[8]"
+    )
+    assert with_area["accelerator.pe_rows"] == "{8}" and "accelerator.depth.shared_glb" in with_area
+
+
+def test_flat_keys_still_work_and_the_later_of_flat_and_nested_wins():
+    flat = SearchSpace.from_config({"kd.T": {"low": 1.0, "high": 8.0}, "model.width": [4, 8]})
+    assert flat.keys == ["kd.T", "model.width"]
+    # a flat file over the nested default (its entries come later), or a nested override of it
+    assert SearchSpace.from_config({"kd": {"T": [2, 4]}, "kd.T": [1, 3]}).describe() == {
+        "kd.T": "{1, 3}"
+    }
+    assert SearchSpace.from_config(
+        {"kd.T": [1, 3], "kd": {"T": None}, "model.width": [4]}
+    ).keys == ["model.width"]
