@@ -59,12 +59,13 @@ def open_study(
     attrs: Mapping[str, Any],
 ) -> optuna.Study:
     """Create the study or load it; the sampler is seeded for this run (see module docstring)."""
+    sampler = make_sampler(sampler_cfg, seed)  # a bad sampler fails before any study is created
     study = optuna.create_study(
         storage=storage,
         study_name=name,
         directions=objectives.directions,
         load_if_exists=True,
-        sampler=optuna.samplers.RandomSampler(),  # replaced below, once the trial count is known
+        sampler=sampler,
     )
     if [d.name.lower() for d in study.directions] != objectives.directions:
         raise UserError(
@@ -72,7 +73,8 @@ def open_study(
             f"not sweep.objectives={list(objectives.names)}: use another sweep.study_name"
         )
     existing = len(study.get_trials(deepcopy=False))
-    study.sampler = make_sampler(sampler_cfg, None if seed is None else int(seed) + existing)
+    if existing and seed is not None:
+        study.sampler = make_sampler(sampler_cfg, int(seed) + existing)
     previous = study.user_attrs
     if not previous:
         for key, value in attrs.items():

@@ -12,7 +12,9 @@ from sweep_fixtures import accuracy_of
 import sweep
 from codesign import report as report_cli
 from codesign.energy import EnergyModel
+from codesign.storage import storage_url
 from codesign.tables import pareto_mask
+from models.errors import UserError
 
 
 def test_four_trial_study_writes_every_output(sweep_cfg, tmp_path):
@@ -176,3 +178,14 @@ def test_wandb_offline_logs_one_run_per_trial_and_a_summary(sweep_cfg, monkeypat
     trial_runs = list(out.glob("trials/*/wandb/offline-run-*"))
     summary_runs = list(out.glob("wandb/offline-run-*"))
     assert len(trial_runs) == 2 and len(summary_runs) == 1
+
+
+@pytest.mark.parametrize(
+    "override", ["sweep.sampler._target_=optuna.samplers.Foo", "+sweep.sampler.bogus=1"]
+)
+def test_a_bad_sampler_leaves_no_empty_study_behind(sweep_cfg, fake_train, override):
+    cfg = sweep_cfg(override)
+    with pytest.raises(UserError, match=r"^sweep\.sampler \("):
+        sweep.run_sweep(cfg, train_fn=fake_train)
+    storage = storage_url(cfg.sweep.storage, cfg.paths.output_dir)
+    assert optuna.get_all_study_names(storage) == [] and not fake_train.configs
