@@ -132,7 +132,9 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
         )
 
     t_report = time.perf_counter()
-    report = write_report(study, out_dir, settings.storage) if settings.report else None
+    report = (
+        write_report(study, out_dir, settings.storage, settings.choose) if settings.report else None
+    )
     if report is not None:
         tracking.log_summary(train_cfg, settings.study_name, out_dir, report)
     trials = study.get_trials(deepcopy=False)

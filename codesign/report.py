@@ -8,7 +8,8 @@ energy per layer and storage level) and report.md (the chosen student, its train
 accuracy and energy, the front and a data-driven discussion of the trade-off) into --out (by
 default the folder of a SQLite or journal file). `python sweep.py ... sweep.n_trials=0` does the
 same through the sweep's config. The chosen student is the lowest-energy feasible trial on the
-front (`sweep.choose=min_energy`), or the most accurate feasible one (`max_accuracy`).
+front (`sweep.choose=min_energy`), or the most accurate feasible one (`max_accuracy`); --choose
+overrides the study's last sweep.choose.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ import pandas as pd
 from codesign.discussion import discuss
 from codesign.plots import plot_layer_energy, plot_pareto
 from codesign.retrain import retrain_command
+from codesign.space import Param, describe_range
 from codesign.storage import existing_file, open_storage, storage_url
 from codesign.tables import pareto_frame, trials_frame
 from models.errors import UserError
 
+#: sweep.choose: the lowest-energy or the most accurate feasible trial on the front
+CHOICES = ("min_energy", "max_accuracy")
 FILES = {
     "trials_csv": "trials.csv",
     "pareto_csv": "pareto.csv",
@@ -47,19 +51,27 @@ class Report:
     pareto: pd.DataFrame
     chosen: dict[str, Any] | None  # the chosen trial's row of trials.csv
     study_attrs: dict[str, Any]
+    rule: str = "min_energy"  # how `chosen` was chosen (sweep.choose)
+    searched: dict[str, str] = field(default_factory=dict)  # {searched key: its range}
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def write_report(study: optuna.Study, out_dir: str | Path, storage: str = "") -> Report:
-    """Write every output of the study into out_dir (see module docstring)."""
+def write_report(
+    study: optuna.Study, out_dir: str | Path, storage: str = "", rule: str | None = None
+) -> Report:
+    """Write every output of the study into out_dir (see module docstring); `rule` chooses the
+    student (sweep.choose), by default the one the study's last run stored."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     attrs = dict(study.user_attrs)
+    rule = rule or attrs.get("choose", "min_energy")
     trials = trials_frame(study)
     pareto = pareto_frame(trials)
-    chosen_row = choose(trials, pareto, attrs.get("choose", "min_energy"))
+    chosen_row = choose(trials, pareto, rule)
     chosen = None if chosen_row is None else chosen_row.to_dict()
-    report = Report(study.study_name, storage, trials, pareto, chosen, attrs)
+    report = Report(
+        study.study_name, storage, trials, pareto, chosen, attrs, rule, searched_keys(study)
+    )
     files = {name: out / filename for name, filename in FILES.items()}
     trials.to_csv(files["trials_csv"], index=False)
     pareto.to_csv(files["pareto_csv"], index=False)
@@ -91,6 +103,17 @@ def write_report(study: optuna.Study, out_dir: str | Path, storage: str = "") ->
     files["report_md"].write_text(render_markdown(report, chosen_trial, files))
     report.files = files
     return report
+
+
+def searched_keys(study: optuna.Study) -> dict[str, str]:
+    """{key: range} of every searched key: the space the study was started with, then any key
+    a later run added (its range from the last trial that drew it)."""
+    searched = dict(study.user_attrs.get("space") or {})
+    for trial in reversed(study.get_trials(deepcopy=False)):
+        for key, distribution in trial.distributions.items():
+            if key not in searched:
+                searched[key] = describe_range(Param(key, distribution)) + " (added by a later run)"
+    return searched
 
 
 def choose(trials: pd.DataFrame, pareto: pd.DataFrame, rule: str) -> pd.Series | None:
@@ -152,7 +175,7 @@ def render_markdown(
         lines += ["![energy of the chosen student per layer](energy_layers.png)", ""]
     lines += _front_section(report)
     lines += ["## Trade-off", ""]
-    lines += [f"- {line}" for line in discuss(trials, list((attrs.get("space") or {}).keys()))]
+    lines += [f"- {line}" for line in discuss(trials, list(report.searched))]
     lines += ["", *_study_section(report)]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -161,10 +184,9 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
     if chosen is None:
         return ["## Chosen student", "", "No trial has completed yet.", ""]
     a, row = chosen.user_attrs, report.chosen
-    rule = report.study_attrs.get("choose", "min_energy")
     why = (
         "the most accurate feasible trial on the Pareto front"
-        if rule == "max_accuracy"
+        if report.rule == "max_accuracy"
         else "the lowest-energy feasible trial on the Pareto front"
     )
     if not row.get("pareto"):
@@ -244,7 +266,7 @@ def _front_section(report: Report) -> list[str]:
     front = report.pareto
     if not len(front):
         return ["## Pareto front", "", "No feasible complete trial yet.", ""]
-    searched = [k for k in (report.study_attrs.get("space") or {}) if k in front]
+    searched = [k for k in report.searched if k in front]
     columns = [
         "number",
         "accuracy",
@@ -269,9 +291,9 @@ def _front_section(report: Report) -> list[str]:
 
 
 def _study_section(report: Report) -> list[str]:
-    attrs, trials = report.study_attrs, report.trials
+    trials = report.trials
     lines = ["## Study", "", "| searched key | range |", "|---|---|"]
-    lines += [f"| `{k}` | {v} |" for k, v in (attrs.get("space") or {}).items()]
+    lines += [f"| `{k}` | {v} |" for k, v in report.searched.items()]
     done = trials[trials["state"].eq("complete")]
     if len(done):
         lines += [
@@ -386,9 +408,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("storage", help="a study.db / .journal file or a database URL")
     parser.add_argument("--study", help="the study's name (needed when the storage holds several)")
     parser.add_argument("--out", help="output folder (default: the storage file's folder)")
+    parser.add_argument(
+        "--choose",
+        choices=CHOICES,
+        help="the student report.md presents (default: the study's last sweep.choose)",
+    )
     args = parser.parse_args(argv)
     try:
-        report = regenerate(args.storage, args.study, args.out)
+        report = regenerate(args.storage, args.study, args.out, args.choose)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -397,7 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def regenerate(storage: str, study_name: str | None = None, out: str | None = None) -> Report:
+def regenerate(
+    storage: str, study_name: str | None = None, out: str | None = None, rule: str | None = None
+) -> Report:
     """What `python -m codesign.report` does: open the storage, find the study, write the files."""
     url = storage_url(storage, Path.cwd())
     file = existing_file(url)
@@ -419,7 +448,7 @@ def regenerate(storage: str, study_name: str | None = None, out: str | None = No
         if out
         else (file.parent if file is not None else Path.cwd() / f"report_{study_name}")
     )
-    return write_report(study, out_dir, url)
+    return write_report(study, out_dir, url, rule)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,10 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from codesign.accelerator import area_mm2, check_accelerator_keys
 from codesign.objectives import Constraints, Objectives
 from codesign.pruning import AccuracyCurve
+from codesign.report import CHOICES
 from codesign.space import SearchSpace
 from codesign.storage import storage_url
 from models.errors import UserError
-
-CHOICES = ("min_energy", "max_accuracy")
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class SearchSpace:
 
     def describe(self) -> dict[str, str]:
         """{key: a short text of its range} (for the report and the study's attributes)."""
-        return {p.key: _describe(p) for p in self.params}
+        return {p.key: describe_range(p) for p in self.params}
 
     @classmethod
     def from_config(
@@ -199,7 +199,7 @@ def _categorical(key: str, choices: Any, where: str) -> Param:
     return Param(key, optuna.distributions.CategoricalDistribution(list(labels)), labels)
 
 
-def _describe(p: Param) -> str:
+def describe_range(p: Param) -> str:
     d = p.distribution
     if isinstance(d, optuna.distributions.CategoricalDistribution):
         return "{" + ", ".join("null" if c is None else str(c) for c in d.choices) + "}"

@@ -2,7 +2,9 @@
 
 The study keeps, in its user attributes, what the report needs to stand alone: objectives,
 metric, constraints, the space, the training overrides of the command line, and the fixed
-training config (so that a resumed run with another recipe is pointed out).
+training config. A resumed run must keep the objectives, metric and constraints (they judge every
+trial: another is a UserError); another space or recipe is pointed out in the log; the training
+overrides and sweep.choose are the latest run's.
 
 Seeding: a run's sampler is seeded with `sweep.seed` plus the number of trials the study already
 has, so a single worker's study is reproducible and a resumed run does not replay the random
@@ -14,13 +16,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 import optuna
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from codesign.objectives import Objectives
+from codesign.objectives import Constraints, Objectives
 from models.errors import UserError
 
 log = logging.getLogger("sweep")
@@ -37,6 +40,10 @@ VOLATILE = (
     "compile",
     "hydra",
 )
+
+
+#: Study attributes that are the latest run's choice (reporting), rewritten by every run.
+RUN_ATTRS = ("train_overrides", "choose")
 
 
 def make_sampler(sampler_cfg: DictConfig, seed: int | None) -> optuna.samplers.BaseSampler:
@@ -80,8 +87,11 @@ def open_study(
         for key, value in attrs.items():
             study.set_user_attr(key, value)
     else:
+        _refuse_another_judge(name, previous, attrs)
         _point_out_changes(name, previous, attrs)
-        study.set_user_attr("train_overrides", attrs.get("train_overrides", []))
+        for key in RUN_ATTRS:  # this run's, not the study's: the report command reuses the last
+            if key in attrs and previous.get(key) != attrs[key]:
+                study.set_user_attr(key, attrs[key])
     if existing:
         log.info("resuming study %r: %d trials so far", name, existing)
     return study
@@ -100,8 +110,27 @@ def fixed_training_config(train_cfg: DictConfig) -> dict[str, Any]:
     return container
 
 
+def _refuse_another_judge(name: str, previous: Mapping[str, Any], now: Mapping[str, Any]) -> None:
+    """The metric and constraints judge every trial (feasible, best_trials, report.md's floor):
+    a resumed run must keep them, or its trials would be judged against another floor."""
+    changes = []
+    if "metric" in previous and previous["metric"] != now.get("metric"):
+        changes.append(f"sweep.metric: {previous['metric']!r} -> {now.get('metric')!r}")
+    if "constraints" in previous and "constraints" in now:
+        was, is_ = (
+            asdict(Constraints.from_config(c))
+            for c in (previous["constraints"], now["constraints"])
+        )
+        changes += [f"sweep.constraints.{d}" for d in _differences(was, is_)]
+    if changes:
+        raise UserError(
+            f"study {name!r} in this storage was started with another {'; '.join(changes)}: "
+            "its trials were judged by the first; keep it, or use another sweep.study_name"
+        )
+
+
 def _point_out_changes(name: str, previous: Mapping[str, Any], now: Mapping[str, Any]) -> None:
-    for key in ("objectives", "metric", "constraints", "space", "training"):
+    for key in ("space", "training"):
         if key in previous and key in now and previous[key] != now[key]:
             diffs = _differences(previous[key], now[key])
             log.warning(

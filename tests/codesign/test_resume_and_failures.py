@@ -6,8 +6,10 @@ import optuna
 import pandas as pd
 import pytest
 import torch
+from sweep_fixtures import SPACE
 
 import sweep
+from codesign import report as report_cli
 from codesign.failures import NonFiniteLoss, failure_reason
 from models.errors import UserError
 
@@ -95,3 +97,45 @@ def test_failure_reasons_name_out_of_memory_and_nan():
         failure_reason(UserError("model.block='x' is unknown"))
         == "config: model.block='x' is unknown"
     )
+
+
+def test_sweep_choose_on_resume_is_this_runs_choice(sweep_cfg, fake_train):
+    floor = "sweep.constraints.min_accuracy=0.5"  # both widths feasible: a front of two or more
+    first = sweep.run_sweep(sweep_cfg("sweep.n_trials=8", floor), train_fn=fake_train)
+    again = sweep.run_sweep(
+        sweep_cfg("sweep.n_trials=0", floor, "sweep.choose=max_accuracy"), train_fn=fake_train
+    )
+    front = pd.read_csv(again.files["pareto_csv"])
+    assert len(front) >= 2 and again.ran == []
+    assert first.chosen == front.sort_values("energy_uj")["number"].iloc[0]
+    assert again.chosen == front.sort_values("accuracy")["number"].iloc[-1] != first.chosen
+    assert "the most accurate feasible trial" in Path(again.files["report_md"]).read_text()
+    # the report command follows the study's last choice unless told otherwise
+    assert report_cli.regenerate(again.storage).chosen["number"] == again.chosen
+    assert report_cli.regenerate(again.storage, rule="min_energy").chosen["number"] == first.chosen
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ("sweep.constraints.min_accuracy=0.5", r"sweep\.constraints\.min_accuracy: 0\.85 -> 0\.5"),
+        ("sweep.constraints.max_energy_uj=100", r"sweep\.constraints\.max_energy_uj: None -> 100"),
+        ("sweep.metric=test", r"sweep\.metric: 'val' -> 'test'"),
+    ],
+)
+def test_resuming_with_another_floor_or_metric_is_refused(sweep_cfg, fake_train, override, named):
+    first = sweep.run_sweep(sweep_cfg("sweep.n_trials=1"), train_fn=fake_train)
+    with pytest.raises(UserError, match=rf"^study 'demo' .* another {named}.*sweep\.study_name"):
+        sweep.run_sweep(sweep_cfg("sweep.n_trials=2", override), train_fn=fake_train)
+    assert len(_study(first).trials) == 1
+
+
+def test_a_key_added_on_resume_is_reported(sweep_cfg, fake_train):
+    floor = "sweep.constraints.min_accuracy=0"  # every trial on the front's side of the floor
+    sweep.run_sweep(sweep_cfg("sweep.n_trials=2", floor), train_fn=fake_train)
+    space = {**SPACE, "optim.optimizer.lr": [0.05, 0.1]}
+    result = sweep.run_sweep(sweep_cfg("sweep.n_trials=4", floor, space=space), train_fn=fake_train)
+    text = Path(result.files["report_md"]).read_text()
+    assert "| `optim.optimizer.lr` | {0.05, 0.1} (added by a later run) |" in text
+    lr = pd.read_csv(result.files["trials_csv"])["optim.optimizer.lr"]
+    assert lr.notna().sum() == 2 and lr.isna().sum() == 2
