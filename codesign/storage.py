@@ -84,16 +84,25 @@ def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.Base
         except Exception as e:
             if not type(e).__module__.startswith("sqlalchemy"):
                 raise
-            if attempt == CREATE_ATTEMPTS or _is_permanent(e):
+            if attempt == CREATE_ATTEMPTS or not _is_temporary(e):
                 raise UserError(f"sweep.storage={url!r}: {str(e).splitlines()[0]}") from e
             # workers creating the same new database race on its schema: the loser waits, retries
             time.sleep(0.2 * attempt + random.random() * 0.3)
     raise AssertionError("unreachable")
 
 
-def _is_permanent(error: Exception) -> bool:
-    """A bad URL or a missing dialect will not go away by retrying."""
-    return type(error).__name__ in ("ArgumentError", "NoSuchModuleError")
+#: What workers creating one new database at once run into; anything else (a bad URL, a file
+#: that cannot be opened, a server that refuses) will not go away by retrying.
+TEMPORARY = (
+    "already exists",  # CREATE TABLE of the schema: another worker made it first
+    "duplicate key",  # the same on PostgreSQL (pg_type)
+    "alembic_version",  # both stamping the schema's revision
+    "database is locked",  # SQLite: another writer holds the file
+)
+
+
+def _is_temporary(error: Exception) -> bool:
+    return any(text in str(error) for text in TEMPORARY)
 
 
 def existing_file(url: str) -> Path | None:

@@ -13,6 +13,8 @@ import pytest
 from sweep_fixtures import ROOT, TINY, subprocess_env
 
 import sweep
+from codesign.storage import open_storage
+from models.errors import UserError
 
 #: The tiny study's space, written as Hydra's command line can (nested keys).
 CLI_SPACE = ["~sweep.space", "+sweep.space={kd:{alpha:{low:0.0,high:1.0}},model:{width:[4,8]}}"]
@@ -205,3 +207,11 @@ def _trials(db) -> list[optuna.trial.FrozenTrial]:
         return optuna.load_study(study_name="demo", storage=f"sqlite:///{db}").trials
     except Exception:  # the study or its tables are not created yet
         return []
+
+
+def test_a_storage_that_cannot_be_opened_fails_at_once_without_retries(tmp_path):
+    (tmp_path / "folder.db").mkdir()  # a folder where the SQLite file should be
+    start = time.perf_counter()
+    with pytest.raises(UserError, match=r"folder\.db'.*unable to open database file"):
+        open_storage(f"sqlite:///{tmp_path}/folder.db")
+    assert time.perf_counter() - start < 2  # 8 attempts with back-off took ~13 s
