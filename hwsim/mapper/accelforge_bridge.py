@@ -158,23 +158,11 @@ def _workload(task: MappingTask, names: Names) -> Any:
 
 
 def spatial_axes(task: MappingTask, index: int) -> dict[str, str]:
-    """Dimension → mesh axis the constraints fix for the fanout below storage level `index`.
-
-    As in hwsim's mapspace: the ``split`` of a constrained spatial permutation, else the only
-    axis wider than 1; with two wide axes and no split, nothing is fixed.
-    """
+    """Dimension → mesh axis the constraints fix for the fanout below storage level `index`
+    (`LoopConstraints.axes`, as hwsim's mapspace reads them; absent: either axis)."""
     spatial = task.constraints.level(task.architecture.storage[index].name).spatial
-    fx, fy = task.architecture.fanout(index)
-    dims = task.problem.dimensions
-    if spatial.split is not None and (spatial.inner or spatial.outer):
-        free = [d for d in dims if d not in spatial.inner and d not in spatial.outer]
-        ordered = [*spatial.inner, *free, *spatial.outer]
-        return {d: ("X" if k < spatial.split else "Y") for k, d in enumerate(ordered)}
-    if fy == 1:
-        return dict.fromkeys(dims, "X")
-    if fx == 1:
-        return dict.fromkeys(dims, "Y")
-    return {}
+    axes = spatial.axes(task.problem.dimensions, task.architecture.fanout(index))
+    return {d: a[0] for d, a in axes.items() if len(a) == 1}
 
 
 def _loop_bounds(task: MappingTask, names: Names, index: int, axis: str) -> list[dict[str, Any]]:

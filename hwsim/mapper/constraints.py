@@ -43,6 +43,24 @@ class LoopConstraints:
     outer: tuple[str, ...] = ()
     split: int | None = None
 
+    def ordered(self, dims: tuple[str, ...]) -> list[str]:
+        """`dims` in permutation order: the listed inner ones, the free ones, the outer ones."""
+        free = [d for d in dims if d not in self.inner and d not in self.outer]
+        return [*self.inner, *free, *self.outer]
+
+    def axes(self, dims: tuple[str, ...], fanout: tuple[int, int]) -> dict[str, tuple[str, ...]]:
+        """Per dimension, the mesh axes its spatial loop may run along on a (meshX, meshY)
+        `fanout`: as the ``split`` of a constrained spatial permutation says, else the only
+        axis wider than 1, else either."""
+        fx, fy = fanout
+        if self.split is not None and (self.inner or self.outer):
+            return {d: ("X" if k < self.split else "Y",) for k, d in enumerate(self.ordered(dims))}
+        if fy == 1:
+            return dict.fromkeys(dims, ("X",))
+        if fx == 1:
+            return dict.fromkeys(dims, ("Y",))
+        return dict.fromkeys(dims, ("X", "Y"))
+
     def bound_limit(self, dim: str, size: int) -> tuple[int | None, int]:
         """(required bound or None, largest bound) for `dim` of problem size `size`."""
         if dim in self.factors:

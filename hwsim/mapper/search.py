@@ -190,7 +190,8 @@ def map_problem(
 
     best: list[tuple[tuple[float, float], Skeleton, np.ndarray]] = []
     evaluated = valid = 0
-    energy_cache: dict[int, dict[str, dict[str, float]]] = {}
+    # per level, energy per vector access: the same for every skeleton of the space
+    vectors = energy_vectors(space.skeleton(space.keep_choices[0], space.default_orders()), table)
     bar = tqdm(
         plan,
         desc=f"mapping {problem.name}",
@@ -206,7 +207,6 @@ def map_problem(
         rows = rows[tile_fits(skeleton, rows)]
         if not len(rows):
             continue
-        vectors = energy_cache.setdefault(0, energy_vectors(skeleton, table))
         for chunk in np.array_split(rows, max(1, len(rows) // 20000 + 1)):
             result = evaluate_batch(
                 skeleton, chunk, version=settings.timeloop_version, energy=vectors
@@ -240,13 +240,10 @@ def map_problem(
     evaluation = evaluate(
         problem, architecture, mapping, energy=table, timeloop_version=settings.timeloop_version
     )
-    cycles = int(
-        np.prod([b for b, slot in zip(row, skeleton.slots, strict=True) if slot.axis == "T"])
-    )
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,
-        cycles=cycles,
+        cycles=evaluation.counts.cycles,
         evaluated=evaluated,
         valid=valid,
         skeletons=len(plan),

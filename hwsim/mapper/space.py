@@ -27,7 +27,7 @@ from math import prod
 
 import numpy as np
 
-from hwsim.analytical.batch import Skeleton, Slot, tile_fits
+from hwsim.analytical.batch import Skeleton, Slot, distinct_rows, tile_fits
 from hwsim.errors import SpecError
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.spec.architecture import Architecture
@@ -110,23 +110,12 @@ class Mapspace:
                         )
             if fx * fy > 1:
                 sc = lc.spatial
-                ordered = (
-                    list(sc.inner)
-                    + [d for d in problem.dimensions if d not in sc.inner and d not in sc.outer]
-                    + list(sc.outer)
-                )
-                for position, dim in enumerate(ordered):
+                axes_of = sc.axes(problem.dimensions, (fx, fy))
+                for dim in sc.ordered(problem.dimensions):
                     required, upper = sc.bound_limit(dim, problem.size(dim))
                     if (required or upper) <= 1:
                         continue
-                    if sc.split is not None and (sc.inner or sc.outer):
-                        axes = ["X" if position < sc.split else "Y"]
-                    elif fy == 1:
-                        axes = ["X"]
-                    elif fx == 1:
-                        axes = ["Y"]
-                    else:
-                        axes = ["X", "Y"]
+                    axes = axes_of[dim]
                     width = max(fx if a == "X" else fy for a in axes)
                     if required is not None and required > width:
                         raise SpecError(
@@ -277,7 +266,7 @@ class Mapspace:
             for _ in range(_ROUNDS):
                 drawn = np.stack([rng.integers(0, c, size=draw) for c in counts])
                 passed = self._fits_mesh(skeleton, self._assemble(skeleton, per_dim, drawn))
-                grid = _distinct_columns(np.concatenate([grid, drawn[:, passed]], axis=1), counts)
+                grid = _distinct_columns(np.concatenate([grid, drawn[:, passed]], axis=1))
                 if grid.shape[1] >= limit:
                     break
                 rate = max(passed.mean(), 1 / _ENUMERATE)
@@ -368,12 +357,7 @@ def _skeleton_digest(skeleton: Skeleton) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
-def _distinct_columns(grid: np.ndarray, counts: list[int]) -> np.ndarray:
-    """The distinct columns of `grid` (column j draws index ``grid[k, j] < counts[k]`` per
-    dimension k), sorted lexicographically, first row most significant: ``np.unique(grid,
-    axis=1)``, by packing each column into one integer (a 1-D sort, ~10x faster) when the index
-    space fits int64."""
-    if prod(counts) >= 2**62:
-        return np.unique(grid, axis=1)
-    packed = np.unique(np.ravel_multi_index(tuple(grid), tuple(counts)))
-    return np.stack(np.unravel_index(packed, tuple(counts))).astype(grid.dtype, copy=False)
+def _distinct_columns(grid: np.ndarray) -> np.ndarray:
+    """The distinct columns of `grid`, sorted lexicographically, first row most significant."""
+    index, _ = distinct_rows(grid.T)
+    return grid[:, index]

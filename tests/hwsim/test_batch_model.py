@@ -315,3 +315,16 @@ def test_unknown_timeloop_version_is_an_error() -> None:
     bounds = np.ones((1, 0), dtype=np.int64)
     with pytest.raises(SpecError, match="unknown timeloop_version 'v3'"):
         evaluate_batch(skeleton, bounds, version="v3")
+
+
+@pytest.mark.parametrize("high", [3, 1000, 2**40])  # presence table, packed sort, np.unique
+def test_distinct_rows_is_exact(high: int) -> None:
+    from hwsim.analytical.batch import distinct_rows
+
+    rng = np.random.default_rng(0)
+    keys = rng.integers(-high, high, size=(500, 3))
+    keys = np.concatenate([keys, keys[::3]])  # repeats
+    index, inverse = distinct_rows(keys)
+    expected, expected_inverse = np.unique(keys, axis=0, return_inverse=True)
+    assert np.array_equal(keys[index], expected)
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
