@@ -147,8 +147,7 @@ def _spearman(x: pd.Series, y: pd.Series) -> float:
     both = pd.concat([x.astype(float), y.astype(float)], axis=1).dropna()
     if len(both) < 2 or both.iloc[:, 0].nunique() < 2 or both.iloc[:, 1].nunique() < 2:
         return 0.0
-    ranks = both.rank()
-    return float(ranks.iloc[:, 0].corr(ranks.iloc[:, 1]))
+    return float(both.corr(method="spearman").iloc[0, 1])  # pandas' own ranks: no SciPy needed
 
 
 def _trend(rho: float) -> str:

@@ -433,9 +433,7 @@ def regenerate(
     if file is not None and not file.is_file():
         raise UserError(f"no study storage at {file}")
     backend = open_storage(url, heartbeat_s=None)
-    names = [
-        s.study_name for s in optuna.get_all_study_summaries(backend, include_best_trial=False)
-    ]
+    names = optuna.get_all_study_names(backend)
     if study_name is None:
         if len(names) != 1:
             raise UserError(f"{storage} holds {len(names)} studies {names}: name one with --study")

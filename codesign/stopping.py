@@ -9,6 +9,7 @@ overshoot the size by the trials they have in progress when it is reached.
 from __future__ import annotations
 
 import optuna
+from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -22,6 +23,7 @@ class StopRules:
         self.max_failures = max(1, int(max_failures_in_a_row))
         self.failures: list[str] = []
         self.gave_up: str | None = None
+        self._size = MaxTrialsCallback(self.n_trials, states=FINISHED)  # the study's, all runs
 
     def remaining(self, study: optuna.Study) -> int:
         return self.n_trials - len(study.get_trials(deepcopy=False, states=FINISHED))
@@ -37,5 +39,5 @@ class StopRules:
                 f"{self.max_failures}); the last, {self.failures[-1]}"
             )
             study.stop()
-        elif self.remaining(study) <= 0:
-            study.stop()
+        else:
+            self._size(study, trial)

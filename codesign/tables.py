@@ -4,22 +4,14 @@ Columns of trials.csv: number, state, feasible (Optuna's view of the trial's con
 accuracy (the study's metric), val_acc, test_acc, energy_uj, area_mm2, then the searched keys
 as stored (structured choices as JSON text), the student (depth, blocks, widths, block, bits),
 accelerator, datawidth, macs, params, energy per storage level (energy_uj[<level>]), epochs,
-energy_s, train_s, total_s, fail_reason, prune_reason, run_dir and checkpoint.
-
-`pareto_mask` recomputes the front from such a table alone, the same way Optuna does: among
-complete trials (feasible ones, when the study has constraints), those that no other trial
-dominates.
+energy_s, train_s, total_s, fail_reason, prune_reason, run_dir and checkpoint. The `pareto`
+column and pareto.csv are Optuna's front (`Study.best_trials`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
 import optuna
 import pandas as pd
-
-from codesign.objectives import KNOWN
 
 HEAD = ("number", "state", "feasible", "pareto", "accuracy", "val_acc", "test_acc", "energy_uj",
         "area_mm2")  # fmt: skip
@@ -79,24 +71,6 @@ def pareto_frame(trials: pd.DataFrame) -> pd.DataFrame:
         .sort_values("accuracy", ascending=False)
         .reset_index(drop=True)
     )
-
-
-def pareto_mask(trials: pd.DataFrame, objectives: Sequence[str]) -> pd.Series:
-    """The front recomputed from a trials table alone (e.g. trials.csv read back)."""
-    columns = [KNOWN[o][0] for o in objectives]
-    signs = np.array([-1.0 if KNOWN[o][1] == "maximize" else 1.0 for o in objectives])
-    candidates = trials["state"].eq("complete")
-    feasible = trials["feasible"]
-    if feasible.notna().any():  # a constrained study: the front is drawn from feasible trials
-        candidates &= feasible.astype("boolean").fillna(False).astype(bool)
-    points = trials.loc[candidates, columns].to_numpy(dtype=float) * signs  # all minimised
-    on_front = np.ones(len(points), dtype=bool)
-    for i, p in enumerate(points):
-        dominated = np.all(points <= p, axis=1) & np.any(points < p, axis=1)
-        on_front[i] = not dominated.any()
-    mask = pd.Series(False, index=trials.index)
-    mask[trials.index[candidates]] = on_front
-    return mask
 
 
 def _silent_failure(trial: optuna.trial.FrozenTrial) -> str | None:

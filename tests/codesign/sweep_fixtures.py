@@ -1,10 +1,14 @@
 """Helpers of the sweep tests (fixtures in conftest.py): the tiny study's overrides and space,
-the fake trainer's accuracy, the environment of `python sweep.py` subprocesses."""
+the fake trainer's accuracy, the environment of `python sweep.py` subprocesses, and the Pareto
+front recomputed from trials.csv alone (an oracle independent of Optuna's best_trials)."""
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from omegaconf import DictConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,3 +54,30 @@ def subprocess_env(tmp_path: Path, cache: Path) -> dict[str, str]:
         "WANDB_MODE": "disabled",
         **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
     }
+
+
+#: objective -> (trials.csv column, sign that makes it minimised)
+OBJECTIVE_COLUMNS = {
+    "accuracy": ("accuracy", -1.0),
+    "energy": ("energy_uj", 1.0),
+    "area": ("area_mm2", 1.0),
+}
+
+
+def pareto_mask(trials: pd.DataFrame, objectives: Sequence[str]) -> pd.Series:
+    """The front of a trials table (trials.csv read back): among complete trials (feasible ones,
+    when the study has constraints), those that no other trial dominates."""
+    columns = [OBJECTIVE_COLUMNS[o][0] for o in objectives]
+    signs = np.array([OBJECTIVE_COLUMNS[o][1] for o in objectives])
+    candidates = trials["state"].eq("complete")
+    feasible = trials["feasible"]
+    if feasible.notna().any():  # a constrained study: the front is drawn from feasible trials
+        candidates &= feasible.astype("boolean").fillna(False).astype(bool)
+    points = trials.loc[candidates, columns].to_numpy(dtype=float) * signs  # all minimised
+    on_front = np.ones(len(points), dtype=bool)
+    for i, p in enumerate(points):
+        dominated = np.all(points <= p, axis=1) & np.any(points < p, axis=1)
+        on_front[i] = not dominated.any()
+    mask = pd.Series(False, index=trials.index)
+    mask[trials.index[candidates]] = on_front
+    return mask

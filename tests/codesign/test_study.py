@@ -7,13 +7,12 @@ import pandas as pd
 import pytest
 import torch
 from omegaconf import OmegaConf, open_dict
-from sweep_fixtures import accuracy_of
+from sweep_fixtures import accuracy_of, pareto_mask
 
 import sweep
 from codesign import report as report_cli
 from codesign.energy import EnergyModel
 from codesign.storage import storage_url
-from codesign.tables import pareto_mask
 from models.errors import UserError
 
 
