@@ -9,16 +9,15 @@ in memory, keyed by everything they depend on, so a repeated architecture costs 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from codesign.accelerator import area_mm2, build_accelerator, describe
-from models.complexity import count_macs, count_parameters
+from models.complexity import count_parameters
 from models.hw_energy import estimate_energy
 
 
@@ -35,12 +34,7 @@ class ArchitectureEnergy:
     datawidth: int
     macs: int
     params: int
-    seconds: float = 0.0  # time this call took (0 when remembered)
-    mapped_layers: int = 0  # layers the mapper searched now (not from the on-disk cache)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    mapped_layers: int = 0  # layers the mapper searched now (0: on-disk cache or remembered)
 
 
 class EnergyModel:
@@ -61,8 +55,7 @@ class EnergyModel:
             default=str,
         )
         if key in self._seen:
-            return _replace_timing(self._seen[key])
-        start = time.perf_counter()
+            return replace(self._seen[key], mapped_layers=0)
         net = instantiate(model_cfg)
         datawidth = int((model.get("quant") or {}).get("bits") or self.hw.get("datawidth", 16))
         accelerator = build_accelerator(self.hw["arch"], accelerator_values)
@@ -78,9 +71,8 @@ class EnergyModel:
                 self.hw["arch"], accelerator_values, self.hw.get("energy", "models"), datawidth
             ),
             datawidth=datawidth,
-            macs=count_macs(net, self.input_shape),
+            macs=sum(int(row["macs"]) for row in energy["layers"]),  # hwsim's count, no 2nd pass
             params=count_parameters(net),
-            seconds=time.perf_counter() - start,
             mapped_layers=sum(not row.get("cached", False) for row in energy["layers"]),
         )
         self._seen[key] = result
@@ -102,7 +94,3 @@ def student_summary(net, model: Mapping[str, Any]) -> dict[str, Any]:
         "bits": (model.get("quant") or {}).get("bits"),
         "depth": 2 + per_block * sum(blocks),
     }
-
-
-def _replace_timing(result: ArchitectureEnergy) -> ArchitectureEnergy:
-    return ArchitectureEnergy(**{**asdict(result), "seconds": 0.0, "mapped_layers": 0})

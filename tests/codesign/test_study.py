@@ -6,6 +6,7 @@ import optuna
 import pandas as pd
 import pytest
 import torch
+from hydra.utils import instantiate
 from omegaconf import OmegaConf, open_dict
 from sweep_fixtures import accuracy_of, pareto_mask
 
@@ -13,6 +14,7 @@ import sweep
 from codesign import report as report_cli
 from codesign.energy import EnergyModel
 from codesign.storage import storage_url
+from models.complexity import count_macs, count_parameters
 from models.errors import UserError
 
 
@@ -114,6 +116,14 @@ def test_an_energy_budget_prunes_before_training(sweep_cfg, fake_train):
     cfg = sweep_cfg("sweep.n_trials=6")
     energy = EnergyModel(cfg.hw, cfg.data.image_size)
     narrow, wide = (energy(OmegaConf.merge(cfg.model, {"width": w}), {}).total_uj for w in (4, 8))
+    narrow_cfg = OmegaConf.merge(cfg.model, {"width": 4})
+    again = energy(narrow_cfg, {})  # remembered: the same numbers, nothing mapped now
+    assert again.total_uj == narrow and again.mapped_layers == 0
+    net = instantiate(narrow_cfg)  # MACs are hwsim's per-layer sum, parameters the net's
+    assert (again.macs, again.params) == (
+        count_macs(net, energy.input_shape),
+        count_parameters(net),
+    )
     budget = (narrow + wide) / 2
     with open_dict(cfg):
         cfg.sweep.constraints.max_energy_uj = budget
