@@ -21,9 +21,9 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
+from layer_shapes import ERT, resnet32_layers
 
 from hwsim.accelerators import load_accelerator
 from hwsim.analytical.batch import energy_vectors, evaluate_batch, tile_fits
@@ -33,21 +33,6 @@ from hwsim.mapper.search import MapperSettings, map_problem
 from hwsim.mapper.space import Mapspace
 from hwsim.spec.layers import conv2d_problem
 
-ERT = (
-    Path(__file__).resolve().parents[2]
-    / "shared/reference/timeloop/eyeriss/u0_C3_M16_R3_s1_P32/timeloop-mapper.ERT.yaml"
-)
-# (name, C, M, P, kernel, stride): the unique conv shapes of ResNet-32 (as in bench_mapper.py)
-RESNET32 = [
-    ("u0 stem", 3, 16, 32, 3, 1),
-    ("u1 stage1", 16, 16, 32, 3, 1),
-    ("u2 stage2 down", 16, 32, 16, 3, 2),
-    ("u3 stage2", 32, 32, 16, 3, 1),
-    ("u4 stage3 down", 32, 64, 8, 3, 2),
-    ("u5 stage3", 64, 64, 8, 3, 1),
-    ("u6 1x1 down", 16, 32, 16, 1, 2),
-    ("u7 1x1 down", 32, 64, 8, 1, 2),
-]
 BACKENDS = ("numpy", "numba")
 CHUNK = 20_000  # rows per evaluate_batch call, as the mapper splits them
 VERSION = "v3.0"
@@ -124,8 +109,7 @@ def map_layer(layer, accelerator, table, backend: str) -> dict:
 def resnet32(accelerator, table) -> dict:
     """(b): map_problem over the ResNet-32 unique layers per backend."""
     rows = []
-    for name, c, m, p, k, stride in RESNET32:
-        layer = conv2d_problem(C=c, M=m, P=p, Q=p, R=k, S=k, stride=stride, name=name.split()[0])
+    for name, layer in resnet32_layers():
         runs = {backend: map_layer(layer, accelerator, table, backend) for backend in BACKENDS}
         rows.append(
             {

@@ -24,27 +24,14 @@ import time
 from pathlib import Path
 
 import yaml
+from layer_shapes import ERT, resnet32_layers
 
 from hwsim.accelerators import load_accelerator, named_accelerator_dir
 from hwsim.energy.table import load_energy_table
 from hwsim.mapper.backends import parse_timeloop_stats
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings, map_problem
-from hwsim.spec.layers import conv2d_problem
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "timeloop" / "eyeriss"
-ERT = SHARED / "u0_C3_M16_R3_s1_P32" / "timeloop-mapper.ERT.yaml"
-# (name, C, M, P, kernel, stride): the unique conv shapes of ResNet-32 (32x32 input, widths 16/32/64)
-SHAPES = [
-    ("u0 stem", 3, 16, 32, 3, 1),
-    ("u1 stage1", 16, 16, 32, 3, 1),
-    ("u2 stage2 down", 16, 32, 16, 3, 2),
-    ("u3 stage2", 32, 32, 16, 3, 1),
-    ("u4 stage3 down", 32, 64, 8, 3, 2),
-    ("u5 stage3", 64, 64, 8, 3, 1),
-    ("u6 1x1 down", 16, 32, 16, 1, 2),
-    ("u7 1x1 down", 32, 64, 8, 1, 2),
-]
 RECORDED = {"u0 stem": (5154761.47, 3.4), "u2 stage2 down": (11320495.70, 8.2)}
 RECORDED_TOTAL_S = 66.0
 
@@ -85,10 +72,7 @@ def main() -> None:
     settings = MapperSettings(objective=args.objective, timeloop_version="v3.0", progress=False)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, c, m, p, k, stride in SHAPES:
-            problem = conv2d_problem(
-                C=c, M=m, P=p, Q=p, R=k, S=k, stride=stride, name=name.split()[0]
-            )
+        for name, problem in resnet32_layers():
             constraints = parse_constraints(
                 list(accelerator.constraints), accelerator.architecture, problem
             )

@@ -158,6 +158,9 @@ class BatchResult:
         energy_pj: total energy per row (``None`` when no energy table was given).
         level_energy_pj: energy per row, level and data space (``None`` likewise).
         rescored: rows re-evaluated with the scalar model (possible link transfers).
+        suspects: (rows, levels, data spaces) bool: the fanouts below a level where a mesh
+            neighbour might forward a data space's deltas (link transfers): the rows the
+            re-scoring examines. The counts of every other fanout are exact without it.
     """
 
     reads: np.ndarray
@@ -169,6 +172,7 @@ class BatchResult:
     energy_pj: np.ndarray | None
     level_energy_pj: np.ndarray | None
     rescored: np.ndarray
+    suspects: np.ndarray
 
 
 # ----------------------------------------------------------------------------- the DP
@@ -515,6 +519,10 @@ def evaluate_batch(
     problem, arch = skeleton.problem, skeleton.architecture
     spaces = problem.data_space_names
 
+    suspects = np.zeros(reads.shape, dtype=bool)
+    for row, pairs in counts.risky.items():
+        for ds, s in pairs:
+            suspects[row, s, spaces.index(ds)] = True
     rescored = np.zeros(len(bounds), dtype=bool)
     if rescore_links and counts.risky:
         from hwsim.analytical.model import analyze
@@ -587,6 +595,7 @@ def evaluate_batch(
         energy_pj=total_energy,
         level_energy_pj=level_energy,
         rescored=rescored,
+        suspects=suspects,
     )
 
 

@@ -208,13 +208,25 @@ def test_rows_are_independent(backend) -> None:
         p,
     )
     skeleton, row = Skeleton.from_mapping(p, a, m)
-    other = row.copy()
-    other[0] = [2, 2, 3, 2][: other.shape[1]] if other.shape[1] == 4 else other[0]
+    # slots: per level its spatial A, B (unused here), then its temporal loops in order
+    assert [(sl.level, sl.axis, sl.dimension) for sl in skeleton.slots] == [
+        (0, "X", "A"),
+        (0, "X", "B"),
+        (0, "T", "B"),
+        (0, "T", "A"),
+        (1, "X", "A"),
+        (1, "X", "B"),
+        (1, "T", "A"),
+        (1, "T", "B"),
+    ]
+    assert row.tolist() == [[1, 1, 2, 2, 1, 1, 2, 3]]
+    other = np.array([[1, 1, 1, 4, 1, 1, 1, 6]])  # Inner walks all of A, Outer all of B
     both = evaluate_batch(skeleton, np.vstack([row, other]), backend=backend)
-    alone = evaluate_batch(skeleton, row, backend=backend)
-    assert np.array_equal(both.reads[:1], alone.reads) and np.array_equal(
-        both.updates[:1], alone.updates
-    )
+    for i, bounds in enumerate((row, other)):
+        alone = evaluate_batch(skeleton, bounds, backend=backend)
+        for field in ("reads", "fills", "updates", "computes", "cycles", "fits"):
+            assert np.array_equal(getattr(both, field)[i : i + 1], getattr(alone, field)), field
+    assert not np.array_equal(both.reads[0], both.reads[1])  # two different mappings
 
 
 # ------------------------------------------------------------------ numba == NumPy, bit for bit

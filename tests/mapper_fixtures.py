@@ -1,0 +1,58 @@
+"""Shared inputs of the mapper tests: a small two-buffer architecture with a 2-wide fanout, an
+energy table for it, and the batch model's energy of a mapping (an independent check of the
+scalar evaluation a mapper reports)."""
+
+from __future__ import annotations
+
+from hwsim.analytical.batch import Skeleton, energy_vectors, evaluate_batch
+from hwsim.energy.table import EnergyTable
+from hwsim.spec.architecture import Architecture, parse_architecture
+from hwsim.spec.mapping import Mapping
+from hwsim.spec.problem import Problem
+
+TABLE = EnergyTable.from_mapping(
+    "test",
+    {
+        "DRAM": {"read": 100.0, "write": 100.0},
+        "SRAM": {"read": 6.0, "write": 7.0},
+        "regfile": {"read": 1.0, "write": 1.0},
+        "intmac": {"compute": 0.5},
+    },
+)
+#: DRAM, a 24-word buffer, a fanout of two PEs (meshX) with a 6-word register file each.
+SMALL_ARCH = parse_architecture(
+    {
+        "version": 0.4,
+        "nodes": [
+            {"name": "System", "attributes": {"technology": "45nm"}},
+            {"name": "DRAM", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
+            {
+                "name": "Buffer",
+                "class": "SRAM",
+                "attributes": {"depth": 24, "width": 8, "datawidth": 8},
+            },
+            {"name": "PE", "spatial": {"meshX": 2}},
+            {
+                "name": "RF",
+                "class": "regfile",
+                "attributes": {"depth": 6, "width": 8, "datawidth": 8},
+            },
+            {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
+        ],
+    }
+)
+
+
+def batch_energy(
+    problem: Problem,
+    architecture: Architecture,
+    mapping: Mapping,
+    table: EnergyTable,
+    version: str = "master",
+) -> float:
+    """Energy (pJ) of `mapping` by the vectorised batch model, what the native search ranks
+    with (the scalar `hwsim.evaluate.evaluate` is what a `MapperResult` reports)."""
+    skeleton, row = Skeleton.from_mapping(problem, architecture, mapping)
+    result = evaluate_batch(skeleton, row, version=version, energy=energy_vectors(skeleton, table))
+    assert result.energy_pj is not None
+    return float(result.energy_pj[0])
