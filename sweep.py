@@ -154,8 +154,8 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
         interrupted=interrupted,
         seconds={
             "total": time.perf_counter() - start,
-            "train": sum(t.user_attrs.get("time.train_s", 0.0) for t in ran),
-            "energy": sum(t.user_attrs.get("time.energy_s", 0.0) for t in ran),
+            "train": sum((t.user_attrs.get("time") or {}).get("train_s", 0.0) for t in ran),
+            "energy": sum((t.user_attrs.get("time") or {}).get("energy_s", 0.0) for t in ran),
             "report": time.perf_counter() - t_report,
         },
     )
@@ -174,16 +174,17 @@ def training_config(cfg: DictConfig) -> DictConfig:
 
 def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
     a = trial.user_attrs
-    timing = f"{a.get('time.total_s', 0):.0f} s (train {a.get('time.train_s', 0):.0f} s, energy {a.get('time.energy_s', 0):.2f} s)"
+    t = a.get("time") or {}
+    timing = f"{t.get('total_s', 0):.0f} s (train {t.get('train_s', 0):.0f} s, energy {t.get('energy_s', 0):.2f} s)"
     if trial.state.name == "COMPLETE":
-        feasible = "feasible" if a.get("feasible") else "infeasible"
+        result = a["result"]
         log.info(
             "trial %d: %s accuracy %.1f %%, %.4g µJ, %s; %s",
             trial.number,
             study.user_attrs.get("metric", "val"),
-            100 * a["accuracy"],
-            a["energy_uj"],
-            feasible,
+            100 * result["accuracy"],
+            a["energy"]["total_uj"],
+            "feasible" if result["feasible"] else "infeasible",
             timing,
         )
     else:

@@ -56,7 +56,9 @@ def run(label: str, overrides: list[str], out: Path) -> dict:
     result = sweep.run_sweep(cfg)
     study = optuna.load_study(study_name=result.study_name, storage=result.storage)
     trials = [t for t in study.trials if t.number in result.ran]
-    new = [t for t in trials if t.user_attrs.get("energy_mapped_layers", 0) > 0]
+    energy = {t.number: t.user_attrs.get("energy") or {} for t in trials}
+    timing = {t.number: t.user_attrs.get("time") or {} for t in trials}
+    new = [t for t in trials if energy[t.number].get("mapped_layers", 0) > 0]
     s = result.seconds
     return {
         "label": label,
@@ -66,19 +68,19 @@ def run(label: str, overrides: list[str], out: Path) -> dict:
         "report": s["report"],
         "overhead": s["total"] - s["train"],
         "trials": len(trials),
-        "first_train": trials[0].user_attrs.get("time.train_s", 0.0) if trials else 0.0,
+        "first_train": timing[trials[0].number].get("train_s", 0.0) if trials else 0.0,
         "new_archs": len(new),
-        "energy_new": [t.user_attrs["time.energy_s"] for t in new],
-        "energy_repeat": [t.user_attrs["time.energy_s"] for t in trials if t not in new],
+        "energy_new": [timing[t.number]["energy_s"] for t in new],
+        "energy_repeat": [timing[t.number]["energy_s"] for t in trials if t not in new],
         "states": result.counts,
         "per_trial": [
             (
                 t.number,
                 t.state.name.lower(),
-                t.user_attrs.get("student", {}),
-                t.user_attrs.get("energy_mapped_layers", 0),
-                t.user_attrs.get("time.energy_s", 0.0),
-                t.user_attrs.get("time.train_s", 0.0),
+                energy[t.number].get("student", {}),
+                energy[t.number].get("mapped_layers", 0),
+                timing[t.number].get("energy_s", 0.0),
+                timing[t.number].get("train_s", 0.0),
             )
             for t in trials
         ],

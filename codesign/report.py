@@ -88,8 +88,8 @@ def write_report(
     chosen_trial = None
     if chosen is not None:
         chosen_trial = study.get_trials(deepcopy=False)[int(chosen["number"])]
-        layers = chosen_trial.user_attrs.get("energy_layers") or []
-        levels = list(chosen_trial.user_attrs.get("energy_by_level_uj") or {})
+        energy = chosen_trial.user_attrs.get("energy") or {}
+        layers, levels = energy.get("layers") or [], list(energy.get("by_level_uj") or {})
         if layers:
             plot_layer_energy(
                 layers,
@@ -184,6 +184,7 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
     if chosen is None:
         return ["## Chosen student", "", "No trial has completed yet.", ""]
     a, row = chosen.user_attrs, report.chosen
+    energy, result = a.get("energy") or {}, a.get("result") or {}
     why = (
         "the most accurate feasible trial on the Pareto front"
         if report.rule == "max_accuracy"
@@ -192,32 +193,32 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
     if not row.get("pareto"):
         why = f"**no trial reaches the {_pct(floor)} floor**: this is the most accurate one"
     cfg = a.get("config") or {}
-    student = a.get("student") or {}
+    student = energy.get("student") or {}
     params = chosen.params
     bits = student.get("bits")
-    by_level = a.get("energy_by_level_uj") or {}
+    by_level = energy.get("by_level_uj") or {}
     total = sum(by_level.values()) or 1.0
     shares = ", ".join(
         f"{lv} {v / total * 100:.0f} %"
         for lv, v in sorted(by_level.items(), key=lambda kv: -kv[1])
         if v > 0
     )
-    acc = a.get("accelerator") or {}
+    acc = energy.get("accelerator") or {}
     rows = [
         ("Architecture", _architecture(student)),
         (
             "Quantization",
-            f"{bits}-bit weights and activations ({a.get('datawidth')}-bit words on the accelerator)"
+            f"{bits}-bit weights and activations ({energy.get('datawidth')}-bit words on the accelerator)"
             if bits
-            else f"full precision ({a.get('datawidth')}-bit words on the accelerator)",
+            else f"full precision ({energy.get('datawidth')}-bit words on the accelerator)",
         ),
         ("Distillation", _distillation(cfg)),
         ("Training", _training(cfg)),
         ("Teacher", _teacher(cfg)),
-        ("Accuracy", f"val {_pct(a.get('val_acc'))}, test {_pct(a.get('test_acc'))}"),
+        ("Accuracy", f"val {_pct(result.get('val_acc'))}, test {_pct(result.get('test_acc'))}"),
         (
             "Energy",
-            f"{a.get('energy_uj', float('nan')):.4g} µJ per inference on `{acc.get('name', '?')}`"
+            f"{energy.get('total_uj', float('nan')):.4g} µJ per inference on `{acc.get('name', '?')}`"
             + (
                 f" ({acc['pe_array'][0]} rows × {acc['pe_array'][1]} columns of PEs)"
                 if acc.get("pe_array")
@@ -225,9 +226,17 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
             )
             + (f"; {shares}" if shares else ""),
         ),
-        ("Area", f"{a['area_mm2']:.3g} mm² on chip" if a.get("area_mm2") is not None else "n/a"),
-        ("Size", f"{a.get('params', 0):,} parameters, {a.get('macs', 0) / 1e6:,.2f} M MACs"),
-        ("Checkpoint", f"`{a.get('checkpoint')}`"),
+        (
+            "Area",
+            f"{energy['area_mm2']:.3g} mm² on chip"
+            if energy.get("area_mm2") is not None
+            else "n/a",
+        ),
+        (
+            "Size",
+            f"{energy.get('params', 0):,} parameters, {energy.get('macs', 0) / 1e6:,.2f} M MACs",
+        ),
+        ("Checkpoint", f"`{result.get('checkpoint')}`"),
     ]
     lines = [
         f"## Chosen student: trial #{chosen.number}",

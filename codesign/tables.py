@@ -26,38 +26,38 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
     trials = study.get_trials(deepcopy=False)
     front = {t.number for t in study.best_trials} if study.directions else set()
     params = list(dict.fromkeys(k for t in trials for k in t.params))
-    levels = list(
-        dict.fromkeys(k for t in trials for k in t.user_attrs.get("energy_by_level_uj") or {})
-    )
+    levels = list(dict.fromkeys(k for t in trials for k in _energy(t).get("by_level_uj") or {}))
     rows = []
     for t in trials:
-        a = t.user_attrs
-        student = a.get("student") or {}
+        a, energy = t.user_attrs, _energy(t)
+        result, timing = a.get("result") or {}, a.get("time") or {}
+        student = energy.get("student") or {}
+        by_level = energy.get("by_level_uj") or {}
         row = {
             "number": t.number,
             "state": t.state.name.lower(),
             "feasible": _feasible(t),
             "pareto": t.number in front,
-            "accuracy": a.get("accuracy"),
-            "val_acc": a.get("val_acc"),
-            "test_acc": a.get("test_acc"),
-            "energy_uj": a.get("energy_uj"),
-            "area_mm2": a.get("area_mm2"),
+            "accuracy": result.get("accuracy"),
+            "val_acc": result.get("val_acc"),
+            "test_acc": result.get("test_acc"),
+            "energy_uj": energy.get("total_uj"),
+            "area_mm2": energy.get("area_mm2"),
             **{k: t.params.get(k) for k in params},
             **{k: _cell(student.get(k)) for k in STUDENT},
-            "accelerator": (a.get("accelerator") or {}).get("name"),
-            "datawidth": a.get("datawidth"),
-            "macs": a.get("macs"),
-            "params": a.get("params"),
-            **{f"energy_uj[{lv}]": (a.get("energy_by_level_uj") or {}).get(lv) for lv in levels},
+            "accelerator": (energy.get("accelerator") or {}).get("name"),
+            "datawidth": energy.get("datawidth"),
+            "macs": energy.get("macs"),
+            "params": energy.get("params"),
+            **{f"energy_uj[{lv}]": by_level.get(lv) for lv in levels},
             "epochs": len(a["val_curve"]) if a.get("val_curve") is not None else None,
-            "energy_s": a.get("time.energy_s"),
-            "train_s": a.get("time.train_s"),
-            "total_s": a.get("time.total_s"),
+            "energy_s": timing.get("energy_s"),
+            "train_s": timing.get("train_s"),
+            "total_s": timing.get("total_s"),
             "fail_reason": a.get("fail_reason") or _silent_failure(t),
             "prune_reason": a.get("prune_reason"),
             "run_dir": a.get("run_dir"),
-            "checkpoint": a.get("checkpoint"),
+            "checkpoint": result.get("checkpoint"),
         }
         rows.append(row)
     columns = [*HEAD, *params, *STUDENT, *MACHINE, *(f"energy_uj[{lv}]" for lv in levels), *TAIL]
@@ -71,6 +71,11 @@ def pareto_frame(trials: pd.DataFrame) -> pd.DataFrame:
         .sort_values("accuracy", ascending=False)
         .reset_index(drop=True)
     )
+
+
+def _energy(trial: optuna.trial.FrozenTrial) -> dict:
+    """The trial's `energy` attribute (codesign.trial), {} before it was priced."""
+    return trial.user_attrs.get("energy") or {}
 
 
 def _silent_failure(trial: optuna.trial.FrozenTrial) -> str | None:

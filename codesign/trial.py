@@ -6,11 +6,16 @@ a trial whose energy or area alone breaks a constraint is pruned untrained; then
 in <output dir>/trials/<number>/ with two callbacks (a non-finite loss fails the trial, a
 hopeless one is pruned), and accuracy, timings and the constraints are stored.
 
-User attributes of a trial (trials.csv and report.md are built from them alone): accuracy,
-val_acc, test_acc, val_curve, energy_uj, energy_by_level_uj, energy_layers (hwsim's per-layer
-rows), area_mm2, student, accelerator, datawidth, macs, params, feasible, checkpoint, run_dir,
-config (the trial's whole training config), time.energy_s / time.train_s / time.total_s, and
-fail_reason or prune_reason.
+User attributes of a trial (trials.csv and report.md are built from them alone; each is one
+write to the storage, so they are few):
+  run_dir      the trial's folder (trials/<number>)
+  energy       {total_uj, by_level_uj, layers (hwsim's per-layer rows), area_mm2, student,
+               accelerator, datawidth, macs, params, mapped_layers}
+  config       the trial's whole training config
+  val_curve    val accuracy after each epoch (trained trials, pruned ones included)
+  result       {accuracy (the study's metric), val_acc, test_acc, checkpoint, feasible}
+  time         {energy_s, train_s, total_s}
+  fail_reason or prune_reason
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +32,7 @@ import optuna
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from codesign import tracking
-from codesign.energy import ArchitectureEnergy, EnergyModel
+from codesign.energy import EnergyModel
 from codesign.failures import NonFiniteLossGuard, failure_reason, release_memory
 from codesign.objectives import Constraints, Objectives
 from codesign.pruning import AccuracyCurve, HopelessRunStopper
@@ -59,12 +65,13 @@ class TrialRunner:
     def __call__(self, trial: optuna.Trial) -> list[float]:
         start = time.perf_counter()
         failed = True
+        timing: dict[str, float] = {}  # energy_s, train_s: stored with total_s, in one write
         try:
             values = self.space.suggest(trial)
             run_dir = self.output_dir / "trials" / f"{trial.number:04d}"
             cfg = self.trial_config(values, run_dir, trial.number)
             trial.set_user_attr("run_dir", str(run_dir))
-            result = self._run(trial, cfg, values)
+            result = self._run(trial, cfg, values, timing)
             failed = False
             return result
         except optuna.TrialPruned as e:
@@ -76,7 +83,7 @@ class TrialRunner:
             release_memory()
             raise
         finally:
-            trial.set_user_attr("time.total_s", time.perf_counter() - start)
+            trial.set_user_attr("time", {**timing, "total_s": time.perf_counter() - start})
             tracking.finish_trial_run(failed)
 
     def trial_config(self, values: Mapping[str, Any], run_dir: Path, number: int) -> DictConfig:
@@ -90,11 +97,17 @@ class TrialRunner:
         tracking.configure_trial_run(cfg, self.study_name, number, values)
         return cfg
 
-    def _run(self, trial: optuna.Trial, cfg: DictConfig, values: Mapping[str, Any]) -> list[float]:
+    def _run(
+        self,
+        trial: optuna.Trial,
+        cfg: DictConfig,
+        values: Mapping[str, Any],
+        timing: dict[str, float],
+    ) -> list[float]:
         t0 = time.perf_counter()
         energy = self.energy(cfg.model, self.space.accelerator(values))
-        trial.set_user_attr("time.energy_s", time.perf_counter() - t0)
-        _store_energy(trial, energy)
+        timing["energy_s"] = time.perf_counter() - t0
+        trial.set_user_attr("energy", {f.name: getattr(energy, f.name) for f in fields(energy)})
         trial.set_user_attr("config", _container(cfg))
         save_config(cfg, Path(cfg.paths.output_dir) / "config.yaml", self.train_cfg)
         too_costly = self.constraints.before_training(energy.total_uj, energy.area_mm2)
@@ -108,32 +121,24 @@ class TrialRunner:
         except SystemExit as e:  # Lightning turns Ctrl-C / SIGTERM during fit into exit(1)
             raise KeyboardInterrupt(f"training stopped (exit {e.code})") from e
         finally:
-            trial.set_user_attr("time.train_s", time.perf_counter() - t0)
+            timing["train_s"] = time.perf_counter() - t0
             trial.set_user_attr("val_curve", stopper.history)
         accuracy = result.val_acc if self.objectives.metric == "val" else result.test_acc
         if accuracy is None or not math.isfinite(accuracy):
             raise RuntimeError(f"the run measured no {self.objectives.metric} accuracy")
-        trial.set_user_attr("accuracy", accuracy)
-        trial.set_user_attr("val_acc", result.val_acc)
-        trial.set_user_attr("test_acc", result.test_acc)
-        trial.set_user_attr("checkpoint", result.checkpoint_path)
         feasible = self.constraints.apply(trial, accuracy, energy.total_uj, energy.area_mm2)
-        trial.set_user_attr("feasible", feasible)
+        trial.set_user_attr(
+            "result",
+            {
+                "accuracy": accuracy,
+                "val_acc": result.val_acc,
+                "test_acc": result.test_acc,
+                "checkpoint": result.checkpoint_path,
+                "feasible": feasible,
+            },
+        )
         measured = {"accuracy": accuracy, "energy_uj": energy.total_uj, "area_mm2": energy.area_mm2}
         return self.objectives.values(measured)
-
-
-def _store_energy(trial: optuna.Trial, energy: ArchitectureEnergy) -> None:
-    trial.set_user_attr("energy_uj", energy.total_uj)
-    trial.set_user_attr("energy_by_level_uj", energy.by_level_uj)
-    trial.set_user_attr("energy_layers", energy.layers)
-    trial.set_user_attr("area_mm2", energy.area_mm2)
-    trial.set_user_attr("student", energy.student)
-    trial.set_user_attr("accelerator", energy.accelerator)
-    trial.set_user_attr("datawidth", energy.datawidth)
-    trial.set_user_attr("macs", energy.macs)
-    trial.set_user_attr("params", energy.params)
-    trial.set_user_attr("energy_mapped_layers", energy.mapped_layers)
 
 
 def _container(cfg: DictConfig) -> dict:

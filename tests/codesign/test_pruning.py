@@ -35,4 +35,4 @@ def test_a_run_under_the_curve_is_pruned_at_once(sweep_cfg):
     study = optuna.load_study(study_name=result.study_name, storage=result.storage)
     for trial in study.trials:
         assert "under the pruning curve's 100.0%" in trial.user_attrs["prune_reason"]
-        assert len(trial.user_attrs["val_curve"]) == 1 and "test_acc" not in trial.user_attrs
+        assert len(trial.user_attrs["val_curve"]) == 1 and "result" not in trial.user_attrs

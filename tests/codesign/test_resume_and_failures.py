@@ -44,7 +44,7 @@ def test_a_trial_that_raises_is_recorded_as_failed_and_the_study_goes_on(sweep_c
     study = _study(result)
     assert [t.state.name for t in study.trials] == ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]
     assert study.trials[1].user_attrs["fail_reason"] == "RuntimeError: boom"
-    assert study.trials[1].user_attrs["energy_uj"] > 0  # what was known before training is kept
+    assert study.trials[1].user_attrs["energy"]["total_uj"] > 0  # known before training: kept
     trials = pd.read_csv(result.files["trials_csv"])
     assert trials.loc[1, "state"] == "fail" and trials.loc[1, "fail_reason"] == "RuntimeError: boom"
     assert "- #1: RuntimeError: boom" in Path(result.files["report_md"]).read_text()

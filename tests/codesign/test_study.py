@@ -46,8 +46,8 @@ def test_four_trial_study_writes_every_output(sweep_cfg, tmp_path):
     study = optuna.load_study(study_name=result.study_name, storage=result.storage)
     first = study.trials[0]
     layers = [m for m in _student(first) if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
-    assert len(first.user_attrs["energy_layers"]) == len(layers)  # per-layer energy, stored
-    assert set(first.constraints) == {"accuracy"} and first.user_attrs["feasible"]
+    assert len(first.user_attrs["energy"]["layers"]) == len(layers)  # per-layer energy, stored
+    assert set(first.constraints) == {"accuracy"} and first.user_attrs["result"]["feasible"]
 
     # the front recomputed from trials.csv alone is Optuna's
     front = set(trials.loc[pareto_mask(trials, ["accuracy", "energy"]), "number"])
@@ -83,7 +83,7 @@ def test_four_trial_study_writes_every_output(sweep_cfg, tmp_path):
 def _student(trial):
     from models.resnet import build_student
 
-    s = trial.user_attrs["student"]
+    s = trial.user_attrs["energy"]["student"]
     return build_student(blocks=s["blocks"], widths=s["widths"], block=s["block"]).modules()
 
 
@@ -107,7 +107,11 @@ def test_the_constraint_marks_infeasible_trials(sweep_cfg, fake_train):
     for trial, cfg in zip(study.trials, fake_train.configs, strict=True):
         acc = accuracy_of(cfg)
         assert trial.constraints["accuracy"] == pytest.approx(0.85 - acc)  # stored on the trial
-        assert trials.loc[trial.number, "feasible"] == (acc >= 0.85) == trial.user_attrs["feasible"]
+        assert (
+            trials.loc[trial.number, "feasible"]
+            == (acc >= 0.85)
+            == trial.user_attrs["result"]["feasible"]
+        )
     assert {t.number for t in study.best_trials} <= set(trials.index[trials["feasible"]])
     assert not trials["feasible"].all() and trials["feasible"].any()
 
