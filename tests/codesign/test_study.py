@@ -49,9 +49,9 @@ def test_four_trial_study_writes_every_output(sweep_cfg, tmp_path):
     assert len(first.user_attrs["energy"]["layers"]) == len(layers)  # per-layer energy, stored
     assert set(first.constraints) == {"accuracy"} and first.user_attrs["result"]["feasible"]
 
-    # the front recomputed from trials.csv alone is Optuna's
+    # the front recomputed from trials.csv alone (not from best_trials) is the reported one
     front = set(trials.loc[pareto_mask(trials, ["accuracy", "energy"]), "number"])
-    assert front == set(result.pareto) == {t.number for t in study.best_trials} != set()
+    assert front == set(result.pareto) != set()
     assert set(pd.read_csv(out / "pareto.csv")["number"]) == front
 
     text = (out / "report.md").read_text()
@@ -178,7 +178,51 @@ def test_every_sampler_runs_a_constrained_study(sweep_cfg, fake_train, sampler):
     result = sweep.run_sweep(sweep_cfg(*overrides), train_fn=fake_train)
     study = optuna.load_study(study_name=result.study_name, storage=result.storage)
     assert result.counts == {"complete": 5}
-    assert all("accuracy" in t.constraints for t in study.trials)
+    feasible = {
+        trial.number
+        for trial, cfg in zip(study.trials, fake_train.configs, strict=True)
+        if accuracy_of(cfg) >= 0.85
+    }
+    trials = pd.read_csv(result.files["trials_csv"])
+    assert set(trials.loc[trials["feasible"], "number"]) == feasible  # the sampler's view too
+    assert {t.number for t in study.best_trials} <= feasible  # never an infeasible trial
+    assert set(trials.loc[pareto_mask(trials, ["accuracy", "energy"]), "number"]) == set(
+        result.pareto
+    )
+
+
+def test_choose_max_accuracy_presents_the_most_accurate_feasible_trial(sweep_cfg, fake_train):
+    cfg = sweep_cfg(
+        "sweep.n_trials=8", "sweep.constraints.min_accuracy=0.5", "sweep.choose=max_accuracy"
+    )
+    result = sweep.run_sweep(cfg, train_fn=fake_train)
+    front = pd.read_csv(result.files["pareto_csv"])
+    assert len(front) >= 2  # a choice to make: the two widths are both feasible
+    assert result.chosen == front.loc[front["accuracy"].idxmax(), "number"]
+    text = Path(result.files["report_md"]).read_text()
+    assert f"## Chosen student: trial #{result.chosen}" in text
+    assert "Chosen as the most accurate feasible trial on the Pareto front." in text
+
+
+def test_metric_test_makes_test_accuracy_the_objective_and_the_constraint(sweep_cfg, fake_train):
+    result = sweep.run_sweep(sweep_cfg("sweep.metric=test"), train_fn=fake_train)
+    study = optuna.load_study(study_name=result.study_name, storage=result.storage)
+    for trial, cfg in zip(study.trials, fake_train.configs, strict=True):
+        test_acc = accuracy_of(cfg) - 0.01  # fake_train's test accuracy
+        assert trial.values[0] == pytest.approx(test_acc)
+        assert trial.constraints["accuracy"] == pytest.approx(0.85 - test_acc)
+    trials = pd.read_csv(result.files["trials_csv"])
+    assert (trials["accuracy"] == trials["test_acc"]).all()
+    assert "Maximise test accuracy" in Path(result.files["report_md"]).read_text()
+
+
+def test_report_false_writes_no_files_but_stores_the_study(sweep_cfg, fake_train):
+    result = sweep.run_sweep(sweep_cfg("sweep.report=false"), train_fn=fake_train)
+    assert result.files == {} and result.chosen is None and result.counts == {"complete": 4}
+    assert not any(Path(result.output_dir).glob("*.csv"))
+    assert not any(Path(result.output_dir).glob("*.md"))
+    study = optuna.load_study(study_name=result.study_name, storage=result.storage)
+    assert len(study.trials) == 4
 
 
 @pytest.mark.slow
