@@ -34,26 +34,13 @@ def plot_pareto(
     front = done[done["pareto"].astype(bool)].sort_values("energy_uj")
     fig, ax = plt.subplots(figsize=(7.5, 5))
     ok, bad = done[feasible], done[~feasible]
-    if color_by_area and ok["area_mm2"].notna().any():
-        points = ax.scatter(
-            ok["energy_uj"],
-            ok["acc_pct"],
-            c=ok["area_mm2"],
-            cmap="viridis",
-            s=36,
-            zorder=3,
-            label=f"feasible ({len(ok)})",
-        )
+    by_area = color_by_area and ok["area_mm2"].notna().any()
+    colors = {"c": ok["area_mm2"], "cmap": "viridis"} if by_area else {"color": FEASIBLE}
+    points = ax.scatter(
+        ok["energy_uj"], ok["acc_pct"], s=36, zorder=3, label=f"feasible ({len(ok)})", **colors
+    )
+    if by_area:
         fig.colorbar(points, ax=ax, label="on-chip area (mm²)")
-    else:
-        ax.scatter(
-            ok["energy_uj"],
-            ok["acc_pct"],
-            color=FEASIBLE,
-            s=36,
-            zorder=3,
-            label=f"feasible ({len(ok)})",
-        )
     ax.scatter(
         bad["energy_uj"],
         bad["acc_pct"],
@@ -64,17 +51,11 @@ def plot_pareto(
         label=f"infeasible ({len(bad)})",
     )
     if len(front) and not color_by_area:  # a staircase only makes sense for two objectives
-        ax.plot(
-            front["energy_uj"],
-            front["accuracy"] * 100,
-            drawstyle="steps-post",
-            color=FRONT,
-            lw=1.2,
-            zorder=2,
-        )
+        x, y = front["energy_uj"], front["acc_pct"]
+        ax.plot(x, y, drawstyle="steps-post", color=FRONT, lw=1.2, zorder=2)
         ax.scatter(
-            front["energy_uj"],
-            front["accuracy"] * 100,
+            x,
+            y,
             facecolors="none",
             edgecolors=FRONT,
             s=110,
