@@ -880,15 +880,22 @@ def _fanout_tables(
     return histogram, offsets
 
 
+#: Per level signature (spatial axes, per data space the rank coefficients each spatial loop
+#: steps by, the physical mesh), per configuration key: its CSR table pieces, shared across
+#: batches and skeletons (`_fanout_configs`). Cleared when it grows past `_MEMO_LIMIT` keys.
+_CONFIG_MEMO: dict[tuple, dict[tuple[int, ...], tuple]] = {}
+_MEMO_LIMIT = 1 << 18
+
+
 def _fanout_configs(skeleton: Skeleton, layout: KernelLayout, bounds: np.ndarray):
     """Each row's fanout configuration per level, and the configurations' tables.
 
-    A configuration is a level's spatial bounds plus the extent each spatial loop steps over;
-    it fixes every data space's instance translations. Returns ``cfg`` (N, V) — a global
-    configuration id, −1 where a level has no spatial slot — and the CSR tables, indexed by
-    ``id * S + data space``, of multicast histograms and neighbour offsets, as the kernels'
-    ``fanout`` tuple ``(hist_ptr, hist_c, hist_n, off_ptr, off_vec)`` (see
-    `hwsim.analytical.kernel`).
+    A configuration is a level's spatial bounds plus the extent each live spatial loop (bound
+    > 1) steps over (0 for the others: they do not move anything); it fixes every data space's
+    instance translations. Returns ``cfg`` (N, V) — a global configuration id, −1 where a level
+    has no spatial slot — and the CSR tables, indexed by ``id * S + data space``, of multicast
+    histograms and neighbour offsets, as the kernels' ``fanout`` tuple ``(hist_ptr, hist_c,
+    hist_n, off_ptr, off_vec)`` (see `hwsim.analytical.kernel`).
     """
     n_rows = len(bounds)
     levels = skeleton.num_levels
@@ -898,46 +905,76 @@ def _fanout_configs(skeleton: Skeleton, layout: KernelLayout, bounds: np.ndarray
         len(skeleton.problem.rank_coefficients[ds]) for ds in skeleton.problem.data_space_names
     ]
     cfg = np.full((n_rows, levels), -1, dtype=np.int64)
-    histograms: list[tuple[tuple[int, int], ...]] = []
-    offsets: list[tuple[tuple[int, ...], ...]] = []
+    configs = 0
+    hist_lens: list[int] = []
+    hist_c: list[int] = []
+    hist_n: list[int] = []
+    off_lens: list[int] = []
+    off_rows: list[tuple[int, ...]] = []
+    if sum(len(entry) for entry in _CONFIG_MEMO.values()) > _MEMO_LIMIT:
+        _CONFIG_MEMO.clear()
     for s, group in enumerate(layout.groups):
         if not group or not n_rows:
             continue
-        columns = [bounds[:, i] for i in group]
-        columns += [
-            np.prod(bounds[:, list(lower)], axis=1) if lower else np.ones(n_rows, dtype=np.int64)
-            for lower in layout.below[s]
-        ]
-        keys = np.stack(columns, axis=1)
-        index, inverse = distinct_rows(keys)
-        distinct = keys[index]
-        cfg[:, s] = len(histograms) // n_spaces + inverse
         width = len(group)
-        axes = [skeleton.slots[i].axis for i in group]
+        keys = np.empty((n_rows, 2 * width), dtype=np.int64)
+        for j, i in enumerate(group):
+            keys[:, j] = bounds[:, i]
+        for j, lower in enumerate(layout.below[s]):
+            keys[:, width + j] = np.prod(bounds[:, list(lower)], axis=1) if lower else 1
+        keys[:, width:] = np.where(keys[:, :width] > 1, keys[:, width:], 0)
+        index, inverse = distinct_rows(keys)
+        cfg[:, s] = configs + inverse
+        configs += len(index)
+        axes = tuple(skeleton.slots[i].axis for i in group)
         # per data space and spatial slot: the rank coefficients of the slot's dimension
-        steps = [
-            [coef[k, : rank_counts[k], layout.slot_dim[i]].tolist() for i in group]
+        steps = tuple(
+            tuple(tuple(coef[k, : rank_counts[k], layout.slot_dim[i]].tolist()) for i in group)
             for k in range(n_spaces)
-        ]
-        for key in distinct.tolist():
-            live = [j for j in range(width) if key[j] > 1]
-            shape = tuple((key[j], axes[j]) for j in live)
-            for k in range(n_spaces):
-                vectors = tuple(tuple(c * key[width + j] for c in steps[k][j]) for j in live)
-                histogram, offs = _fanout_tables(shape, vectors, layout.physical[s])
-                histograms.append(histogram)
-                offsets.append(offs)
-    hist_ptr = np.cumsum([0, *(len(h) for h in histograms)]).astype(np.int64)
-    hist_c = np.array([c for h in histograms for c, _ in h], dtype=np.int64)
-    hist_n = np.array([n for h in histograms for _, n in h], dtype=np.float64)
-    off_ptr = np.cumsum([0, *(len(o) for o in offsets)]).astype(np.int64)
-    off_vec = np.zeros((int(off_ptr[-1]), ranks), dtype=np.int64)
-    row = 0
-    for offs in offsets:
-        for o in offs:
-            off_vec[row, : len(o)] = o
-            row += 1
-    return cfg, (hist_ptr, hist_c, hist_n, off_ptr, off_vec)
+        )
+        memo = _CONFIG_MEMO.setdefault((axes, steps, layout.physical[s], ranks), {})
+        for key in map(tuple, keys[index].tolist()):
+            entry = memo.get(key)
+            if entry is None:
+                entry = memo[key] = _config_tables(key, axes, steps, layout.physical[s], ranks)
+            hist_lens += entry[0]
+            hist_c += entry[1]
+            hist_n += entry[2]
+            off_lens += entry[3]
+            off_rows += entry[4]
+    hist_ptr = np.cumsum([0, *hist_lens]).astype(np.int64)
+    off_ptr = np.cumsum([0, *off_lens]).astype(np.int64)
+    return cfg, (
+        hist_ptr,
+        np.array(hist_c, dtype=np.int64),
+        np.array(hist_n, dtype=np.float64),
+        off_ptr,
+        np.array(off_rows, dtype=np.int64).reshape(len(off_rows), ranks),
+    )
+
+
+def _config_tables(
+    key: tuple[int, ...],
+    axes: tuple[Axis, ...],
+    steps: tuple[tuple[tuple[int, ...], ...], ...],
+    physical: tuple[int, int],
+    ranks: int,
+) -> tuple[list[int], list[int], list[int], list[int], list[tuple[int, ...]]]:
+    """One configuration's pieces of `_fanout_configs`' CSR tables, per data space: histogram
+    lengths, group sizes, group counts, offset counts, offsets (padded to `ranks`)."""
+    width = len(axes)
+    live = [j for j in range(width) if key[j] > 1]
+    shape = tuple((key[j], axes[j]) for j in live)
+    out: tuple[list, list, list, list, list] = ([], [], [], [], [])
+    for per_slot in steps:
+        vectors = tuple(tuple(c * key[width + j] for c in per_slot[j]) for j in live)
+        histogram, offs = _fanout_tables(shape, vectors, physical)
+        out[0].append(len(histogram))
+        out[1].extend(c for c, _ in histogram)
+        out[2].extend(n for _, n in histogram)
+        out[3].append(len(offs))
+        out[4].extend(o + (0,) * (ranks - len(o)) for o in offs)
+    return out
 
 
 def _counts_numba(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Counts:
