@@ -28,12 +28,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from math import prod
 
 from hwsim.analytical.geometry import ExactGeometry, HullGeometry, freeze_ranks
 from hwsim.analytical.reuse import Event, Vector, retain_tile_total, timeloop_events, timeloop_total
-from hwsim.nest import Loop, LoopNest
+from hwsim.nest import Axis, Loop, LoopNest
 
 
 @dataclass(frozen=True)
@@ -84,35 +85,52 @@ class Fanout:
 
     @classmethod
     def of(cls, loops: list[Loop], vectors: list[Vector], physical: tuple[int, int]) -> Fanout:
-        ranks = len(vectors[0])
-        translations = []
-        for index in product(*[range(loop.bound) for loop in reversed(loops)]):  # innermost fastest
-            steps = list(reversed(index))
-            translations.append(
-                tuple(
-                    sum(i * v[r] for i, v in zip(steps, vectors, strict=True)) for r in range(ranks)
-                )
+        """The fanout of spatial `loops` (innermost first) stepping by `vectors` on a
+        `physical` (meshX, meshY) mesh. Built once per distinct live (bound > 1) loop shape:
+        the result is shared, so it must not be modified."""
+        live = tuple(
+            (loop.bound, loop.axis, tuple(v)) for loop, v in zip(loops, vectors, strict=True)
+        )
+        return _fanout(
+            tuple(item for item in live if item[0] > 1), len(vectors[0]), tuple(physical)
+        )
+
+
+@lru_cache(maxsize=1 << 14)
+def _fanout(
+    live: tuple[tuple[int, Axis, Vector], ...], ranks: int, physical: tuple[int, int]
+) -> Fanout:
+    """`Fanout.of` its live loops: a loop of bound 1 changes neither the translations nor the
+    instance numbering nor the logical mesh."""
+    translations = []
+    for index in product(*[range(bound) for bound, _, _ in reversed(live)]):  # innermost fastest
+        steps = list(reversed(index))
+        translations.append(
+            tuple(
+                sum(i * v[r] for i, (_, _, v) in zip(steps, live, strict=True))
+                for r in range(ranks)
             )
-        logical_x = prod(loop.bound for loop in loops if loop.axis == "X")
-        logical_y = prod(loop.bound for loop in loops if loop.axis == "Y")
-        h_size, v_size = max(physical[0], logical_x), max(physical[1], logical_y)
-        count = len(translations)
-        offsets: list[set[Vector]] = [set() for _ in range(count)]
-        for v in range(v_size):
-            for h in range(h_size):
-                key = v * h_size + h
-                if key >= count:
-                    continue
-                for nh, nv in ((h, v - 1), (h, v + 1), (h - 1, v), (h + 1, v)):
-                    other = nv * h_size + nh
-                    if 0 <= nh < h_size and 0 <= nv < v_size and other < count:
-                        offsets[key].add(
-                            tuple(
-                                a - b
-                                for a, b in zip(translations[other], translations[key], strict=True)
-                            )
+        )
+    logical_x = prod(bound for bound, axis, _ in live if axis == "X")
+    logical_y = prod(bound for bound, axis, _ in live if axis == "Y")
+    h_size, v_size = max(physical[0], logical_x), max(physical[1], logical_y)
+    count = len(translations)
+    offsets: list[set[Vector]] = [set() for _ in range(count)]
+    for v in range(v_size):
+        for h in range(h_size):
+            key = v * h_size + h
+            if key >= count:
+                continue
+            for nh, nv in ((h, v - 1), (h, v + 1), (h - 1, v), (h + 1, v)):
+                other = nv * h_size + nh
+                if 0 <= nh < h_size and 0 <= nv < v_size and other < count:
+                    offsets[key].add(
+                        tuple(
+                            a - b
+                            for a, b in zip(translations[other], translations[key], strict=True)
                         )
-        return cls(translations, [frozenset(o) for o in offsets])
+                    )
+    return Fanout(translations, [frozenset(o) for o in offsets])
 
 
 def spatial_accesses(
