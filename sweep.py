@@ -19,7 +19,6 @@ import copy
 import gc
 import json
 import logging
-import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -27,9 +26,7 @@ from pathlib import Path
 
 import hydra
 import optuna
-from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
-from omegaconf.errors import OmegaConfBaseException
 
 import train  # sets HWKD_ROOT, which conf/paths reads
 from codesign import tracking
@@ -42,7 +39,7 @@ from codesign.stopping import StopRules
 from codesign.storage import open_storage
 from codesign.study import fixed_training_config, open_study
 from codesign.trial import TrainFn, TrialRunner
-from models.errors import UserError
+from models.errors import UserError, exit_with, run_command
 
 log = logging.getLogger("sweep")
 
@@ -199,12 +196,7 @@ def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
 def main(cfg: DictConfig) -> None:
     optuna.logging.disable_default_handler()  # Optuna's messages go through Hydra's log handlers
     optuna.logging.enable_propagation()
-    try:
-        result = run_sweep(cfg)
-    except (UserError, optuna.exceptions.OptunaError) as e:
-        train._exit_with(str(e))
-    except OmegaConfBaseException as e:
-        train._exit_with(train._one_line(e))
+    result = run_sweep(cfg)
     print(f"study {result.study_name}: {result.counts} -> {result.output_dir}")
     if "report_md" in result.files:
         print(f"report: {result.files['report_md']}")
@@ -213,23 +205,13 @@ def main(cfg: DictConfig) -> None:
 
 
 def cli() -> None:
-    """`python sweep.py`: user mistakes in one line with exit status 2, bugs with their traceback
-    (the same contract as train.py)."""
-    full_errors = bool(os.environ.get("HYDRA_FULL_ERROR"))
+    """`python sweep.py`, under train.py's contract: user mistakes (Optuna's storage errors
+    included) in one line with exit status 2, bugs with their traceback."""
     if any(a in ("experiment=null", "experiment=none") for a in sys.argv[1:]):
-        train._exit_with(
+        exit_with(
             "sweep.py needs an experiment: experiment=demo or experiment=cifar10_kd (the default)"
         )
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us instead of Hydra's printer
-    try:
-        main()
-    except Exception as e:
-        user_error = train._user_error_in(e)
-        if full_errors or not (
-            user_error or isinstance(e, HydraException | OmegaConfBaseException)
-        ):
-            raise  # a bug: keep the traceback
-        train._exit_with(str(user_error) if user_error else train._one_line(e))
+    run_command(main, "sweep.py", user_errors=(optuna.exceptions.OptunaError,))
 
 
 if __name__ == "__main__":

@@ -11,12 +11,10 @@ writes it as result.json in the run directory. A mistake in the command line or 
 reported in one line, with exit status 2.
 """
 
-import difflib
 import json
 import logging
 import netrc
 import os
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -27,15 +25,13 @@ os.environ.setdefault("HWKD_ROOT", str(Path(__file__).resolve().parent))
 import hydra
 import lightning as L
 import torch
-from hydra.errors import HydraException, MissingConfigException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from models.complexity import count_macs, count_parameters
 from models.data.views import ImageClassifier
 from models.distill import DistillationModule
-from models.errors import UserError
+from models.errors import UserError, run_command, user_error_in
 from models.hw_energy import estimate_energy, load_hardware
 from models.teachers import read_checkpoint, state_dict_mismatch
 
@@ -67,7 +63,7 @@ def train(cfg: DictConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
     try:
         return _train(cfg, list(callbacks))
     except Exception as e:
-        cause = _user_error_in(e)  # Hydra wraps errors raised while instantiating
+        cause = user_error_in(e)  # Hydra wraps errors raised while instantiating
         if cause is not None and cause is not e:
             raise cause from None
         raise
@@ -267,63 +263,13 @@ def _log_result(trainer: L.Trainer, result: TrainResult) -> None:
 # --- command line ----------------------------------------------------------------------------
 
 
-def _user_error_in(e: BaseException) -> UserError | None:
-    while e is not None:
-        if isinstance(e, UserError):
-            return e
-        e = e.__cause__ or e.__context__
-    return None
-
-
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    try:
-        return train(cfg).val_acc
-    except (UserError, OmegaConfBaseException) as e:  # e.g. a `???` value left unset
-        _exit_with(str(e) if isinstance(e, UserError) else _one_line(e))
-
-
-def _exit_with(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def _one_line(e: BaseException) -> str:
-    """A config or command-line mistake as one line, with a hint where one helps."""
-    if isinstance(e, MissingConfigException) and e.missing_cfg_file:
-        options = ", ".join(e.options or [])
-        return f"no config {e.missing_cfg_file!r}" + (
-            f"; choose one of: {options}" if options else ""
-        )
-    cause = e.__cause__ if isinstance(e.__cause__, OmegaConfBaseException) else e
-    key = getattr(cause, "full_key", None)
-    if key and "not in struct" in str(cause):
-        parent = getattr(cause, "parent_node", None)
-        known = [str(k) for k in parent] if parent is not None else []
-        leaf = key.rsplit(".", 1)[-1]
-        close = difflib.get_close_matches(leaf, known, n=1)
-        hint = (
-            f" (did you mean {key.rsplit('.', 1)[0] + '.' if '.' in key else ''}{close[0]}?)"
-            if close
-            else ""
-        )
-        return f"unknown config key {key!r}{hint}; see the keys with `python train.py --cfg job`"
-    message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    return f"{message} ({key})" if key and key not in message else message
+    return train(cfg).val_acc
 
 
 def cli() -> None:
-    full_errors = bool(os.environ.get("HYDRA_FULL_ERROR"))
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us instead of Hydra's printer
-    try:
-        main()
-    except Exception as e:
-        user_error = _user_error_in(e)
-        if full_errors or not (
-            user_error or isinstance(e, HydraException | OmegaConfBaseException)
-        ):
-            raise  # a bug: keep the traceback
-        _exit_with(str(user_error) if user_error else _one_line(e))
+    run_command(main, "train.py")
 
 
 if __name__ == "__main__":
