@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from hwsim.commands.options import input_shape
+from hwsim.commands.options import add_input_shape
 from hwsim.workload_sources import load_workloads
 
 
@@ -23,13 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", metavar="CHECKPOINT_OR_CONFIG")
     p.add_argument("out_dir", metavar="OUT_DIR")
     p.add_argument("--format", choices=["v0.4", "v0.3", "both"], default="both")
-    p.add_argument(
-        "--input-shape",
-        type=input_shape,
-        default=(3, 32, 32),
-        metavar="C,H,W",
-        help="one input's shape for PyTorch models (default: 3,32,32)",
-    )
+    add_input_shape(p)
     p.set_defaults(handler=run)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hwsim.accelerators import NAMED
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
-from hwsim.commands.options import OBJECTIVES, input_shape
+from hwsim.commands.options import OBJECTIVES, add_input_shape
 from hwsim.mapper.search import MapperSettings
 from hwsim.network import network_energy
 from hwsim.workload_sources import load_workloads
@@ -38,13 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--objective", choices=OBJECTIVES, default="energy")
     p.add_argument("--timeloop-version", choices=list(TIMELOOP_VERSIONS), default="master")
-    p.add_argument(
-        "--input-shape",
-        type=input_shape,
-        default=(3, 32, 32),
-        metavar="C,H,W",
-        help="one input's shape for PyTorch models (default: 3,32,32)",
-    )
+    add_input_shape(p)
     p.add_argument("--no-cache", action="store_true", help="map every layer again")
     p.add_argument(
         "--out", metavar="DIR", help="write layers.csv, energy.png and energy.json there"

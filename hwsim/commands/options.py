@@ -27,3 +27,14 @@ def input_shape(text: str) -> tuple[int, ...]:
     if any(size < 1 for size in shape):
         raise argparse.ArgumentTypeError(f"every size must be >= 1, got {text!r}")
     return shape
+
+
+def add_input_shape(parser: argparse.ArgumentParser) -> None:
+    """``--input-shape C,H,W`` for commands that take PyTorch models."""
+    parser.add_argument(
+        "--input-shape",
+        type=input_shape,
+        default=(3, 32, 32),
+        metavar="C,H,W",
+        help="one input's shape for PyTorch models (default: 3,32,32)",
+    )
