@@ -154,14 +154,7 @@ def parse_factors(value: Any, dims: tuple[str, ...], field: str) -> dict[str, in
             raise SpecError(
                 f"unknown dimension {name!r} (dimensions are {list(dims)})", field=field
             )
-        try:
-            bound = int(raw)
-        except (TypeError, ValueError):
-            raise SpecError(
-                f"factor of {name} must be an integer, got {raw!r}", field=field
-            ) from None
-        if bound < 1:
-            raise SpecError(f"factor of {name} must be >= 1, got {bound}", field=field)
+        bound = expect_int(raw, field)
         if name in out:
             raise SpecError(f"dimension {name} has two factors", field=field)
         out[name] = bound
