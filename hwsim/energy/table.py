@@ -291,6 +291,10 @@ def load_ert_file(path: str | Path) -> EnergyTable:
 
 #: The source name that builds a table from component models (needs the architecture).
 MODELS_SOURCE = "models"
+#: The source name that prices an architecture as classic Accelergy 0.3 does (the course's scale).
+CLASSIC_SOURCE = "classic"
+#: Energy sources computed from the architecture itself rather than read from a table.
+ARCHITECTURE_SOURCES = (MODELS_SOURCE, CLASSIC_SOURCE)
 
 
 def load_energy_table(
@@ -300,16 +304,21 @@ def load_energy_table(
     compound_components: Iterable[Any] = (),
 ) -> EnergyTable:
     """A named table (``table1``), an ERT file path, a JSON/YAML ``{component: {action: pJ}}`` file,
-    or ``"models"``: every component of `architecture` priced by the component models
-    (`hwsim.energy.components`; `compound_components` are raw ``compound_components`` documents)."""
+    ``"models"``: every component of `architecture` priced by the component models
+    (`hwsim.energy.components`; `compound_components` are raw ``compound_components`` documents),
+    or ``"classic"``: priced as classic Accelergy 0.3 does (`hwsim.energy.classic`)."""
     if isinstance(spec, EnergyTable):
         return spec
     text = str(spec)
-    if text == MODELS_SOURCE:
+    if text in ARCHITECTURE_SOURCES:
         if architecture is None:
             raise SpecError(
-                "the 'models' energy table prices an architecture: pass architecture=..."
+                f"the {text!r} energy table prices an architecture: pass architecture=..."
             )
+        if text == CLASSIC_SOURCE:
+            from hwsim.energy.classic import load_classic_table
+
+            return load_classic_table(architecture, compound_components=tuple(compound_components))
         from hwsim.energy.components import build_energy_table  # heavy: hwcomponents, on demand
 
         return build_energy_table(architecture, compound_components=tuple(compound_components))

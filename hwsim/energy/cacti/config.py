@@ -27,6 +27,8 @@ class CactiInput:
         cache_type: ``"ram"`` for a scratchpad SRAM, ``"cache"`` for a tagged cache.
         tag_bits: tag width (caches only).
         associativity: ways (caches only).
+        bus_bits: width of the output/input bus; None: ``8 × block_bytes`` (classic Accelergy
+            keeps the word's own width when it rounds the block up to CACTI's 4-byte minimum).
     """
 
     size_bytes: int
@@ -37,6 +39,7 @@ class CactiInput:
     cache_type: str = "ram"
     tag_bits: int = 0
     associativity: int = 1
+    bus_bits: int | None = None
 
     def describe(self) -> str:
         return (
@@ -66,7 +69,7 @@ def config_text(defaults: str, run: CactiInput) -> str:
         f"-read-write port  {run.n_rw_ports}",
         f"-block size (bytes) {run.block_bytes}",
         f"-technology (u) {run.technology_um}",
-        f"-output/input bus width  {run.block_bytes * 8}",
+        f"-output/input bus width  {run.bus_bits if run.bus_bits is not None else run.block_bytes * 8}",
         f"-UCA bank {run.n_banks}",
         f'-cache type "{run.cache_type}"',
         f"-tag size (b) {run.tag_bits}",
@@ -85,16 +88,22 @@ _COLUMNS = {
 }
 
 
-def parse_output(text: str) -> CactiOutput:
-    """Read the last result row of a CACTI ``.out`` file; `ValueError` if it is not there."""
+def parse_row(text: str) -> dict[str, str]:
+    """The last result row of a CACTI ``.out`` file as {column: cell text}; `ValueError` if absent."""
     rows = list(csv.reader(io.StringIO(text)))
     if len(rows) < 2:
         raise ValueError("CACTI wrote no result row")
     header = [cell.strip() for cell in rows[0]]
     last = [cell.strip() for cell in rows[-1]]
+    return dict(zip(header, last, strict=False))
+
+
+def parse_output(text: str) -> CactiOutput:
+    """Read the last result row of a CACTI ``.out`` file; `ValueError` if it is not there."""
+    row = parse_row(text)
     values = {}
     for field, (column, unit) in _COLUMNS.items():
-        if column not in header:
+        if column not in row:
             raise ValueError(f"CACTI output has no column {column!r}")
-        values[field] = float(last[header.index(column)]) * unit
+        values[field] = float(row[column]) * unit
     return CactiOutput(**values)

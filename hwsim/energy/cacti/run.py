@@ -8,7 +8,7 @@ the configuration it was given.
 from __future__ import annotations
 
 from hwsim.energy.cacti.binary import SETUP_COMMAND, executable, first_lines, probe, run_executable
-from hwsim.energy.cacti.config import CactiInput, CactiOutput, parse_output
+from hwsim.energy.cacti.config import CactiInput, CactiOutput, parse_output, parse_row
 
 
 class CactiFailure(RuntimeError):
@@ -31,10 +31,19 @@ def _explain(run: CactiInput, status: int, console: str) -> str:
 
 def run_cacti(run: CactiInput) -> CactiOutput:
     """Evaluate `run` with CACTI; `CactiFailure` when there is no result."""
+    return _result(run, parse_output)
+
+
+def run_cacti_row(run: CactiInput) -> dict[str, str]:
+    """Evaluate `run` with CACTI and return its result row as printed ({column: text})."""
+    return _result(run, parse_row)
+
+
+def _result(run: CactiInput, parse):
     status, console, result = run_executable(executable(), run)
     if status == 0 and result is not None:
         try:
-            return parse_output(result)
+            return parse(result)
         except ValueError as err:
             raise CactiFailure(
                 f"CACTI's result for {run.describe()} is unreadable: {err}"
