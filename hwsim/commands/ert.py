@@ -1,4 +1,4 @@
-"""``hwsim ert ARCH...``: the energy reference table of an architecture, from component models."""
+"""``hwsim ert ARCH... [--energy models|classic]``: the energy reference table of an architecture."""
 
 from __future__ import annotations
 
@@ -12,16 +12,25 @@ from hwsim.spec import load_specs
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ert",
-        help="energy per action and area of every component of an architecture (component models)",
-        description="Price every component of an architecture spec with the component models "
-        "(CACTI SRAM, hwsim's register file and DRAM bursts, Aladdin MACs and adders, compound "
-        "components through their action trees) and print pJ per access, leakage per cycle and "
-        "area. ARCH is one or more YAML files or directories (architecture, compound components; "
-        "other Timeloop files are read and ignored). Needs the energy extra and, once, "
-        "python -m hwsim.energy.setup.",
+        help="energy per action of every component of an architecture (component models or classic Accelergy)",
+        description="Price every component of an architecture spec and print pJ per access. "
+        "--energy models (default): the component models (CACTI SRAM, hwsim's register file and "
+        "DRAM bursts, Aladdin MACs and adders, compound components through their action trees), "
+        "with leakage per cycle and area. --energy classic: as classic Accelergy 0.3 and its "
+        "plug-ins price it (the course's Timeloop-Accelergy scale); an action's energy is its "
+        "maximum over its arguments, which Timeloop charges; components classic could only price "
+        "with its placeholder estimator are listed. ARCH is one or more YAML files or directories "
+        "(architecture, compound components; other Timeloop files are read and ignored). Needs "
+        "the energy extra and, once, python -m hwsim.energy.setup.",
     )
     p.add_argument(
         "files", nargs="+", metavar="ARCH", help="architecture YAML files or directories"
+    )
+    p.add_argument(
+        "--energy",
+        choices=("models", "classic"),
+        default="models",
+        help="models: hwcomponents component models; classic: classic Accelergy 0.3 (default: models)",
     )
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.add_argument(
@@ -34,33 +43,75 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.energy.components import default_evaluator, energy_table_for_specs
     from hwsim.energy.table_format import format_energy_table
 
     specs = load_specs(args.files)
     specs.require("architecture")
     assert specs.architecture is not None
-    evaluator = default_evaluator(use_cache=not args.no_cache)
-    table = energy_table_for_specs(specs, evaluator=evaluator, technology=args.technology)
+    if args.energy == "classic":
+        table, placeholders, summary = _classic(specs, args)
+        label = "classic Accelergy 0.3"
+    else:
+        table, placeholders, summary = _models(specs, args)
+        label = "component models"
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "name": table.name,
-                    "architecture": specs.sources["architecture"],
-                    "components": table.to_dict(),
-                },
-                indent=2,
-            )
-        )
+        document = {
+            "name": table.name,
+            "energy": args.energy,
+            "architecture": specs.sources["architecture"],
+            "components": table.to_dict(),
+        }
+        if args.energy == "classic":
+            document["placeholders"] = [
+                {"component": p.component, "class": p.class_name, "reason": p.reason}
+                for p in placeholders
+            ]
+        print(json.dumps(document, indent=2))
     else:
         classes = {c.name: c.class_name for c in specs.architecture.components}
-        title = f"Energy table of {specs.sources['architecture']} (component models)"
+        title = f"Energy table of {specs.sources['architecture']} ({label})"
         if args.technology:
             title += f", all components at {args.technology}"
         print(format_energy_table(table, classes, title=title))
-    print(
-        f"hwsim ert: {evaluator.hits} model result(s) from the cache, {evaluator.misses} computed",
-        file=sys.stderr,
-    )
+    by_reason: dict[str, list[str]] = {}
+    for p in placeholders:
+        by_reason.setdefault(p.reason, []).append(p.component)
+    for reason, components in by_reason.items():
+        print(
+            f"hwsim ert: warning: classic's placeholder (1 pJ per action, idle 0) prices "
+            f"{', '.join(components)}: {reason}",
+            file=sys.stderr,
+        )
+    print(f"hwsim ert: {summary}", file=sys.stderr)
     return 0
+
+
+def _models(specs, args):
+    from hwsim.energy.components import default_evaluator, energy_table_for_specs
+
+    evaluator = default_evaluator(use_cache=not args.no_cache)
+    table = energy_table_for_specs(specs, evaluator=evaluator, technology=args.technology)
+    return (
+        table,
+        (),
+        f"{evaluator.hits} model result(s) from the cache, {evaluator.misses} computed",
+    )
+
+
+def _classic(specs, args):
+    from hwsim.energy.cacti.run import run_cacti_row
+    from hwsim.energy.classic import classic_ert
+    from hwsim.energy.classic.cacti_plugin import classic_cacti_row
+
+    ert = classic_ert(
+        specs.architecture,
+        compound_components=specs.compound_components,
+        compound_source=specs.sources.get("compound_components", "compound components"),
+        technology=args.technology,
+        rows=run_cacti_row if args.no_cache else classic_cacti_row,
+    )
+    return (
+        ert.to_energy_table(),
+        ert.placeholders,
+        f"{len(ert.entries)} ERT entries (every argument combination)",
+    )

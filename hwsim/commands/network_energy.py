@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"a shipped accelerator ({', '.join(NAMED)}) or Timeloop files/folder",
     )
     p.add_argument(
-        "--energy", default="models", help="'models' (component models), 'table1' or an ERT file"
+        "--energy",
+        default="models",
+        help="'models' (component models), 'classic' (classic Accelergy 0.3, the course's scale), 'table1' or an ERT file",
     )
     p.add_argument(
         "--datawidth",

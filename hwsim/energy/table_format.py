@@ -55,7 +55,7 @@ def format_energy_table(
             [
                 name,
                 classes.get(name, ""),
-                *(_pj(entry.actions.get(a)) for a in MAIN_ACTIONS),
+                *(_pj(entry.energy(a)) for a in MAIN_ACTIONS),
                 others or "-",
                 "-" if entry.area_um2 is None else f"{entry.area_um2:,.0f}",
                 model,

@@ -52,7 +52,7 @@ from hwsim.energy.table import CLASSIC_SOURCE, ComponentEnergy, EnergyTable
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.yaml_io import normalize_key
 
-SOURCE_LABEL = "classic Accelergy 0.3 (Aladdin tables, CACTI, DRAM table)"
+SOURCE_LABEL = "classic Accelergy 0.3"
 MAX_NESTING = 8
 
 Arguments = tuple[tuple[str, int], ...]
