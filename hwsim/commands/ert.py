@@ -99,19 +99,23 @@ def _models(specs, args):
 
 
 def _classic(specs, args):
-    from hwsim.energy.cacti.run import run_cacti_row
-    from hwsim.energy.classic import classic_ert
-    from hwsim.energy.classic.cacti_plugin import classic_cacti_row
+    import tempfile
+    from pathlib import Path
 
-    ert = classic_ert(
-        specs.architecture,
-        compound_components=specs.compound_components,
-        compound_source=specs.sources.get("compound_components", "compound components"),
-        technology=args.technology,
-        rows=run_cacti_row if args.no_cache else classic_cacti_row,
+    from hwsim.energy.classic import classic_ert
+    from hwsim.energy.classic.cacti_plugin import CactiRows
+
+    with tempfile.TemporaryDirectory(prefix="hwkd-ert-") as scratch:
+        rows = CactiRows(Path(scratch) if args.no_cache else None)
+        ert = classic_ert(
+            specs.architecture,
+            compound_components=specs.compound_components,
+            compound_source=specs.sources.get("compound_components", "compound components"),
+            technology=args.technology,
+            rows=rows,
+        )
+    summary = (
+        f"{len(ert.entries)} ERT entries (every argument combination); "
+        f"{rows.hits} CACTI result(s) from the cache, {rows.misses} computed"
     )
-    return (
-        ert.to_energy_table(),
-        ert.placeholders,
-        f"{len(ert.entries)} ERT entries (every argument combination)",
-    )
+    return ert.to_energy_table(), ert.placeholders, summary

@@ -16,7 +16,7 @@ cells. DRAM (``type`` LPDDR4, LPDDR, DDR3, GDDR5 or HBM2): read and write cost
 
 This is the accelergy-cacti-plug-in of the Accelergy 0.3 era (commit 643e6fc); the CACTI
 configuration is the wheel's ``default_cfg.cfg``, the same template as that plug-in's
-``default_SRAM.cfg``. CACTI's result rows are cached on disk (`classic_cacti_row`).
+``default_SRAM.cfg``. CACTI's result rows are cached on disk (`CactiRows`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -171,31 +172,57 @@ def cacti_cache_dir() -> Path:
     return hwkd_cache_dir() / "classic-cacti"
 
 
-def classic_cacti_row(run: CactiInput) -> Mapping[str, str]:
-    """CACTI's result row for `run`, from the on-disk cache or a fresh run (then stored).
+@dataclass
+class CactiRows:
+    """CACTI's result rows, from the on-disk cache or a fresh run (then stored).
 
     The key is the run's full input text plus the CACTI wheel version, so another CACTI never
-    answers from this cache. Writes are atomic (temporary file + rename)."""
-    from hwsim.energy.cacti.binary import package_dir, wheel_version
-    from hwsim.energy.cacti.config import config_text
-    from hwsim.energy.cacti.run import run_cacti_row
+    answers from this cache. Writes are atomic (temporary file + rename); an unreadable entry is
+    a miss. `hits` and `misses` count disk hits and fresh CACTI runs.
+    """
 
-    defaults = (package_dir().parent / "default_cfg.cfg").read_text()
-    key = f"{wheel_version()}\n{config_text(defaults, run)}"
-    path = cacti_cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.json"
+    directory: Path | None = None
+    hits: int = 0
+    misses: int = 0
+    _memory: dict[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
+
+    def __call__(self, run: CactiInput) -> Mapping[str, str]:
+        from hwsim.energy.cacti.binary import package_dir, wheel_version
+        from hwsim.energy.cacti.config import config_text
+        from hwsim.energy.cacti.run import run_cacti_row
+
+        defaults = (package_dir().parent / "default_cfg.cfg").read_text()
+        key = f"{wheel_version()}\n{config_text(defaults, run)}"
+        if key in self._memory:
+            return self._memory[key]
+        directory = self.directory or cacti_cache_dir()
+        path = directory / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.json"
+        row = _read_entry(path, key)
+        if row is not None:
+            self.hits += 1
+        else:
+            self.misses += 1
+            row = run_cacti_row(run)
+            _write_entry(path, key, row)
+        self._memory[key] = row
+        return row
+
+
+def _read_entry(path: Path, key: str) -> Mapping[str, str] | None:
     try:
         stored = json.loads(path.read_text())
-        if stored.get("key") == key and isinstance(stored.get("row"), dict):
-            return stored["row"]
     except (OSError, ValueError):
-        pass
-    row = run_cacti_row(run)
+        return None
+    row = stored.get("row") if isinstance(stored, dict) and stored.get("key") == key else None
+    return row if isinstance(row, dict) else None
+
+
+def _write_entry(path: Path, key: str, row: Mapping[str, str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, staging = tempfile.mkstemp(prefix=".row.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w") as out:
-            json.dump({"key": key, "row": row}, out)
+            json.dump({"key": key, "row": dict(row)}, out)
         os.replace(staging, path)
     except OSError:
         pass  # an unwritable cache only costs a rerun next time
-    return row

@@ -22,7 +22,7 @@ Timeloop charges. Components priced by Accelergy's placeholder estimator are lis
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,8 @@ import pandas as pd
 from hwsim.energy.classic.aladdin import AladdinInputError
 from hwsim.energy.classic.cacti_plugin import (
     CactiPluginInputError,
+    CactiRows,
     RowSource,
-    classic_cacti_row,
 )
 from hwsim.energy.classic.estimators import PRECISION, estimate, placeholder_reason
 from hwsim.energy.classic.library import PrimitiveClass, primitive_class, with_defaults
@@ -142,23 +142,48 @@ def classic_ert(
             ``smartbuffer_*`` files); hwsim's built-in smartbuffer classes fill in the rest.
         compound_source: where they came from, for error messages.
         technology: a node (``"40nm"``) that replaces every component's technology.
-        rows: CACTI result rows by input (default: run CACTI, cached on disk).
+        rows: CACTI result rows by input (default: `CactiRows`, CACTI cached on disk).
     """
+    return classic_ert_of_components(
+        (
+            (c.name, c.class_name, c.attributes)
+            for c in architecture.components
+            if not c.pass_through
+        ),
+        version=architecture.version,
+        compound_components=compound_components,
+        compound_source=compound_source,
+        technology=technology,
+        rows=rows,
+    )
+
+
+def classic_ert_of_components(
+    components: Iterable[tuple[str, str, Mapping[str, Any]]],
+    *,
+    version: str = "0.3",
+    compound_components: Sequence[Any] = (),
+    compound_source: str = "compound components",
+    technology: str | None = None,
+    rows: RowSource | None = None,
+) -> ClassicERT:
+    """`classic_ert` of (name, class, attributes) triples, as classic Accelergy takes them.
+
+    This skips the Timeloop architecture checks (classic prices a zero-depth buffer at 0 pJ,
+    Timeloop refuses it). `version` is the spec version: from 0.4 on, a component's ``width``
+    stands for ``datawidth`` when that is not given (v0.4 specs name a MAC's width so)."""
     library = CompoundLibrary.from_documents(
         compound_components, source=compound_source
     ).merged_over(builtin_library())
-    builder = _Builder(library, rows or classic_cacti_row)
-    v04 = _version(architecture.version) >= 0.4
-    for component in architecture.components:
-        if component.pass_through:
-            continue
-        attributes = {normalize_key(k): v for k, v in component.attributes.items()}
+    builder = _Builder(library, rows or CactiRows())
+    v04 = _version(version) >= 0.4
+    for name, class_name, given in components:
+        attributes = {normalize_key(k): v for k, v in given.items()}
         if v04 and "datawidth" not in attributes and "width" in attributes:
-            # v0.4 specs name a compute unit's word width `width`; Accelergy 0.3 reads `datawidth`
             attributes["datawidth"] = attributes["width"]
         if technology is not None:
             attributes["technology"] = technology
-        builder.component(component.name, component.class_name, attributes)
+        builder.component(name, class_name, attributes)
     return ClassicERT(tuple(builder.entries), dict(builder.estimators), tuple(builder.placeholders))
 
 
