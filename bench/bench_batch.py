@@ -27,7 +27,7 @@ from layer_shapes import ERT, resnet32_layers
 
 from hwsim.accelerators import load_accelerator
 from hwsim.analytical.batch import energy_vectors, evaluate_batch, tile_fits
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings, map_problem
 from hwsim.mapper.space import Mapspace

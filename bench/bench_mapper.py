@@ -27,7 +27,7 @@ import yaml
 from layer_shapes import ERT, resnet32_layers
 
 from hwsim.accelerators import load_accelerator, named_accelerator_dir
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.backends import parse_timeloop_stats
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings, map_problem

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from hwsim.analytical.model import Reuse, analyze
 from hwsim.energy.pricing import price
-from hwsim.energy.table import MODELS_SOURCE, EnergyTable, load_energy_table, named_table
+from hwsim.energy.sources import MODELS_SOURCE, load_energy_table
+from hwsim.energy.table import EnergyTable, named_table
 from hwsim.errors import SpecError
 from hwsim.evaluation import Evaluation
 from hwsim.nest import LoopNest

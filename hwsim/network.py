@@ -18,7 +18,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from hwsim.accelerators import Accelerator, load_accelerator
-from hwsim.energy.table import EnergyTable, load_energy_table
+from hwsim.energy.sources import load_energy_table
+from hwsim.energy.table import EnergyTable
 from hwsim.evaluate import evaluate
 from hwsim.evaluation import Evaluation
 from hwsim.mapper.cache import MappingCache, cache_key

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import OBJECTIVES
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.backends import BACKENDS, MappingTask, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings

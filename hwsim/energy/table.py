@@ -25,15 +25,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from hwsim.errors import SpecError
 from hwsim.spec.yaml_io import load_yaml_file
-
-if TYPE_CHECKING:
-    from hwsim.spec.architecture import Architecture
 
 #: Fallback chains: the first action a component defines is used.
 ACTION_ALIASES: dict[str, tuple[str, ...]] = {
@@ -289,63 +286,7 @@ def load_ert_file(path: str | Path) -> EnergyTable:
     return EnergyTable(path.name, _ert_max_energies(tables, file, at))
 
 
-#: The source name that builds a table from component models (needs the architecture).
-MODELS_SOURCE = "models"
-#: The source name that prices an architecture as classic Accelergy 0.3 does (the course's scale).
-CLASSIC_SOURCE = "classic"
-#: Energy sources computed from the architecture itself rather than read from a table.
-ARCHITECTURE_SOURCES = (MODELS_SOURCE, CLASSIC_SOURCE)
-
-
-def load_energy_table(
-    spec: str | Path | EnergyTable,
-    *,
-    architecture: Architecture | None = None,
-    compound_components: Iterable[Any] = (),
-) -> EnergyTable:
-    """A named table (``table1``), an ERT file path, a JSON/YAML ``{component: {action: pJ}}`` file,
-    ``"models"``: every component of `architecture` priced by the component models
-    (`hwsim.energy.components`; `compound_components` are raw ``compound_components`` documents),
-    or ``"classic"``: priced as classic Accelergy 0.3 does (`hwsim.energy.classic`)."""
-    if isinstance(spec, EnergyTable):
-        return spec
-    text = str(spec)
-    if text in ARCHITECTURE_SOURCES:
-        if architecture is None:
-            raise SpecError(
-                f"the {text!r} energy table prices an architecture: pass architecture=..."
-            )
-        if text == CLASSIC_SOURCE:
-            from hwsim.energy.classic import load_classic_table
-
-            return load_classic_table(architecture, compound_components=tuple(compound_components))
-        from hwsim.energy.components import build_energy_table  # heavy: hwcomponents, on demand
-
-        return build_energy_table(architecture, compound_components=tuple(compound_components))
-    if text in NAMED_TABLES:
-        return named_table(text)
-    path = Path(text)
-    if not path.exists():
-        raise SpecError(
-            f"not a named energy table ({sorted(NAMED_TABLES)}) and no such file", file=text
-        )
-    if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise SpecError(f"invalid JSON: {err}", file=text) from None
-    else:
-        data = load_yaml_file(path)
-    if isinstance(data, Mapping) and ("ERT" in data or "ERT_summary" in data):
-        return load_ert_file(path)
-    if isinstance(data, Mapping) and "components" in data:
-        return _exported_table(path.name, data["components"], text)
-    if not isinstance(data, Mapping):
-        raise SpecError("expected {component: {action: pJ}}", file=text)
-    return EnergyTable.from_mapping(path.name, data, source=text, file=text)
-
-
-def _exported_table(name: str, components: Any, file: str) -> EnergyTable:
+def exported_table(name: str, components: Any, file: str) -> EnergyTable:
     """A table in `EnergyTable.to_json`'s form: ``{components: {name: {actions, area_um2, ...}}}``."""
     if not isinstance(components, Mapping):
         raise SpecError(

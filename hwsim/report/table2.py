@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.energy.table import EnergyTable, load_energy_table
+from hwsim.energy.sources import load_energy_table
+from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
 from hwsim.evaluation import Evaluation

@@ -7,7 +7,7 @@ from shared_material import shared_path
 
 from hwsim.energy.components import build_energy_table, energy_table_for_specs
 from hwsim.energy.errors import EnergyModelError
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.errors import SpecError
 from hwsim.report.table2 import default_spec_dir
 from hwsim.spec import load_architecture, load_specs

@@ -7,12 +7,8 @@ import json
 import pytest
 from shared_material import shared_path
 
-from hwsim.energy.table import (
-    canonical_component_name,
-    load_energy_table,
-    load_ert_file,
-    named_table,
-)
+from hwsim.energy.sources import load_energy_table
+from hwsim.energy.table import canonical_component_name, load_ert_file, named_table
 from hwsim.errors import SpecError
 
 Q1_EXPECTED = {

@@ -9,7 +9,8 @@ import pytest
 from shared_material import shared_path
 
 from hwsim.cli import main
-from hwsim.energy.table import EnergyTable, load_energy_table, named_table
+from hwsim.energy.sources import load_energy_table
+from hwsim.energy.table import EnergyTable, named_table
 from hwsim.evaluate import evaluate_files
 from hwsim.report.table2 import build_table2, default_spec_dir
 

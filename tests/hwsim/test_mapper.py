@@ -15,7 +15,7 @@ from shared_material import shared_path
 from spec_builders import conv1d
 
 from hwsim.cli import main
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
 from hwsim.mapper.constraints import parse_constraints

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.errors import SpecError
 from hwsim.mapper.backends import (
     MappingTask,

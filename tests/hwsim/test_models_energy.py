@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-import hwsim.energy.components as components
+import hwsim.energy.sources as sources
 from hwsim.cli import main
 from hwsim.energy.components.evaluate import evaluate_with_hwcomponents
 from hwsim.energy.components.query import PrimitiveQuery, PrimitiveResult
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.evaluate import evaluate
 from hwsim.report.table2 import build_table2, default_spec_dir
 from hwsim.spec import load_specs
@@ -57,13 +57,13 @@ def replay_cacti(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the architectures `load_energy_table("models", ...)` priced, in order."""
     seen: list[str] = []
-    build = components.build_energy_table
+    build = sources.build_energy_table
 
     def counting(architecture, **kwargs):
         seen.append(architecture.name)
         return build(architecture, **kwargs)
 
-    monkeypatch.setattr(components, "build_energy_table", counting)
+    monkeypatch.setattr(sources, "build_energy_table", counting)
     return seen
 
 

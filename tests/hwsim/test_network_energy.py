@@ -14,7 +14,7 @@ from shared_material import shared_path
 
 from hwsim.accelerators import load_accelerator
 from hwsim.cli import main
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.mapper import search
 from hwsim.mapper.search import MapperSettings
 from hwsim.network import network_energy

@@ -16,7 +16,7 @@ from shared_material import shared_path
 
 from hwsim.analytical.model import analyze
 from hwsim.energy.pricing import price
-from hwsim.energy.table import load_energy_table
+from hwsim.energy.sources import load_energy_table
 from hwsim.nest import LoopNest
 from hwsim.spec import load_specs
 

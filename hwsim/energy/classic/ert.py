@@ -48,10 +48,12 @@ from hwsim.energy.components.expressions import (
     evaluate_attribute,
 )
 from hwsim.energy.errors import EnergyModelError, component_error
-from hwsim.energy.table import CLASSIC_SOURCE, ComponentEnergy, EnergyTable
+from hwsim.energy.table import ComponentEnergy, EnergyTable
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.yaml_io import normalize_key
 
+#: The name of this energy source (``--energy classic``, ``hw.energy=classic``).
+CLASSIC_SOURCE = "classic"
 SOURCE_LABEL = "classic Accelergy 0.3"
 MAX_NESTING = 8
 

@@ -1,0 +1,77 @@
+"""Energy sources: every way a user names where pJ per action come from, resolved to a table.
+
+``--energy`` and ``hw.energy`` take a named table (``table1``), an Accelergy ERT or ERT_summary
+file, a ``{component: {action: pJ}}`` JSON/YAML file (or one written by `EnergyTable.to_json`),
+or a source that prices the architecture itself: ``classic`` (classic Accelergy 0.3, the course's
+scale: `hwsim.energy.classic`) or ``models`` (hwcomponents component models:
+`hwsim.energy.components`). This module is the one place that tells them apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from hwsim.energy.classic import CLASSIC_SOURCE, load_classic_table
+from hwsim.energy.components import build_energy_table
+from hwsim.energy.table import (
+    NAMED_TABLES,
+    EnergyTable,
+    exported_table,
+    load_ert_file,
+    named_table,
+)
+from hwsim.errors import SpecError
+from hwsim.spec.architecture import Architecture
+from hwsim.spec.yaml_io import load_yaml_file
+
+#: The source name that builds a table from component models (needs the architecture).
+MODELS_SOURCE = "models"
+#: Energy sources computed from the architecture itself rather than read from a table.
+ARCHITECTURE_SOURCES = (MODELS_SOURCE, CLASSIC_SOURCE)
+
+
+def load_energy_table(
+    spec: str | Path | EnergyTable,
+    *,
+    architecture: Architecture | None = None,
+    compound_components: Iterable[Any] = (),
+) -> EnergyTable:
+    """A named table (``table1``), an ERT file path, a JSON/YAML ``{component: {action: pJ}}`` file,
+    ``"models"``: every component of `architecture` priced by the component models
+    (`hwsim.energy.components`; `compound_components` are raw ``compound_components`` documents),
+    or ``"classic"``: priced as classic Accelergy 0.3 does (`hwsim.energy.classic`)."""
+    if isinstance(spec, EnergyTable):
+        return spec
+    text = str(spec)
+    if text in ARCHITECTURE_SOURCES:
+        if architecture is None:
+            raise SpecError(
+                f"the {text!r} energy table prices an architecture: pass architecture=..."
+            )
+        if text == CLASSIC_SOURCE:
+            return load_classic_table(architecture, compound_components=tuple(compound_components))
+        return build_energy_table(architecture, compound_components=tuple(compound_components))
+    if text in NAMED_TABLES:
+        return named_table(text)
+    path = Path(text)
+    if not path.exists():
+        raise SpecError(
+            f"not a named energy table ({sorted(NAMED_TABLES)}) and no such file", file=text
+        )
+    if path.suffix == ".json":
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            raise SpecError(f"invalid JSON: {err}", file=text) from None
+    else:
+        data = load_yaml_file(path)
+    if isinstance(data, Mapping) and ("ERT" in data or "ERT_summary" in data):
+        return load_ert_file(path)
+    if isinstance(data, Mapping) and "components" in data:
+        return exported_table(path.name, data["components"], text)
+    if not isinstance(data, Mapping):
+        raise SpecError("expected {component: {action: pJ}}", file=text)
+    return EnergyTable.from_mapping(path.name, data, source=text, file=text)
