@@ -85,10 +85,32 @@ def read_checkpoint(path: str | Path, field: str = "teacher.checkpoint"):
         raise UserError(f"{field}: {path} is not a readable torch checkpoint ({e})") from e
 
 
+SAVED_WEIGHTS = ("model.safetensors", "pytorch_model.bin")  # what save_pretrained writes
+
+
+def read_weights(path: str | Path, field: str = "teacher.checkpoint"):
+    """A torch checkpoint, a .safetensors file, or a save_pretrained directory's weights."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        found = [path / name for name in SAVED_WEIGHTS if (path / name).is_file()]
+        if not found:
+            raise UserError(f"{field}: {path} is a directory without {' or '.join(SAVED_WEIGHTS)}")
+        path = found[0]
+    if path.suffix != ".safetensors" or not path.is_file():
+        return read_checkpoint(path, field)
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(path)
+    except (SafetensorError, OSError) as e:
+        raise UserError(f"{field}: {path} is not a readable safetensors file ({e})") from e
+
+
 def read_teacher_state(path: str | Path, num_classes: int, field: str = "teacher.checkpoint"):
-    """The checkpoint at `path`, in any layout `models.teacher_layouts` reads, as this project's
-    {backbone.*, classifier.*}; its head must have `num_classes` outputs."""
-    state = unwrap_state_dict(read_checkpoint(path, field))
+    """The checkpoint at `path` (see `read_weights`), in any layout `models.teacher_layouts`
+    reads, as this project's {backbone.*, classifier.*}; its head must have `num_classes` outputs."""
+    state = unwrap_state_dict(read_weights(path, field))
     if state is None:
         raise UserError(f"{field}: {path} holds no state dict")
     converted = to_project_layout(state, f"{field}: {path}")

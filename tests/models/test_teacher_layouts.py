@@ -12,6 +12,7 @@ import timm
 import torch
 from hydra.utils import instantiate
 from kd_fixtures import TINY, compose_config
+from safetensors.torch import save_file
 from transformers import Dinov2Config, Dinov2ForImageClassification
 
 from models.errors import UserError
@@ -91,6 +92,23 @@ def test_transformers_dinov2_for_image_classification(tmp_path, caplog):
     assert net.pooling == "cls+mean"  # its head reads (classes, 2 * hidden)
     assert "read as the transformers layout (cls+mean head)" in caplog.text
     assert_same_logits(net, lambda x: model(pixel_values=x).logits)
+
+
+def test_save_pretrained_directories_and_safetensors_files(tmp_path):
+    model = transformers_classifier()
+    model.save_pretrained(tmp_path / "hf")  # model.safetensors, in transformers 4 names
+    assert_same_logits(load(tmp_path / "hf"), lambda x: model(pixel_values=x).logits)
+    vit = timm_dinov2()
+    save_file(vit.state_dict(), tmp_path / "timm.safetensors")
+    assert_same_logits(load(tmp_path / "timm.safetensors"), vit)
+    (tmp_path / "bad.safetensors").write_bytes(b"junk")
+    with pytest.raises(
+        UserError, match=r"^teacher\.checkpoint: .*bad\.safetensors is not a readable"
+    ):
+        load(tmp_path / "bad.safetensors")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match=r"^teacher\.checkpoint: .*empty is a directory without"):
+        load(tmp_path / "empty")
 
 
 def test_transformers_4_names_load_too(tmp_path):
