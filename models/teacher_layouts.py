@@ -252,16 +252,15 @@ def to_project_layout(state: Mapping[str, torch.Tensor], where: str) -> Converte
             f"{where} is in no DINOv2 classifier layout known here (tried: {tried}); "
             f"its keys begin {', '.join(sorted(state)[:4]) or '(none)'}"
         )
-    short = layout.name
     split = layout.split(dict(state))
     if split.unused:
         raise UserError(
-            f"{where}: read as the {short} layout, but {len(split.unused)} keys have no place in a "
+            f"{where}: read as the {layout.name} layout, but {len(split.unused)} keys have no place in a "
             f"DINOv2 ViT + linear head: {', '.join(sorted(split.unused)[:4])}{_hint(split.unused)}"
         )
     if "weight" not in split.head:
         raise UserError(
-            f"{where}: read as the {short} layout, but it holds no linear head (a backbone "
+            f"{where}: read as the {layout.name} layout, but it holds no linear head (a backbone "
             "alone cannot teach): save the classifier, backbone and head together"
         )
     hidden = split.backbone["embeddings.cls_token"].shape[-1]
@@ -270,13 +269,13 @@ def to_project_layout(state: Mapping[str, torch.Tensor], where: str) -> Converte
     pooling = poolings.get(width // hidden) if width % hidden == 0 else None
     if pooling not in layout.poolings:
         raise UserError(
-            f"{where}: its head reads {width} features but the {short} layout's heads read "
+            f"{where}: its head reads {width} features but the {layout.name} layout's heads read "
             f"{' or '.join(str(POOLING_WIDTHS[p] * hidden) for p in layout.poolings)} "
             f"(hidden size {hidden})"
         )
     converted = {f"backbone.{k}": v for k, v in split.backbone.items()}
     converted |= {f"classifier.{k}": v for k, v in split.head.items()}
-    return ConvertedTeacher(converted, short, pooling)
+    return ConvertedTeacher(converted, layout.name, pooling)
 
 
 def _hint(keys: list[str]) -> str:
