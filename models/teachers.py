@@ -1,8 +1,10 @@
 """Teachers: a DINOv2 ViT with a linear head, or any saved network — always frozen when distilling.
 
-`dinov2_teacher` builds transformers' `Dinov2Model` + `nn.Linear` and loads a state dict saved as
+`dinov2_teacher` builds transformers' `Dinov2Model` + `nn.Linear` and loads a classifier saved as
 {backbone.*, classifier.*} (the format of the course's `dino_small_cifar10.pth`, and what
-`python train.py task=teacher` writes). `checkpoint_teacher` loads a `torch.save`d module or a
+`python train.py task=teacher` writes), as transformers' Dinov2ForImageClassification, as torch.hub's
+facebookresearch/dinov2 or as timm's vit_*_patch14_dinov2 (`models.teacher_layouts`), with the
+backbone's shape read from the checkpoint (`models.teacher_backbone_config`). `checkpoint_teacher` loads a `torch.save`d module or a
 Lightning checkpoint written by this project. `FrozenTeacher` keeps a teacher in eval mode with no
 gradients, whatever `.train()` calls reach it, so BatchNorm statistics and dropout never change.
 """
@@ -16,6 +18,8 @@ from torch import nn
 
 from models.data.views import ImageClassifier, ImageInput
 from models.errors import UserError
+from models.teacher_backbone_config import resolve_backbone_config
+from models.teacher_layouts import POOLING_WIDTHS, to_project_layout, unwrap_state_dict
 
 log = logging.getLogger(__name__)
 
@@ -27,24 +31,31 @@ class Dinov2Classifier(nn.Module):
     """DINOv2 backbone + linear head: (B, 3, S, S) normalised -> (B, classes).
 
     pooling "cls" feeds the class token (the backbone's pooled output) to the head; "cls+mean"
-    concatenates it with the mean patch token, like transformers' Dinov2ForImageClassification.
+    concatenates it with the mean patch token, like transformers' Dinov2ForImageClassification
+    and torch.hub's dinov2_vits14_lc(layers=1); "cls4+mean" concatenates the (normed) class tokens
+    of the last 4 blocks and the mean patch token, like dinov2_vits14_lc(layers=4).
     """
 
     def __init__(self, backbone: nn.Module, num_classes: int, pooling: str = "cls"):
         super().__init__()
-        if pooling not in ("cls", "cls+mean"):
-            raise UserError(f"teacher.pooling={pooling!r}: use 'cls' or 'cls+mean'")
+        if pooling not in POOLING_WIDTHS:
+            raise UserError(f"teacher.pooling={pooling!r}: use one of {', '.join(POOLING_WIDTHS)}")
         hidden = backbone.config.hidden_size
         self.backbone = backbone
-        self.classifier = nn.Linear(hidden * (2 if pooling == "cls+mean" else 1), num_classes)
+        self.classifier = nn.Linear(hidden * POOLING_WIDTHS[pooling], num_classes)
         self.pooling = pooling
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        tokens = self.backbone(pixel_values=x).last_hidden_state  # (B, 1 + patches, D), normed
-        features = tokens[:, 0]  # (B, D) class token = pooler_output
-        if self.pooling == "cls+mean":
-            features = torch.cat([features, tokens[:, 1:].mean(dim=1)], dim=-1)  # (B, 2D)
-        return self.classifier(features)
+        every_block = self.pooling == "cls4+mean"
+        out = self.backbone(pixel_values=x, output_hidden_states=every_block)
+        tokens = out.last_hidden_state  # (B, 1 + patches, D), normed
+        features = [tokens[:, 0]]  # (B, D) class token = pooler_output
+        if every_block:  # hidden_states: embeddings, then each block's output before the norm
+            norm = self.backbone.layernorm
+            features = [norm(h[:, 0]) for h in out.hidden_states[-4:]]
+        if self.pooling != "cls":
+            features.append(tokens[:, 1:].mean(dim=1))
+        return self.classifier(torch.cat(features, dim=-1))
 
 
 class FrozenTeacher(nn.Module):
@@ -74,22 +85,45 @@ def read_checkpoint(path: str | Path, field: str = "teacher.checkpoint"):
         raise UserError(f"{field}: {path} is not a readable torch checkpoint ({e})") from e
 
 
-def _state_dict_of(obj, path) -> dict[str, torch.Tensor]:
-    """The {backbone.*, classifier.*} dict from a bare state dict, a wrapper dict or a checkpoint."""
-    if isinstance(obj, nn.Module):
-        obj = obj.state_dict()
-    for key in ("state_dict", "model", "model_state_dict"):
-        if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
-            obj = obj[key]
-    if not isinstance(obj, Mapping):
+SAVED_WEIGHTS = ("model.safetensors", "pytorch_model.bin")  # what save_pretrained writes
+
+
+def read_weights(path: str | Path, field: str = "teacher.checkpoint"):
+    """A torch checkpoint, a .safetensors file, or a save_pretrained directory's weights."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        found = [path / name for name in SAVED_WEIGHTS if (path / name).is_file()]
+        if not found:
+            raise UserError(f"{field}: {path} is a directory without {' or '.join(SAVED_WEIGHTS)}")
+        path = found[0]
+    if path.suffix != ".safetensors" or not path.is_file():
+        return read_checkpoint(path, field)
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(path)
+    except (SafetensorError, OSError) as e:
+        raise UserError(f"{field}: {path} is not a readable safetensors file ({e})") from e
+
+
+def read_teacher_state(path: str | Path, num_classes: int, field: str = "teacher.checkpoint"):
+    """The checkpoint at `path` (see `read_weights`), in any layout `models.teacher_layouts`
+    reads, as this project's {backbone.*, classifier.*}; its head must have `num_classes` outputs."""
+    state = unwrap_state_dict(read_weights(path, field))
+    if state is None:
+        raise UserError(f"{field}: {path} holds no state dict")
+    converted = to_project_layout(state, f"{field}: {path}")
+    classes = converted.state["classifier.weight"].shape[0]
+    if classes != num_classes:
         raise UserError(
-            f"teacher.checkpoint: {path} holds a {type(obj).__name__}, not a state dict"
+            f"teacher.num_classes={num_classes} but the head in {field}: {path} has {classes} "
+            "outputs (teacher.num_classes follows data.num_classes)"
         )
-    state = dict(obj)
-    for prefix in ("module.", "model.net.", "net.", "model."):  # DataParallel, Lightning wrappers
-        if state and all(k.startswith(prefix) for k in state):
-            state = {k[len(prefix) :]: v for k, v in state.items()}
-    return state
+    log.info(
+        "%s: %s read as the %s layout (%s head)", field, path, converted.layout, converted.pooling
+    )
+    return converted
 
 
 def _load_pretrained_backbone(name: str) -> nn.Module:
@@ -118,22 +152,23 @@ def dinov2_teacher(
 ) -> ImageClassifier:
     """DINOv2 + head from the `teacher` config group.
 
-    Weights come from `checkpoint` ({backbone.*, classifier.*}) when given; otherwise, when
+    Weights come from `checkpoint` (any layout of `models.teacher_layouts`; its shapes complete
+    `backbone`, and its head sets `pooling`) when given; otherwise, when
     `load_pretrained` (task=teacher), the backbone from `pretrained` (a hub id or a local
     directory) and a fresh head; otherwise random weights (tests and demos).
     """
     from transformers import Dinov2Config, Dinov2Model
 
     state = None
+    config = dict(backbone)
     if checkpoint is not None:
-        state = _state_dict_of(read_checkpoint(checkpoint), checkpoint)
-        head = state.get("classifier.weight")
-        if head is not None:  # the head's input width says how the checkpoint pooled
-            pooling = "cls+mean" if head.shape[1] == 2 * backbone["hidden_size"] else "cls"
+        converted = read_teacher_state(checkpoint, num_classes)
+        state, pooling = converted.state, converted.pooling  # the head says how it pooled
+        config = resolve_backbone_config(backbone, state, "teacher.backbone", checkpoint)
     if state is None and load_pretrained and pretrained:
         net_backbone = _load_pretrained_backbone(pretrained)
     else:
-        net_backbone = Dinov2Model(Dinov2Config(**dict(backbone)))
+        net_backbone = Dinov2Model(Dinov2Config(**config))
     net = Dinov2Classifier(net_backbone, num_classes, pooling)
     if state is not None:
         _load_strict(net, state, checkpoint)

@@ -68,9 +68,15 @@ def test_checkpoint_that_does_not_fit_the_config_says_why(tmp_path):
     save_course_format(tmp_path / "t.pth")
     bigger = {**TINY, "hidden_size": 64}
     with pytest.raises(
-        UserError, match=r"does not fit teacher\.backbone: .*cls_token is \(1, 1, 32\)"
+        UserError,
+        match=r"^teacher\.backbone\.hidden_size=64 but .*t\.pth has hidden_size 32: "
+        r"set teacher\.backbone\.hidden_size=32, or null",
     ):
         dinov2_teacher(bigger, checkpoint=str(tmp_path / "t.pth"), image_size=56)
+    with pytest.raises(
+        UserError, match=r"^teacher\.num_classes=7 but the head in .* has 10 outputs"
+    ):
+        dinov2_teacher(TINY, num_classes=7, checkpoint=str(tmp_path / "t.pth"), image_size=56)
 
 
 def test_pretrained_weights_that_cannot_load_give_a_clear_error(tmp_path):
