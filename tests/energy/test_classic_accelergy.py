@@ -27,14 +27,27 @@ from hwsim.energy.table import canonical_component_name
 from hwsim.spec import load_specs
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "accelergy_classic"
-VARIANTS = sorted(p.name for p in DATA.iterdir() if (p / "ERT.yaml").is_file())
-FAST = {"q1_base", "q3_base", "q3_tech_65nm"}
+INDEX = json.loads((DATA / "index.json").read_text())
+VARIANTS = sorted(v["name"] for v in INDEX if not v["crashed"])
+CRASHED = sorted(v["name"] for v in INDEX if v["crashed"])
+FAST = {"q1_base", "q3_base", "q3_tech_65nm", "prim_arith_45nm"}
 
 
 def test_recorded_ground_truth_is_present():
     """The recorded data ships with the repository: these tests cannot silently shrink."""
     assert {"q1_base", "q3_base", "q3_tech_65nm"} <= set(VARIANTS)
-    assert len(VARIANTS) >= 12
+    assert len(VARIANTS) >= 40
+    assert all((DATA / v / "ERT.yaml").is_file() for v in VARIANTS)
+
+
+@pytest.mark.parametrize("variant", CRASHED)
+def test_where_classic_crashes_we_say_why_in_one_line(variant):
+    """Classic Accelergy crashed on these inputs (CACTI found no organisation): one error."""
+    from hwsim.energy.errors import EnergyModelError
+
+    with pytest.raises(EnergyModelError) as caught:
+        _our_ert(variant)
+    assert "\n" not in str(caught.value) and "CACTI" in str(caught.value)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -59,7 +72,7 @@ def _v03_components(node, inherited):
 
 def _our_ert(variant: str):
     inputs = DATA / variant / "inputs"
-    if variant.startswith("prim_"):  # odd attribute values Timeloop would refuse (depth 0)
+    if variant.startswith(("prim_", "q2_")):  # loose components, some Timeloop would refuse
         (arch_file,) = sorted(inputs.glob("*.yaml"))
         tree = yaml.safe_load(arch_file.read_text())["architecture"]
         return classic_ert_of_components(_v03_components(tree, {}), version="0.3")
@@ -152,6 +165,15 @@ def test_unsupported_technology_is_reported_as_placeholder():
     (placeholder,) = ert.placeholders
     assert placeholder.component == "mac" and "40 nm and 45 nm" in placeholder.reason
     assert "PLACEHOLDER" in ert.to_energy_table().entries["mac"].notes
+
+
+def test_sub_byte_sram_is_refused_not_hung():
+    """Classic asks CACTI for a 0-bit bus for an SRAM narrower than 8 bits; CACTI never returns."""
+    from hwsim.energy.errors import EnergyModelError
+
+    sram = ("s", "SRAM", {"technology": "45nm", "depth": 4096, "width": 4})
+    with pytest.raises(EnergyModelError, match=r"'s'.*4-bit word"):
+        classic_ert_of_components([sram])
 
 
 def test_unknown_class_is_one_error_naming_the_component():

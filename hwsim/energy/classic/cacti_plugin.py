@@ -77,6 +77,11 @@ def sram_input(attributes: Mapping[str, Any]) -> CactiInput:
     width = _integer(attributes, "width")
     size = width * _integer(attributes, "depth") // 8
     word_bytes = width // 8
+    if word_bytes == 0:
+        raise CactiPluginInputError(
+            f"a {width}-bit word: classic's CACTI plug-in asks CACTI for a 0-bit bus, which CACTI "
+            "never answers (classic Accelergy hangs); use a width of at least 8 bits"
+        )
     block = 4 if word_bytes < 4 else word_bytes  # CACTI's minimum line: 4 bytes
     if size / block < 64:
         size = block * 64  # CACTI's minimum scratchpad: 64 words

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from hwsim.energy.cacti.run import CactiFailure
 from hwsim.energy.classic.aladdin import AladdinInputError
 from hwsim.energy.classic.cacti_plugin import (
     CactiPluginInputError,
@@ -249,7 +250,7 @@ class _Builder:
     def _price(self, path, class_name, attrs, action, arguments, fail) -> float:
         try:
             result = estimate(class_name, attrs, action, arguments, self.rows)
-        except (AladdinInputError, CactiPluginInputError, KeyError) as err:
+        except (AladdinInputError, CactiPluginInputError, CactiFailure, KeyError) as err:
             raise fail(f"{path}: {err}") from None
         self.estimators.setdefault(path, result.estimator)
         if result.placeholder and all(p.component != path for p in self.placeholders):
