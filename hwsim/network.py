@@ -20,6 +20,7 @@ from tqdm import tqdm
 from hwsim.accelerators import Accelerator, load_accelerator
 from hwsim.energy.sources import load_energy_table
 from hwsim.energy.table import EnergyTable
+from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
 from hwsim.evaluation import Evaluation
 from hwsim.mapper.cache import MappingCache, cache_key
@@ -242,25 +243,7 @@ def network_energy(
     for key, problem in bar:
         constraints = parse_constraints(list(accelerator.constraints), arch, problem)
         digest = cache_key(problem, arch, constraints, table, settings)
-        hit = store.get(digest) if store else None
-        if hit is not None:
-            mapping = bind_mapping(hit["mapping"], arch, problem)
-            evaluation = evaluate(
-                problem, arch, mapping, energy=table, timeloop_version=settings.timeloop_version
-            )
-            mapped[key] = (mapping, evaluation, int(hit["cycles"]), True)
-            continue
-        result = map_problem(problem, arch, constraints, table, settings)
-        mapped[key] = (result.mapping, result.evaluation, result.cycles, False)
-        if store:
-            store.put(
-                digest,
-                {
-                    "mapping": result.mapping.to_timeloop()["mapping"],
-                    "cycles": result.cycles,
-                    "energy_pj": result.energy_pj,
-                },
-            )
+        mapped[key] = _mapped_layer(problem, arch, constraints, table, settings, store, digest)
     bar.close()
     for name, problem, repeat in items:
         mapping, evaluation, cycles, cached = mapped[_shape_key(problem)]
@@ -268,6 +251,39 @@ def network_energy(
             LayerEnergy(name, problem, repeat, mapping, evaluation, cycles, cached, compute_units)
         )
     return NetworkEnergy(tuple(layers), accelerator.name, table.name)
+
+
+def _mapped_layer(
+    problem: Problem,
+    arch: Architecture,
+    constraints: Any,
+    table: EnergyTable,
+    settings: MapperSettings,
+    store: MappingCache | None,
+    digest: str,
+) -> tuple[Mapping, Evaluation, int, bool]:
+    """(mapping, evaluation, cycles, from the cache) of one layer shape: the cached mapping
+    re-evaluated by today's model, or a new search (stored for every other worker)."""
+
+    def search() -> dict[str, Any]:
+        result = map_problem(problem, arch, constraints, table, settings)
+        return {"mapping": result.mapping.to_timeloop()["mapping"]}
+
+    if store is None:
+        entry, cached = search(), False
+    else:
+        entry, cached = store.get_or_compute(digest, search)
+    try:
+        mapping = bind_mapping(entry["mapping"], arch, problem)
+    except SpecError:  # an entry that no longer fits this problem: search again, overwrite it
+        entry, cached = search(), False
+        mapping = bind_mapping(entry["mapping"], arch, problem)
+        if store is not None:
+            store.put(digest, entry)
+    evaluation = evaluate(
+        problem, arch, mapping, energy=table, timeloop_version=settings.timeloop_version
+    )
+    return mapping, evaluation, evaluation.counts.cycles, cached
 
 
 def _as_item(workload: Any, index: int) -> tuple[str, Problem, int]:

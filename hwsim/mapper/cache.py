@@ -1,31 +1,41 @@
 """An on-disk cache of best mappings, so a sweep never maps the same layer twice.
 
 Keyed by everything the result depends on: the problem (shape and sizes), the architecture, the
-constraints, the energy table, the mapper settings and the model's version. A hit stores only
-the mapping; it is re-evaluated (milliseconds) so the returned counts always come from the
-current model. Entries are written atomically (temporary file + rename), so concurrent workers
-may share the cache; an unreadable entry is treated as a miss.
+constraints, the energy table, the mapper settings and a fingerprint of the source of hwsim's
+counting and mapping code (`CODE`), so a change of any rule invalidates old entries by itself.
+An entry stores only the mapping; a hit is re-evaluated (milliseconds), so the returned counts,
+energy and cycles always come from the current model, and an entry that no longer binds to the
+problem is a miss. Storage, checksums, atomic writes and the per-key lock that lets concurrent
+workers map a layer once are `hwsim.disk_cache.JsonCache`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hwsim.energy.cache_dir import hwkd_cache_dir
+from hwsim.disk_cache import JsonCache, hwkd_cache_dir, source_fingerprint
 from hwsim.energy.table import EnergyTable
 from hwsim.mapper.search import MapperSettings
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.problem import Problem
 
-#: Bump when the analytical model's counts change, to invalidate old entries.
-MODEL_VERSION = "hwsim-analytical-1"
+#: The code a best mapping depends on: how it is counted, priced, searched and written.
+CODE = (
+    "hwsim.spec",
+    "hwsim.nest",
+    "hwsim.capacity",
+    "hwsim.counts",
+    "hwsim.analytical",
+    "hwsim.energy.pricing",
+    "hwsim.evaluate",
+    "hwsim.evaluation",
+    "hwsim.mapper",
+)
 
 
 def mapping_cache_dir() -> Path:
@@ -54,7 +64,7 @@ def cache_key(
 ) -> str:
     """A stable digest of what a mapper result depends on (the problem's name is not part of it)."""
     payload = {
-        "model": MODEL_VERSION,
+        "code": source_fingerprint(*CODE),
         "shape": problem.shape.model_dump(exclude={"name"}),
         "instance": dict(sorted(problem.instance.items())),
         "architecture": arch.model_dump(mode="json"),
@@ -66,30 +76,30 @@ def cache_key(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def checked_entry(value: Any) -> dict[str, Any]:
+    """A stored entry, refused (ValueError) unless it holds a mapping document."""
+    if not isinstance(value, dict) or not isinstance(value.get("mapping"), dict | list):
+        raise ValueError("not a mapping-cache entry")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
 class MappingCache:
-    """Best mappings on disk, one JSON file per key (see module docstring)."""
+    """Best mappings on disk (see module docstring); `root` None means `mapping_cache_dir()`."""
 
-    def __init__(self, root: str | Path | None = None):
-        self.root = Path(root) if root is not None else mapping_cache_dir()
+    root: Path | None = None
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
+    def _store(self) -> JsonCache:
+        return JsonCache(Path(self.root) if self.root is not None else mapping_cache_dir())
 
     def get(self, key: str) -> dict[str, Any] | None:
-        path = self._path(key)
-        try:
-            return json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return None
+        return self._store().get(key, checked_entry)
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(entry, handle)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        self._store().put(key, entry)
+
+    def get_or_compute(
+        self, key: str, compute: Callable[[], dict[str, Any]]
+    ) -> tuple[dict[str, Any], bool]:
+        """(entry, from disk): mapped once across the workers sharing the folder."""
+        return self._store().get_or_compute(key, compute, checked_entry)

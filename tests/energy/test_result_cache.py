@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.energy.cache_dir import hwkd_cache_dir
+from hwsim.disk_cache import hwkd_cache_dir
 from hwsim.energy.components.cache import CachedEvaluator, ResultCache, cache_key, default_cache_dir
 from hwsim.energy.components.query import PrimitiveQuery, PrimitiveResult
 
@@ -40,17 +40,28 @@ def test_round_trip_is_exact(tmp_path) -> None:
     cache.put("k", RESULT)
     assert cache.get("k") == RESULT
     assert cache.entries() == 1
-    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.rglob(".tmp-*"))
 
 
-def test_unreadable_or_foreign_entries_are_misses(tmp_path) -> None:
+def test_unreadable_foreign_altered_or_invalid_entries_are_misses(tmp_path) -> None:
     cache = ResultCache(tmp_path)
     cache.put("k", RESULT)
-    path = next(tmp_path.glob("*.json"))
+    path = next(tmp_path.rglob("*.json"))
+    whole = json.loads(path.read_text())
     path.write_text("{ truncated")
     assert cache.get("k") is None
-    path.write_text(json.dumps({"key": "another key", "result": RESULT.to_json()}))
+    path.write_text(json.dumps({**whole, "key": "another key"}))
     assert cache.get("k") is None
+    edited = {**whole, "value": {**whole["value"], "actions": {"read": 99.0}}}
+    path.write_text(json.dumps(edited))  # altered after writing: the checksum no longer matches
+    assert cache.get("k") is None
+    for bad in ({"read": -1.0}, {}, {"read": float("nan")}):
+        value = {**whole["value"], "actions": bad}
+        cache_entry = {"key": "k", "value": value}
+        from hwsim.disk_cache import value_digest
+
+        path.write_text(json.dumps({**cache_entry, "sha256": value_digest(value)}))
+        assert cache.get("k") is None, bad  # negative, missing or NaN energies are recomputed
 
 
 def test_key_covers_model_arguments_actions_and_model_code() -> None:
@@ -90,7 +101,7 @@ def test_unwritable_cache_warns_and_still_answers(tmp_path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     evaluator = CachedEvaluator(lambda q: RESULT, ResultCache(blocker / "energy"))
-    with pytest.warns(UserWarning, match="cannot write the energy cache"):
+    with pytest.warns(UserWarning, match="cannot write the cache"):
         assert evaluator(QUERY) == RESULT
 
 
@@ -115,4 +126,4 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path) -> None:
     cache = ResultCache(tmp_path)
     assert cache.get("shared") == RESULT
     assert cache.entries() == 41
-    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.rglob(".tmp-*"))

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hwsim.energy.cache_dir import hwkd_cache_dir
+from hwsim.disk_cache import hwkd_cache_dir
 from hwsim.energy.cacti.config import CactiInput, config_text, parse_output
 
 #: Environment variable naming a CACTI executable to use instead of the wheel's.

@@ -21,17 +21,13 @@ configuration is the wheel's ``default_cfg.cfg``, the same template as that plug
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hwsim.energy.cache_dir import hwkd_cache_dir
+from hwsim.disk_cache import JsonCache, hwkd_cache_dir
 from hwsim.energy.cacti.config import CactiInput
 
 ACCURACY = 70
@@ -173,17 +169,32 @@ def _power_of_two_banks(banks: int) -> int:
 
 
 # ------------------------------------------------------------------------------ CACTI, cached
-def cacti_cache_dir() -> Path:
-    return hwkd_cache_dir() / "classic-cacti"
+#: The columns the plug-in reads from CACTI's result row.
+USED_COLUMNS = (
+    "Dynamic read energy (nJ)",
+    "Dynamic write energy (nJ)",
+    "Standby leakage per bank(mW)",
+    "Random cycle time (ns)",
+)
+
+
+def checked_row(row: Any) -> Mapping[str, str]:
+    """A stored CACTI row, refused (ValueError) unless every used column is a finite number >= 0."""
+    if not isinstance(row, dict):
+        raise ValueError("not a CACTI row")
+    for column in USED_COLUMNS:
+        value = float(row[column])
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{column}: {value}")
+    return row
 
 
 @dataclass
 class CactiRows:
-    """CACTI's result rows, from the on-disk cache or a fresh run (then stored).
+    """CACTI's result rows, from the on-disk cache (`hwsim.disk_cache.JsonCache`) or a fresh run.
 
     The key is the run's full input text plus the CACTI wheel version, so another CACTI never
-    answers from this cache. Writes are atomic (temporary file + rename); an unreadable entry is
-    a miss. `hits` and `misses` count disk hits and fresh CACTI runs.
+    answers from this cache. `hits` and `misses` count disk hits and fresh CACTI runs.
     """
 
     directory: Path | None = None
@@ -198,36 +209,14 @@ class CactiRows:
 
         defaults = (package_dir().parent / "default_cfg.cfg").read_text()
         key = f"{wheel_version()}\n{config_text(defaults, run)}"
-        if key in self._memory:
-            return self._memory[key]
-        directory = self.directory or cacti_cache_dir()
-        path = directory / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.json"
-        row = _read_entry(path, key)
-        if row is not None:
-            self.hits += 1
-        else:
-            self.misses += 1
-            row = run_cacti_row(run)
-            _write_entry(path, key, row)
-        self._memory[key] = row
-        return row
+        if key not in self._memory:
+            cache = JsonCache(self.directory or cacti_cache_dir())
+            row, cached = cache.get_or_compute(key, lambda: run_cacti_row(run), checked_row)
+            self.hits += cached
+            self.misses += not cached
+            self._memory[key] = row
+        return self._memory[key]
 
 
-def _read_entry(path: Path, key: str) -> Mapping[str, str] | None:
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    row = stored.get("row") if isinstance(stored, dict) and stored.get("key") == key else None
-    return row if isinstance(row, dict) else None
-
-
-def _write_entry(path: Path, key: str, row: Mapping[str, str]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, staging = tempfile.mkstemp(prefix=".row.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w") as out:
-            json.dump({"key": key, "row": dict(row)}, out)
-        os.replace(staging, path)
-    except OSError:
-        pass  # an unwritable cache only costs a rerun next time
+def cacti_cache_dir() -> Path:
+    return hwkd_cache_dir() / "classic-cacti"

@@ -1,24 +1,21 @@
-"""hwsim's on-disk cache of component-model results, outside site-packages.
+"""hwsim's on-disk cache of component-model results (``<hwkd cache dir>/energy/``).
 
-One small JSON file per evaluated model query, under ``<hwkd cache dir>/energy/`` (see
-`hwsim.energy.cache_dir`). The key is the query's canonical text (model, constructor arguments,
-actions) plus the model's fingerprint (package versions, hash of hwsim's own model sources), so a
-changed model never reuses an old number. Writers write a private temporary file and rename it
-into place, which is atomic: concurrent writers of the same entry both write the same content,
-and readers see either no file or a whole one. An unreadable or mismatched entry is a miss.
+One `hwsim.disk_cache.JsonCache` entry per evaluated model query. The key is the query's canonical
+text (model, constructor arguments, actions) plus the model's fingerprint (package versions, hash
+of hwsim's own model sources), so a changed model never reuses an old number. An entry is used
+only when it is whole, unaltered and a valid result (finite, non-negative energies, leakage and
+area); anything else is recomputed. See `hwsim.disk_cache` for where everything is cached.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
-import warnings
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from hwsim.energy.cache_dir import hwkd_cache_dir
+from hwsim.disk_cache import JsonCache, hwkd_cache_dir
 from hwsim.energy.components.evaluate import Evaluator
 from hwsim.energy.components.model_registry import model_fingerprint
 from hwsim.energy.components.query import PrimitiveQuery, PrimitiveResult
@@ -28,41 +25,31 @@ def default_cache_dir() -> Path:
     return hwkd_cache_dir() / "energy"
 
 
+def checked_result(data: Mapping[str, Any]) -> PrimitiveResult:
+    """A stored result, refused (ValueError) unless every number is finite and non-negative."""
+    result = PrimitiveResult.from_json(data)
+    numbers = [*result.actions.values(), result.leak_w]
+    if result.area_um2 is not None:
+        numbers.append(result.area_um2)
+    if not result.actions or any(not math.isfinite(x) or x < 0 for x in numbers):
+        raise ValueError("not a valid model result")
+    return result
+
+
 @dataclass(frozen=True)
 class ResultCache:
-    """A folder of cached results (created on the first write)."""
+    """A folder of cached model results (created on the first write)."""
 
     directory: Path
 
-    def _path(self, key: str) -> Path:
-        return self.directory / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.json"
-
     def get(self, key: str) -> PrimitiveResult | None:
-        try:
-            data = json.loads(self._path(key).read_text())
-            if data.get("key") != key:
-                return None
-            return PrimitiveResult.from_json(data["result"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        return JsonCache(self.directory).get(key, checked_result)
 
     def put(self, key: str, result: PrimitiveResult) -> None:
-        path = self._path(key)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, staging = tempfile.mkstemp(
-                prefix=f".{path.stem}.", suffix=".tmp", dir=self.directory
-            )
-            with os.fdopen(fd, "w") as out:
-                json.dump({"key": key, "result": result.to_json()}, out, indent=1, sort_keys=True)
-            os.replace(staging, path)
-        except OSError as err:
-            warnings.warn(
-                f"hwsim: cannot write the energy cache in {self.directory}: {err}", stacklevel=2
-            )
+        JsonCache(self.directory).put(key, result.to_json())
 
     def entries(self) -> int:
-        return len(list(self.directory.glob("*.json"))) if self.directory.exists() else 0
+        return len(list(self.directory.rglob("*.json"))) if self.directory.exists() else 0
 
 
 def cache_key(query: PrimitiveQuery) -> str:
