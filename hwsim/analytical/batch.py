@@ -529,9 +529,9 @@ def evaluate_batch(
         from hwsim.analytical.traffic import link_transfers_at
         from hwsim.nest import LoopNest
 
-        for row, suspects in counts.risky.items():
+        for row, pairs in counts.risky.items():
             nest = LoopNest.build(problem, arch, skeleton.mapping(bounds[row]))
-            if not any(link_transfers_at(nest, ds, s, version=version) for ds, s in suspects):
+            if not any(link_transfers_at(nest, ds, s, version=version) for ds, s in pairs):
                 continue  # no neighbour forwards anything: the vectorised counts are exact
             rescored[row] = True
             scalar = analyze(nest, timeloop_version=version, capacity=False)

@@ -81,6 +81,8 @@ def test_batch_equals_timeloop(case: str, backend: str) -> None:
             assert got == totals, (version, level, ds)
         if not batch.rescored[0]:
             continue
+        # The documented (rows, levels, data spaces) flags survive re-scoring.
+        assert batch.suspects.shape == batch.reads.shape and batch.suspects[0].any()
         # Re-scored (link transfers): the counts above came from the scalar model. The batch's
         # own counts must still match Timeloop for every data space no fanout flagged.
         fast = evaluate_batch(
