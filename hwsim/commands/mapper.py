@@ -9,9 +9,10 @@ from pathlib import Path
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import OBJECTIVES
 from hwsim.energy.sources import load_energy_table
-from hwsim.mapper.backends import BACKENDS, MappingTask, backend, mapping_yaml
+from hwsim.mapper.backends import BACKENDS, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings
+from hwsim.mapper.task import MappingTask
 from hwsim.nest import LoopNest
 from hwsim.spec.files import load_specs
 

@@ -58,8 +58,8 @@ import numpy as np
 
 from hwsim.errors import SpecError
 from hwsim.evaluation import Evaluation
-from hwsim.mapper.backends import MappingTask
 from hwsim.mapper.search import MapperResult, objective_keys
+from hwsim.mapper.task import MappingTask
 from hwsim.spec.mapping import Mapping, bind_mapping
 
 EINSUM = "layer"

@@ -18,47 +18,17 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
-from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
-from hwsim.evaluate import evaluate
-from hwsim.mapper.constraints import MapspaceConstraints
-from hwsim.mapper.search import MapperResult, MapperSettings, map_problem
-from hwsim.spec.architecture import Architecture
+from hwsim.mapper.accelforge_bridge import map_with_accelforge
+from hwsim.mapper.search import MapperResult, map_problem
+from hwsim.mapper.task import MappingTask
 from hwsim.spec.files import load_specs
 from hwsim.spec.mapping import bind_mapping
-from hwsim.spec.problem import Problem
-
-
-@dataclass(frozen=True)
-class MappingTask:
-    """What to map: the specs, the constraints, how to price, how to search.
-
-    Attributes:
-        files: the original YAML files, for backends that run external tools.
-    """
-
-    problem: Problem
-    architecture: Architecture
-    constraints: MapspaceConstraints
-    table: EnergyTable
-    settings: MapperSettings
-    files: tuple[Path, ...] = ()
-
-    def evaluate(self, mapping):
-        """hwsim's counts and energy of `mapping` for this task (the same for every backend)."""
-        return evaluate(
-            self.problem,
-            self.architecture,
-            mapping,
-            energy=self.table,
-            timeloop_version=self.settings.timeloop_version,
-        )
 
 
 class Backend(Protocol):
@@ -179,8 +149,6 @@ class AccelForgeBackend:
             raise SpecError(
                 "the accelforge backend needs the optional extra: pip install 'hwkd[accelforge]'"
             ) from None
-        from hwsim.mapper.accelforge_bridge import map_with_accelforge
-
         return map_with_accelforge(task)
 
 

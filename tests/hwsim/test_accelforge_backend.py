@@ -19,9 +19,10 @@ from hwsim.energy.table import named_table
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
 from hwsim.mapper.accelforge_bridge import Item, cut_choices, directives
-from hwsim.mapper.backends import MappingTask, backend, mapping_yaml
+from hwsim.mapper.backends import backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperResult, MapperSettings
+from hwsim.mapper.task import MappingTask
 from hwsim.nest import LoopNest
 from hwsim.report.table2 import default_spec_dir
 from hwsim.spec import load_specs
