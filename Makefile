@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --upgrade pip >/dev/null
 	$(BIN)/python -m pip install --config-settings editable_mode=compat -e '.[dev,energy,train]'
 	$(BIN)/python -m hwsim.energy.setup
-	$(BIN)/python -m hwsim.analytical.precompile
+	$(BIN)/python -m hwsim.precompile
 	touch $(STAMP)
 
 clean:

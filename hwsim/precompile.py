@@ -1,4 +1,4 @@
-"""Compile the batch evaluator's numba kernels ahead of use: ``python -m hwsim.analytical.precompile``.
+"""Compile the batch evaluator's numba kernels ahead of use: ``python -m hwsim.precompile``.
 
 numba compiles each kernel entry point (serial and parallel: counts, energy, tile fits) on its
 first call — about 10 s on two cores — and keeps the machine code next to the sources
