@@ -177,6 +177,7 @@ def _best_and_worst(q1: Q1) -> str:
     lines = [
         f"Ranked by total energy under Timeloop's rules: {order}.",
         "",
+        f"- **Dataflow:** {_stationary(q1)}.",
         f"- **Best: {best}**, {totals[best]:,.2f} pJ; **worst: {worst}**, {totals[worst]:,.2f} pJ "
         f"({totals[worst] / totals[best]:.2f}× the best). Every mapping does the same "
         f"{b.computes:,} MACs ({b.compute_energy_pj:,.2f} pJ), so the whole gap of {gap:,.2f} pJ "
@@ -204,6 +205,18 @@ def _best_and_worst(q1: Q1) -> str:
         "Buffer fill."
     )
     return "\n".join(lines)
+
+
+def _stationary(q1: Q1) -> str:
+    """Which tensor each mapping keeps stationary: the one whose irrelevant loop is the
+    innermost loop of the nest (it stays put in the innermost level while that loop runs)."""
+    held: dict[str, list[str]] = {}
+    for name, reuse in q1.reuse.items():
+        for tensor in reuse.tensors.values():
+            first = tensor.irrelevant[0] if tensor.irrelevant else None
+            if first is not None and first.position == 1:
+                held.setdefault(f"{tensor.tensor} stationary (loop #1 is {first})", []).append(name)
+    return "; ".join(f"{', '.join(names)}: {what}" for what, names in held.items())
 
 
 # --------------------------------------------------------------------------- engines
