@@ -99,7 +99,8 @@ def mac_split(widths: Iterable[int], technology: str) -> pd.DataFrame:
 def sram_organisation(sweeps: Iterable[Sweep], technology: str) -> pd.DataFrame:
     """The array organisation CACTI chose for each SRAM point of `sweeps`: subarrays
     (``Ndwl`` × ``Ndbl``), words per row (``Nspd``), rows per subarray (the bit-line length),
-    the columns a read activates (8 × block bytes × Nspd: every word of the row) and the
+    the columns of one word (8 × block bytes: CACTI's block is at least 4 bytes), the columns a
+    read activates (that × Nspd: every word of the row) and the
     dynamic read and write energies (pJ)."""
     rows_of = CactiRows()
     out = []
@@ -121,6 +122,7 @@ def sram_organisation(sweeps: Iterable[Sweep], technology: str) -> pd.DataFrame:
                     "Ndbl": ndbl,
                     "Nspd": nspd,
                     "rows_per_subarray": math.ceil(sets / (ndbl * nspd)),
+                    "word_columns": 8 * run.block_bytes,
                     "read_columns": 8 * run.block_bytes * nspd,
                     "read_pj": float(row["Dynamic read energy (nJ)"]) * 1e3,
                     "write_pj": float(row["Dynamic write energy (nJ)"]) * 1e3,

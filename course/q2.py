@@ -189,7 +189,7 @@ def _classic_sram(q2: Q2) -> str:
             ),
             f"- **Depth ({int(d0.depth)} → {int(d1.depth)} rows, ×{d1.depth / d0.depth:g}).** "
             "A read activates a word line and swings every column of the row — all Nspd words, "
-            "of which the column multiplexer keeps one — and senses them. CACTI raises Nspd from "
+            "of which the column multiplexer passes one to the sense amplifiers. CACTI raises Nspd from "
             f"{d0.Nspd} to {d1.Nspd} to keep the bit lines short (rows per subarray "
             f"{d0.rows_per_subarray} → {d1.rows_per_subarray}, subarrays {d0.subarrays} → "
             f"{d1.subarrays}, a longer H-tree): the read's columns grow ×{_x(d0, d1, 'read_columns')} "
@@ -206,7 +206,8 @@ def _classic_sram(q2: Q2) -> str:
             f"(rows per subarray {w0.rows_per_subarray} → {w1.rows_per_subarray}): "
             f"×{_bitlines(w0, w1, True):g} in read bit-line capacitance, plus W data wires "
             f"through the H-tree; read energy ×{w1.read_pj / w0.read_pj:.0f}. A write drives all W "
-            f"bit lines rail to rail, ×{_bitlines(w0, w1, False):g} in capacitance; write energy "
+            f"bit lines rail to rail ({w0.word_columns} → {w1.word_columns} columns: CACTI's block is "
+            f"at least 32 bits), ×{_bitlines(w0, w1, False):g} in capacitance; write energy "
             f"×{w1.write_pj / w0.write_pj:.0f}. Hence a(write) > a(read), both above 1.",
         ]
     )
@@ -218,8 +219,8 @@ def _x(first, last, column: str) -> str:
 
 def _bitlines(first, last, read: bool) -> float:
     """Growth of the bit-line capacitance an access switches: columns × rows per subarray (a
-    read: every column of the row; a write: the word's bits)."""
-    columns = "read_columns" if read else "width"
+    read: every column of the row; a write: the word's columns)."""
+    columns = "read_columns" if read else "word_columns"
     return (getattr(last, columns) * last.rows_per_subarray) / (
         getattr(first, columns) * first.rows_per_subarray
     )
