@@ -147,15 +147,19 @@ def _why(tensor: TensorReuse, reads: int) -> str:
             f"every irrelevant loop of the {tensor.tensor} ("
             + (", ".join(str(loop) for loop in tensor.irrelevant) or "none")
             + f") is served by the {tensor.tile}-element tile, so each element leaves the outer "
-            f"memory {reads / tensor.size:.3g} time(s) ({reads:,} reads for {tensor.size:,})"
+            f"memory {_times(reads / tensor.size)} ({reads:,} reads for {tensor.size:,})"
         )
     loop = tensor.lost[0]
     return (
         f"its innermost refetched loop is {loop} at {loop.level} (#{loop.position} from the inside): "
         f"between two uses of an element lie {loop.distance_macs:,} MACs touching "
         f"{loop.footprint:,} elements, more than the {tensor.tile}-element tile, so each element "
-        f"is read {reads / tensor.size:.3g} times ({reads:,} reads for {tensor.size:,})"
+        f"is read {_times(reads / tensor.size)} ({reads:,} reads for {tensor.size:,})"
     )
+
+
+def _times(n: float) -> str:
+    return "once" if n == 1 else f"{n:.3g} times"
 
 
 def _best_and_worst(q1: Q1) -> str:
