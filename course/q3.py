@@ -222,17 +222,20 @@ def _layer_lines(q3: Q3) -> list[str]:
         and c[len("energy_pj[") : -1] in ("Weights", "Inputs", "Outputs")
     }
     heaviest = max(tensors, key=tensors.get) if tensors else None
+    compute = float(top.get("energy_pj[compute]", 0.0) or 0.0)
     per_mac = layers["energy_pj"].sum() / layers["macs"].sum()
     return [
         f"The chosen student's {len(layers)} layers cost {per_mac:.3g} pJ per MAC on average; the "
         f"most expensive, `{top['layer']}` ({top['shape']}), takes {top['energy_pj'] / total:.0%} "
         f"of the energy at {top['pj_per_mac']:.3g} pJ per MAC"
         + (
-            f", most of it moving {heaviest} ({tensors[heaviest] / top['energy_pj']:.0%})"
+            f"; moving its {heaviest} is the largest data share "
+            f"({tensors[heaviest] / top['energy_pj']:.0%}), the MACs themselves "
+            f"{compute / top['energy_pj']:.0%}"
             if heaviest
             else ""
         )
-        + ". Narrower or fewer layers there save the most."
+        + "."
     ]
 
 

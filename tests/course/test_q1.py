@@ -33,7 +33,9 @@ def test_best_and_worst_and_the_tensor_that_makes_the_difference(q1):
     assert "the Weights at MainMemory make the largest single difference, +11,448.00 pJ" in text
     assert "1,536 MainMemory reads under os-untiled.map2 against 96 under os-tiled" in text
     assert "its innermost refetched loop is p16 at MainMemory (#3 from the inside)" in text
-    assert "ws: Weights stationary (loop #1 is p16); os-untiled, os-untiled.map2, os-tiled, " in text
+    assert (
+        "ws: Weights stationary (loop #1 is p16); os-untiled, os-untiled.map2, os-tiled, " in text
+    )
 
 
 def test_engine_and_version_differences_name_their_counts(q1):

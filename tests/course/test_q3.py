@@ -42,7 +42,7 @@ def test_trade_off_numbers(q3):
     # layers: 100 pJ·1e6 over 5e6 MACs = 20 pJ/MAC; fc takes 70 % at 17.5 pJ/MAC, 60 % weights
     assert "cost 20 pJ per MAC on average" in text
     assert "`fc` (C8 M8 R3 S3 P4000 Q1), takes 70% of the energy at 17.5 pJ per MAC" in text
-    assert "most of it moving Weights (60%)" in text
+    assert "moving its Weights is the largest data share (60%), the MACs themselves 50%" in text
 
 
 def test_the_demo_study_is_announced(tiny_study, tmp_path):
