@@ -53,3 +53,16 @@ def test_the_demo_study_is_announced(tiny_study, tmp_path):
     assert source.demo and not source.ran_demo and source.name == "tiny"
     text = q3_markdown(build_q3(source, tmp_path / "q3"), "q3")
     assert "**No study was given, so this is the demo study**" in text
+
+
+def test_without_a_study_the_demo_study_is_run_first(tiny_study, tmp_path):
+    # a stand-in sweep.py: writes the tiny study where `sweep.py experiment=demo` writes its own
+    (tmp_path / "sweep.py").write_text(
+        "import shutil, sys, pathlib\n"
+        "assert sys.argv[1:] == ['experiment=demo']\n"
+        "out = pathlib.Path('outputs/sweeps/demo')\n"
+        "out.mkdir(parents=True)\n"
+        f"shutil.copy({str(tiny_study)!r}, out / 'study.db')\n"
+    )
+    source = find_study(None, None, tmp_path)
+    assert source.demo and source.ran_demo and source.name == "tiny"
