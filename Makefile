@@ -4,10 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint docs bench clean
+.PHONY: run report test test-fast lint docs bench clean
 
 run: $(STAMP)
 	$(BIN)/python sweep.py experiment=demo
+
+# The assignment's report: outputs/report/report.md and .html. STUDY=path/to/study.db (or a URL),
+# STUDY_NAME= when the storage holds several studies; without STUDY, the demo study.
+report: $(STAMP)
+	$(BIN)/python -m course --out outputs/report $(if $(STUDY),--study '$(STUDY)') $(if $(STUDY_NAME),--study-name '$(STUDY_NAME)')
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

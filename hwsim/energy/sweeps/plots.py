@@ -48,8 +48,14 @@ def _axes_style(ax: plt.Axes, xlabel: str, ylabel: str) -> None:
     ax.legend(fontsize=7.5)
 
 
-def plot_component(component: str, study: FittedSweeps, path: Path) -> Path:
-    """Write the PNG of one component (legends carry `study`'s fits); returns its path."""
+def plot_component(
+    component: str,
+    study: FittedSweeps,
+    path: Path,
+    reference_label: str = "Accelergy 0.3 (reference data)",
+) -> Path:
+    """Write the PNG of one component (legends carry `study`'s fits; the classic curves are
+    labelled `reference_label`); returns its path."""
     ours = study.points[study.points.component == component]
     reference = study.reference
     ref = reference[reference.component == component] if reference is not None else None
@@ -99,7 +105,7 @@ def plot_component(component: str, study: FittedSweeps, path: Path) -> Path:
                     color=colour,
                     alpha=0.8,
                     zorder=3,
-                    label=f"{quantity}, Accelergy 0.3 (reference data){exponent}",
+                    label=f"{quantity}, {reference_label}{exponent}",
                 )
         if component == "DRAM":
             ax.axvline(

@@ -203,7 +203,8 @@ def generation_notes(points: pd.DataFrame, ref: pd.DataFrame, ref_fits: pd.DataF
         read, write = ratios["regfile"]
         text += (
             f"- **Register file.** The largest difference ({read.min():.1f}–{read.max():.0f}× on reads). Classic Accelergy "
-            "priced a regfile from Aladdin's table: a cost per entry with the width almost free (its width exponent "
+            "priced a regfile from Aladdin's tables as one-bit registers plus an address comparator per entry: a cost per "
+            "entry with the width almost free (its width exponent "
             f"is {_a(ref_fits, 'regfile', 'width_sweep', 'read')}), extrapolated far beyond the small register files that table was characterised on. "
             "hwkd's model builds the array from flip-flops and a multiplexer tree, whose energy is ∝ W·D; the two "
             f"are closest for small register files ({read.min():.2f}× at the smallest point here) and diverge as W·D grows.\n"
@@ -218,9 +219,10 @@ def generation_notes(points: pd.DataFrame, ref: pd.DataFrame, ref_fits: pd.DataF
         read, _ = ratios["intmac"]
         text += (
             f"- **Integer MAC.** Both come from Aladdin's 40 nm characterisation, {read.min():.2f}–{read.max():.2f}× apart: "
-            "classic Accelergy interpolated a characterised MAC table (``mac_random``), hwcomponents-library composes "
-            "a 32-bit multiplier scaled by (w/32)² with a 2w-bit adder scaled linearly, then scales 40 nm to the "
-            "target node with Stillmaker–Baas factors.\n"
+            "classic Accelergy adds a w-bit adder (its 32-bit table row scaled linearly) and a w×w array multiplier "
+            "(scaled by (w/32)²) as its ``mac_random``; hwcomponents-library composes a 32-bit multiplier scaled by "
+            "(w/32)² with a 2w-bit adder scaled linearly, then scales 40 nm to the target node with Stillmaker–Baas "
+            "factors.\n"
         )
     return text
 
