@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from hwsim.errors import SpecError
+from hwsim.spec.expressions import ExpressionError, accelergy_functions, evaluate_attribute
 from hwsim.spec.validation import expect_int, expect_positive
 from hwsim.spec.yaml_io import Tagged, normalize_key
 
@@ -246,12 +247,6 @@ def _resolve(attrs: Mapping[str, Any], key: str) -> Any:
     value = attrs[key]
     if not isinstance(value, str):
         return value
-    from hwsim.energy.components.expressions import (  # the energy side's evaluator, on demand
-        ExpressionError,
-        accelergy_functions,
-        evaluate_attribute,
-    )
-
     bindings = {k: v for k, v in attrs.items() if k != key}
     try:
         return evaluate_attribute(value, bindings, accelergy_functions(0.4))

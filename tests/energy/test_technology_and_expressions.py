@@ -6,12 +6,12 @@ import math
 
 import pytest
 
-from hwsim.energy.components.expressions import (
+from hwsim.energy.components.technology import parse_technology
+from hwsim.spec.expressions import (
     ExpressionError,
     accelergy_functions,
     evaluate_attribute,
 )
-from hwsim.energy.components.technology import parse_technology
 
 
 @pytest.mark.parametrize(

@@ -43,14 +43,14 @@ from hwsim.energy.components.compound import (
     CompoundLibrary,
     compound_bindings,
 )
-from hwsim.energy.components.expressions import (
+from hwsim.energy.errors import EnergyModelError, component_error
+from hwsim.energy.table import ComponentEnergy, EnergyTable
+from hwsim.spec.architecture import Architecture
+from hwsim.spec.expressions import (
     ExpressionError,
     accelergy_functions,
     evaluate_attribute,
 )
-from hwsim.energy.errors import EnergyModelError, component_error
-from hwsim.energy.table import ComponentEnergy, EnergyTable
-from hwsim.spec.architecture import Architecture
 from hwsim.spec.yaml_io import normalize_key
 
 #: The name of this energy source (``--energy classic``, ``hw.energy=classic``).

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hwsim.energy.components.expressions import (
+from hwsim.energy.components.technology import Technology, parse_technology
+from hwsim.energy.errors import EnergyModelError, component_error
+from hwsim.spec.expressions import (
     ExpressionError,
     accelergy_functions,
     evaluate_attribute,
 )
-from hwsim.energy.components.technology import Technology, parse_technology
-from hwsim.energy.errors import EnergyModelError, component_error
 
 DEFAULT_CYCLE_SECONDS = 1e-9
 

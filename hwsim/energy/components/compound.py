@@ -29,13 +29,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hwsim.energy.components.expressions import (
+from hwsim.energy.components.primitives import normalize_class
+from hwsim.errors import SpecError
+from hwsim.spec.expressions import (
     ExpressionError,
     accelergy_functions,
     evaluate_attribute,
 )
-from hwsim.energy.components.primitives import normalize_class
-from hwsim.errors import SpecError
 from hwsim.spec.yaml_io import normalize_key
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
