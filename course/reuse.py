@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from math import prod
 from pathlib import Path
 
+from hwsim.analytical.capacity import tile_sizes
 from hwsim.analytical.geometry import HullGeometry, freeze_ranks
-from hwsim.capacity import tile_sizes
 from hwsim.nest import LoopNest
 from hwsim.report.table2 import default_spec_dir, mapping_label
 from hwsim.spec.files import load_specs

@@ -27,9 +27,9 @@ from __future__ import annotations
 from typing import Literal
 
 from hwsim.analytical.bookkeeping import bookkeeping
+from hwsim.analytical.capacity import check_capacity
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.analytical.traffic import level_traffic
-from hwsim.capacity import check_capacity
 from hwsim.counts import AccessCounts, DataSpaceCounts
 from hwsim.errors import SpecError
 from hwsim.nest import LoopNest

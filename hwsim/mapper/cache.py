@@ -28,7 +28,6 @@ from hwsim.spec.problem import Problem
 CODE = (
     "hwsim.spec",
     "hwsim.nest",
-    "hwsim.capacity",
     "hwsim.counts",
     "hwsim.analytical",
     "hwsim.energy.pricing",

@@ -30,7 +30,7 @@ from typing import Literal
 
 import numpy as np
 
-from hwsim.capacity import check_capacity
+from hwsim.analytical.capacity import check_capacity
 from hwsim.counts import AccessCounts, DataSpaceCounts
 from hwsim.errors import SpecError
 from hwsim.nest import LoopNest

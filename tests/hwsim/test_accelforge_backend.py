@@ -14,7 +14,7 @@ from mapper_fixtures import SMALL_ARCH, TABLE, batch_energy
 from shared_material import shared_path
 from spec_builders import conv1d
 
-from hwsim.capacity import check_capacity
+from hwsim.analytical.capacity import check_capacity
 from hwsim.energy.table import named_table
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
