@@ -32,7 +32,7 @@ from models.complexity import count_macs, count_parameters
 from models.data.views import ImageClassifier
 from models.distill import DistillationModule
 from models.errors import UserError, run_command, user_error_in
-from models.hw_energy import estimate_energy, load_hardware
+from models.hw_energy import estimate_energy, hardware_config, load_hardware, pricing_label
 from models.teachers import read_checkpoint, state_dict_mismatch
 
 log = logging.getLogger("train")
@@ -44,7 +44,8 @@ class TrainResult:
     val_acc: float | None  # best validation accuracy (the checkpoint that is tested)
     test_acc: float | None
     energy_pj: float | None  # inference energy of one image on hw.arch; None without hwsim
-    energy: dict | None  # breakdown: arch, table, datawidth, per-layer rows
+    # breakdown: arch, energy_table, objective (the mapper's), datawidth, per-layer rows
+    energy: dict | None
     params: int
     macs: int  # multiply-accumulates of one inference
     checkpoint_path: str | None
@@ -108,8 +109,7 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     )
     hw_cfg, hardware = None, None
     if task == "student" and cfg.hw.enabled:  # a bad hw.* value is reported before training
-        datawidth = cfg.model.quant.bits or cfg.hw.datawidth  # a quantized student's word width
-        hw_cfg = {**OmegaConf.to_container(cfg.hw, resolve=True), "datawidth": datawidth}
+        hw_cfg = hardware_config(OmegaConf.to_container(cfg.hw, resolve=True), cfg.model.quant.bits)
         hardware = _hardware(hw_cfg)
     if cfg.get("ckpt_path") and cfg.ckpt_path not in ("last", "best", "hpc", "registry"):
         _check_resume(module, cfg.ckpt_path)  # Lightning finds those four itself
@@ -152,7 +152,10 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     )
     _log_result(trainer, result)
     (out_dir / "result.json").write_text(result.to_json())
-    energy = "not estimated" if result.energy_pj is None else f"{result.energy_pj / 1e6:.4g} µJ"
+    energy = "not estimated"
+    if result.energy is not None:
+        where = f"{result.energy['arch']} at {result.energy['datawidth']} bits"
+        energy = f"{result.energy_pj / 1e6:.4g} µJ ({where}, {pricing_label(result.energy)})"
     log.info(
         "%s: val acc %s, test acc %s, energy %s, %d params, %d MACs -> %s",
         task, val_acc, test_acc, energy, result.params, result.macs, out_dir / "result.json",

@@ -101,6 +101,13 @@ def _energy_facts(done: pd.DataFrame, searched: Sequence[str]) -> list[str]:
             f"{per_mac.min():.3g}–{per_mac.max():.3g} pJ per MAC; what moves pJ/MAC is the "
             "layers' shapes (data reuse on the array) and the word width."
         )
+    widths = done["datawidth"].dropna().unique() if "datawidth" in done else []
+    if "bits" in done and done["bits"].map(_label).nunique() >= 2 and len(widths) == 1:
+        lines.append(
+            f"**Quantization bits** move accuracy only: every student ran on {int(widths[0])}-bit "
+            "words (hw.datawidth); hw.datawidth=student gives each its own bits, and the energy "
+            "with them."
+        )
     training = [LABELS.get(k, k) for k in TRAINING_ONLY if k in searched]
     arch_cols = [c for c in ("blocks", "widths", "block", "bits", "accelerator") if c in done]
     same_network = done[arch_cols].apply(lambda r: "|".join(map(str, r)), axis=1)

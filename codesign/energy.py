@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from codesign.accelerator import area_mm2, build_accelerator, describe
 from models.complexity import count_parameters
-from models.hw_energy import estimate_energy
+from models.hw_energy import estimate_energy, hardware_config
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,12 @@ class ArchitectureEnergy:
     total_uj: float
     by_level_uj: dict[str, float]
     layers: list[dict[str, Any]]
-    student: dict[str, Any]  # blocks, widths, block, bits, depth
+    student: dict[str, Any]  # blocks, widths, block, shortcut, bits, depth
     accelerator: dict[str, Any]  # name, PE array, buffer depths
     area_mm2: float | None
     datawidth: int
+    energy_table: str  # hw.energy
+    objective: str  # the mapper's, as a metric list: [delay, energy]
     macs: int
     params: int
     mapped_layers: int = 0  # layers the mapper searched now (0: on-disk cache or remembered)
@@ -57,9 +59,10 @@ class EnergyModel:
         if key in self._seen:
             return replace(self._seen[key], mapped_layers=0)
         net = instantiate(model_cfg)
-        datawidth = int((model.get("quant") or {}).get("bits") or self.hw.get("datawidth", 16))
         accelerator = build_accelerator(self.hw["arch"], accelerator_values)
-        hw = {**self.hw, "arch": accelerator, "datawidth": datawidth}
+        bits = (model.get("quant") or {}).get("bits")
+        hw = hardware_config({**self.hw, "arch": accelerator}, bits)
+        datawidth = hw["datawidth"]
         energy = estimate_energy(net, self.input_shape, hw)
         result = ArchitectureEnergy(
             total_uj=energy["total_pj"] * 1e-6,
@@ -67,10 +70,10 @@ class EnergyModel:
             layers=energy["layers"],
             student=student_summary(net, model),
             accelerator=describe(accelerator),
-            area_mm2=area_mm2(
-                self.hw["arch"], accelerator_values, self.hw.get("energy", "models"), datawidth
-            ),
+            area_mm2=area_mm2(self.hw["arch"], accelerator_values, hw["energy"], datawidth),
             datawidth=datawidth,
+            energy_table=energy["energy_table"],
+            objective=energy["objective"],
             macs=sum(int(row["macs"]) for row in energy["layers"]),  # hwsim's count, no 2nd pass
             params=count_parameters(net),
             mapped_layers=sum(not row.get("cached", False) for row in energy["layers"]),
@@ -80,7 +83,8 @@ class EnergyModel:
 
 
 def student_summary(net, model: Mapping[str, Any]) -> dict[str, Any]:
-    """What the report names a student by: blocks per stage, stage widths, block type, bits, depth."""
+    """What the report names a student by: blocks per stage, stage widths, block and shortcut
+    types, bits, depth."""
     blocks = [len(stage) for stage in net.stages]
     widths = list(model.get("widths") or [int(model["width"]) * 2**i for i in range(len(blocks))])
     block = str(model.get("block", "basic"))
@@ -91,6 +95,7 @@ def student_summary(net, model: Mapping[str, Any]) -> dict[str, Any]:
         "blocks": blocks,
         "widths": widths,
         "block": block,
+        "shortcut": str(model.get("shortcut", "A")).upper(),
         "bits": (model.get("quant") or {}).get("bits"),
         "depth": 2 + per_block * sum(blocks),
     }

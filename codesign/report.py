@@ -83,7 +83,8 @@ def write_report(
         files["pareto_png"],
         chosen=None if chosen is None else int(chosen["number"]),
         color_by_area="area" in objectives,
-        title=f"study {study.study_name}: {attrs.get('metric', 'val')} accuracy vs energy",
+        title=f"study {study.study_name}: {attrs.get('metric', 'val')} accuracy vs energy"
+        + (f"\n({pricing(trials)})" if pricing(trials) else ""),
     )
     chosen_trial = None
     if chosen is not None:
@@ -96,7 +97,8 @@ def write_report(
                 levels,
                 files["layers_png"],
                 title=f"trial #{chosen['number']}: {chosen['energy_uj']:.4g} µJ per inference, "
-                f"{_pct(chosen['accuracy'])} {attrs.get('metric', 'val')} accuracy",
+                f"{_pct(chosen['accuracy'])} {attrs.get('metric', 'val')} accuracy\n"
+                f"({energy.get('datawidth')}-bit words, {_pricing_of(energy)})",
             )
     if not files["layers_png"].exists():
         files.pop("layers_png")
@@ -114,6 +116,20 @@ def searched_keys(study: optuna.Study) -> dict[str, str]:
             if key not in searched:
                 searched[key] = describe_range(Param(key, distribution)) + " (added by a later run)"
     return searched
+
+
+def pricing(trials: pd.DataFrame) -> str:
+    """The energy tables and mapper objectives that priced the trials (several when a resumed
+    study changed hw.energy or hw.objective): ``energy table models, mapper objective [...]``."""
+    columns = [c for c in ("energy_table", "objective") if c in trials]
+    if len(columns) < 2:
+        return ""
+    used = trials[columns].dropna().drop_duplicates()
+    return "; ".join(_pricing_of(row) for _, row in used.iterrows())
+
+
+def _pricing_of(energy: Mapping[str, Any]) -> str:
+    return f"energy table {energy.get('energy_table')}, mapper objective {energy.get('objective')}"
 
 
 def choose(trials: pd.DataFrame, pareto: pd.DataFrame, rule: str) -> pd.Series | None:
@@ -151,7 +167,9 @@ def render_markdown(
         "",
         f"Maximise {metric} accuracy and minimise inference energy"
         + (" and on-chip area" if "area" in objectives else "")
-        + f" on `{attrs.get('hw_arch', 'the accelerator')}`, subject to accuracy ≥ {_pct(floor)}"
+        + f" on `{attrs.get('hw_arch', 'the accelerator')}`"
+        + (f" ({pricing(trials)})" if pricing(trials) else "")
+        + f", subject to accuracy ≥ {_pct(floor)}"
         + "".join(
             f", {label} ≤ {constraints[key]:g} {unit}"
             for key, label, unit in (
@@ -224,7 +242,8 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
                 if acc.get("pe_array")
                 else ""
             )
-            + (f"; {shares}" if shares else ""),
+            + (f"; {shares}" if shares else "")
+            + (f"; {_pricing_of(energy)}" if energy.get("energy_table") else ""),
         ),
         (
             "Area",
@@ -334,9 +353,10 @@ def _study_section(report: Report) -> list[str]:
 def _architecture(student: Mapping[str, Any]) -> str:
     if not student:
         return "?"
+    shortcut = f", option-{student['shortcut']} shortcuts" if student.get("shortcut") else ""
     return (
-        f"ResNet-{student.get('depth')}: {student.get('block')} blocks, {student.get('blocks')} "
-        f"per stage, stage widths {student.get('widths')}"
+        f"ResNet-{student.get('depth')}: {student.get('block')} blocks{shortcut}, "
+        f"{student.get('blocks')} per stage, stage widths {student.get('widths')}"
     )
 
 

@@ -16,6 +16,7 @@ from codesign.report import CHOICES
 from codesign.space import SearchSpace
 from codesign.storage import storage_url
 from models.errors import UserError
+from models.hw_energy import hardware_config
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,11 @@ class SweepSettings:
                 for key, value in read.mapping("constraints").items()
             }
         )
+        shipped = hardware_config(  # a bad hw.datawidth or hw.objective stops the study here
+            OmegaConf.to_container(hw, resolve=True), train_cfg.model.quant.bits
+        )
         if ("area" in objectives.names or constraints.max_area_mm2 is not None) and area_mm2(
-            str(hw.arch), {}, str(hw.energy), int(hw.datawidth)
+            str(hw.arch), {}, str(hw.energy), shipped["datawidth"]
         ) is None:
             raise UserError(f"hw.energy={hw.energy!r} has no areas: area needs hw.energy=models")
         curve = None

@@ -2,8 +2,9 @@
 
 Columns of trials.csv: number, state, feasible (Optuna's view of the trial's constraints), pareto,
 accuracy (the study's metric), val_acc, test_acc, energy_uj, area_mm2, then the searched keys
-as stored (structured choices as JSON text), the student (depth, blocks, widths, block, bits),
-accelerator, datawidth, macs, params, energy per storage level (energy_uj[<level>]), epochs,
+as stored (structured choices as JSON text), the student (depth, blocks, widths, block, shortcut, bits),
+accelerator, datawidth, energy_table (hw.energy) and objective (the mapper's) that priced it, macs,
+params, energy per storage level (energy_uj[<level>]), epochs,
 energy_s, train_s, total_s, fail_reason, prune_reason, run_dir and checkpoint. The `pareto`
 column and pareto.csv are Optuna's front (`Study.best_trials`).
 """
@@ -15,8 +16,8 @@ import pandas as pd
 
 HEAD = ("number", "state", "feasible", "pareto", "accuracy", "val_acc", "test_acc", "energy_uj",
         "area_mm2")  # fmt: skip
-STUDENT = ("depth", "blocks", "widths", "block", "bits")
-MACHINE = ("accelerator", "datawidth", "macs", "params")
+STUDENT = ("depth", "blocks", "widths", "block", "shortcut", "bits")
+MACHINE = ("accelerator", "datawidth", "energy_table", "objective", "macs", "params")
 TAIL = ("epochs", "energy_s", "train_s", "total_s", "fail_reason", "prune_reason", "run_dir",
         "checkpoint")  # fmt: skip
 
@@ -47,6 +48,8 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
             **{k: _cell(student.get(k)) for k in STUDENT},
             "accelerator": (energy.get("accelerator") or {}).get("name"),
             "datawidth": energy.get("datawidth"),
+            "energy_table": energy.get("energy_table"),
+            "objective": energy.get("objective"),
             "macs": energy.get("macs"),
             "params": energy.get("params"),
             **{f"energy_uj[{lv}]": by_level.get(lv) for lv in levels},

@@ -10,7 +10,7 @@ User attributes of a trial (trials.csv and report.md are built from them alone; 
 write to the storage, so they are few):
   run_dir      the trial's folder (trials/<number>)
   energy       {total_uj, by_level_uj, layers (hwsim's per-layer rows), area_mm2, student,
-               accelerator, datawidth, macs, params, mapped_layers}
+               accelerator, datawidth, energy_table, objective, macs, params, mapped_layers}
   config       the trial's whole training config
   val_curve    val accuracy after each epoch (trained trials, pruned ones included)
   result       {accuracy (the study's metric), val_acc, test_acc, checkpoint, feasible}

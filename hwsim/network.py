@@ -25,6 +25,7 @@ from hwsim.evaluate import evaluate
 from hwsim.evaluation import Evaluation
 from hwsim.mapper.cache import MappingCache, cache_key
 from hwsim.mapper.constraints import parse_constraints
+from hwsim.mapper.objectives import objective_label
 from hwsim.mapper.search import MapperSettings, map_problem
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.files import load_specs
@@ -77,11 +78,20 @@ class NetworkEnergy:
     Attributes:
         layers: per layer, in network order (identical shapes share one mapping).
         accelerator: the accelerator's name; energy_table: the table's name.
+        objective: the mapper objective each layer's mapping was chosen by (``delay``...).
     """
 
     layers: tuple[LayerEnergy, ...]
     accelerator: str
     energy_table: str
+    objective: str = "energy"
+
+    @property
+    def pricing(self) -> str:
+        """What produced the numbers, for reports: ``energy table models, mapper objective [...]``."""
+        return (
+            f"energy table {self.energy_table}, mapper objective {objective_label(self.objective)}"
+        )
 
     @property
     def total_energy_pj(self) -> float:
@@ -145,6 +155,7 @@ class NetworkEnergy:
         return {
             "accelerator": self.accelerator,
             "energy_table": self.energy_table,
+            "objective": objective_label(self.objective),
             "total_energy_pj": self.total_energy_pj,
             "total_cycles": self.total_cycles,
             "total_macs": self.total_macs,
@@ -157,9 +168,13 @@ class NetworkEnergy:
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_csv(self, path: str | Path) -> Path:
+        """The rows of `to_dataframe`, each naming the energy table and the mapper objective."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.to_dataframe().to_csv(path, index=False)
+        frame = self.to_dataframe().assign(
+            energy_table=self.energy_table, objective=objective_label(self.objective)
+        )
+        frame.to_csv(path, index=False)
         return path
 
     def plot(self, path: str | Path, title: str | None = None) -> Path:
@@ -181,7 +196,10 @@ class NetworkEnergy:
         ax.set_xticks(range(len(frame)), frame["layer"], rotation=70, fontsize=7)
         ax.set_ylabel("energy (pJ)")
         ax.set_title(
-            title or f"{self.accelerator}: {self.total_energy_pj / 1e6:,.2f} µJ per inference"
+            title
+            or f"{self.accelerator}: {self.total_energy_pj / 1e6:,.2f} µJ per inference\n"
+            f"({self.pricing})",
+            fontsize=10,
         )
         ax.legend(fontsize=7)
         return save_figure(fig, path, dpi=130)
@@ -250,7 +268,7 @@ def network_energy(
         layers.append(
             LayerEnergy(name, problem, repeat, mapping, evaluation, cycles, cached, compute_units)
         )
-    return NetworkEnergy(tuple(layers), accelerator.name, table.name)
+    return NetworkEnergy(tuple(layers), accelerator.name, table.name, settings.objective)
 
 
 def _mapped_layer(

@@ -3,9 +3,11 @@
     stem 3x3 conv (w0) -> stage 1 (stride 1) -> stage 2 (stride 2) -> stage 3 (stride 2)
     -> global average pool -> linear head
 
-A student is fixed by blocks per stage, stage widths and block type; `build_student` turns the
-`model` config group into one, e.g. `model.depth=32`, `model.blocks=[5,5,5]`, `model.width=16`
-(stage widths w, 2w, 4w), `model.widths=[16,32,64]`, `model.block=bottleneck`, `model.quant.bits=8`.
+A student is fixed by blocks per stage, stage widths, block type and shortcut type; `build_student`
+turns the `model` config group into one, e.g. `model.depth=32`, `model.blocks=[5,5,5]`,
+`model.width=16` (stage widths w, 2w, 4w), `model.widths=[16,32,64]`, `model.block=bottleneck`,
+`model.shortcut=B`, `model.quant.bits=8`. The default is He et al.'s CIFAR ResNet: option-A
+(parameter-free) shortcuts, so a shortcut costs the accelerator no convolution (models/blocks.py).
 """
 
 from collections.abc import Mapping, Sequence
@@ -13,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from models.blocks import BLOCKS
+from models.blocks import BLOCKS, SHORTCUTS
 from models.errors import UserError
 from models.quant import QuantSpec, quantize_model
 
@@ -30,6 +32,7 @@ class CifarResNet(nn.Module):
         widths: Sequence[int] = (16, 32, 64),
         block: str = "basic",
         num_classes: int = 10,
+        shortcut: str = "A",
     ):
         super().__init__()
         block_cls = BLOCKS[block]
@@ -43,7 +46,7 @@ class CifarResNet(nn.Module):
             layers = []
             for j in range(n):
                 stride = 2 if i > 0 and j == 0 else 1
-                layers.append(block_cls(c_in, width, stride))
+                layers.append(block_cls(c_in, width, stride, shortcut))
                 c_in = width * block_cls.expansion
             stages.append(nn.Sequential(*layers))
         self.stages = nn.Sequential(*stages)
@@ -79,10 +82,15 @@ def build_student(
     block: str = "basic",
     num_classes: int = 10,
     quant: Mapping | QuantSpec | None = None,
+    shortcut: str = "A",
 ) -> CifarResNet:
     """The student of the `model` config group. Precedence: blocks > depth > arch."""
     if block not in BLOCKS:
         raise UserError(f"model.block={block!r} is unknown; choose one of {sorted(BLOCKS)}")
+    if str(shortcut).upper() not in SHORTCUTS:
+        raise UserError(
+            f"model.shortcut={shortcut!r} is unknown; choose A (parameter-free) or B (1x1 projection)"
+        )
     if blocks is not None:
         blocks = tuple(int(b) for b in blocks)
         if depth is not None and blocks != blocks_for_depth(depth, block):
@@ -100,6 +108,6 @@ def build_student(
         raise UserError(
             f"model.widths={list(widths)} and model.blocks={list(blocks)} need one positive entry per stage"
         )
-    model = CifarResNet(blocks, widths, block, num_classes)
+    model = CifarResNet(blocks, widths, block, num_classes, str(shortcut).upper())
     spec = quant if isinstance(quant, QuantSpec) else QuantSpec(**dict(quant or {}))
     return quantize_model(model, spec)

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     print(frame.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(
         f"\ntotal: {result.total_energy_pj / 1e6:,.3f} µJ, {result.total_cycles:,} cycles, {result.total_macs:,} MACs "
-        f"on {result.accelerator} ({result.energy_table})"
+        f"on {result.accelerator} ({result.pricing})"
     )
     for level, value in result.by_level().items():
         print(f"  {level:<14}{value / 1e6:>12,.3f} µJ")

@@ -42,6 +42,10 @@ def test_four_trial_study_writes_every_output(sweep_cfg, tmp_path):
     assert trials["accuracy"].between(0, 1).all() and (trials["energy_uj"] > 0).all()
     assert (trials["area_mm2"] > 10).all()  # the shipped Eyeriss-like chip: ~11.2 mm²
     assert {"kd.T", "kd.alpha", "model.width", "depth", "widths", "energy_uj[DRAM]"} <= set(trials)
+    # what priced every trial: the configured table, the course mapper's objective, 16-bit words
+    assert set(trials["energy_table"]) == {cfg.hw.energy}
+    assert set(trials["objective"]) == {"[delay, energy]"}
+    assert set(trials["datawidth"]) == {16} and set(trials["shortcut"]) == {"A"}
 
     study = optuna.load_study(study_name=result.study_name, storage=result.storage)
     first = study.trials[0]
@@ -57,8 +61,11 @@ def test_four_trial_study_writes_every_output(sweep_cfg, tmp_path):
     text = (out / "report.md").read_text()
     chosen = result.chosen
     assert f"## Chosen student: trial #{chosen}" in text
+    pricing = f"energy table {cfg.hw.energy}, mapper objective [delay, energy]"
+    assert f"on `eyeriss_like_q3` ({pricing}), subject to" in text
     for needle in (
-        "| Architecture | ResNet-8",
+        "| Architecture | ResNet-8: basic blocks, option-A shortcuts",
+        f"; {pricing} |",  # the chosen student's Energy row
         "| Distillation | T = ",
         "| Energy |",
         "## Trade-off",

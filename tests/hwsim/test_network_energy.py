@@ -88,6 +88,13 @@ def test_totals_breakdowns_and_exports(tmp_path: Path) -> None:
     assert all(0 < u <= 1 for u in frame["utilization"])
     csv = result.to_csv(tmp_path / "layers.csv")
     assert len(pd.read_csv(csv)) == 4
+    label = {"energy": "[energy, delay]", "delay": "[delay, energy]", "edp": "[edp, energy]"}
+    assert result.objective == SETTINGS.objective
+    assert (
+        result.pricing
+        == f"energy table {result.energy_table}, mapper objective {label[SETTINGS.objective]}"
+    )
+    assert set(pd.read_csv(csv)["objective"]) == {label[SETTINGS.objective]}
     assert result.plot(tmp_path / "energy.png").stat().st_size > 1000
     assert json.loads(result.to_json())["total_energy_pj"] == pytest.approx(result.total_energy_pj)
 
@@ -165,8 +172,13 @@ def test_network_energy_cli_on_layer_files(tmp_path: Path, capsys) -> None:
         == 0
     )
     report = json.loads(capsys.readouterr().out)
-    assert len(report["layers"]) == 10 and report["total_energy_pj"] > 0
-    assert (tmp_path / "out" / "layers.csv").exists() and (tmp_path / "out" / "energy.png").exists()
+    # ResNet-8 with option-A shortcuts: stem, 2 convs in each of 3 blocks, head
+    assert len(report["layers"]) == 8 and report["total_energy_pj"] > 0
+    assert report["objective"] == "[energy, delay]"  # the command's default, named
+    layers_csv = pd.read_csv(tmp_path / "out" / "layers.csv")
+    assert set(layers_csv["objective"]) == {"[energy, delay]"}
+    assert set(layers_csv["energy_table"]) == {report["energy_table"]}
+    assert (tmp_path / "out" / "energy.png").exists()
 
 
 def test_resized_accelerator_and_area() -> None:

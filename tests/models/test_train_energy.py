@@ -62,31 +62,69 @@ def fake_hwsim(monkeypatch):
     monkeypatch.setattr(
         hwsim.energy, "load_energy_table", lambda name, **_: f"table:{name}", raising=False
     )
-    monkeypatch.setattr(hwsim, "network_energy", FakeNetworkEnergy, raising=False)
+
+    def network_energy(workloads, accelerator, table, settings=None, progress=True):
+        seen["objective"] = settings.objective
+        return FakeNetworkEnergy(workloads, accelerator, table, settings, progress)
+
+    monkeypatch.setattr(hwsim, "network_energy", network_energy, raising=False)
     return seen
 
 
 def test_estimate_energy_calls_hwsim_as_agreed(fake_hwsim, tmp_path):
     model = build_student("resnet8", width=8).train()
-    hw = {"arch": "eyeriss_like_q3", "energy": "table1", "datawidth": 8}
+    hw = {"arch": "eyeriss_like_q3", "energy": "table1", "datawidth": 8, "objective": "delay"}
     energy = estimate_energy(model, (1, 3, 32, 32), hw, out_dir=tmp_path)
     assert fake_hwsim == {
         "input_shape": (1, 3, 32, 32),
         "accelerator": ("eyeriss_like_q3", 8),  # re-targeted to the word width
+        "objective": "delay",
     }
     assert model.training  # and the model is given back as it was
     assert energy["total_pj"] == 1234.5 and energy["datawidth"] == 8
+    assert energy["energy_table"] == "table1" and energy["objective"] == "[delay, energy]"
     assert energy["layers"][1] == {"layer": "fc", "energy_pj": 234.5}
     assert (tmp_path / "energy.csv").is_file() and (tmp_path / "energy.png").is_file()
 
 
-def test_train_reports_energy_with_the_quantized_word_width(fake_hwsim, small_cfg, train_module):
+def test_train_prices_the_published_word_width_and_names_table_and_objective(
+    fake_hwsim, small_cfg, train_module, caplog
+):
+    """A quantized student on the course's 16-bit words, mapped by [delay, energy]; result.json
+    and the printed summary say which energy table and objective produced the number."""
     cfg = small_cfg("debug=fdr", "hw.enabled=true", "model.quant.bits=4")
-    result = train_module.train(cfg)
-    assert result.energy_pj == 1234.5 and result.energy["datawidth"] == 4
+    with caplog.at_level("INFO", logger="train"):
+        result = train_module.train(cfg)
+    assert (
+        fake_hwsim["accelerator"] == ("eyeriss_like_q3", 16) and fake_hwsim["objective"] == "delay"
+    )
+    assert result.energy_pj == 1234.5 and result.energy["datawidth"] == 16
     assert result.energy["arch"] == "eyeriss_like_q3"
     saved = json.loads((Path(cfg.paths.output_dir) / "result.json").read_text())
     assert saved["energy"]["layers"][0]["layer"] == "conv1"
+    assert saved["energy"]["energy_table"] == cfg.hw.energy  # whatever the default table is
+    assert saved["energy"]["objective"] == "[delay, energy]"
+    summary = caplog.records[-1].getMessage()
+    assert f"energy table {cfg.hw.energy}, mapper objective [delay, energy]" in summary
+    assert "eyeriss_like_q3 at 16 bits" in summary
+
+
+def test_datawidth_student_retargets_to_the_quantized_bits(fake_hwsim, small_cfg, train_module):
+    cfg = small_cfg("debug=fdr", "hw.enabled=true", "model.quant.bits=4", "hw.datawidth=student")
+    result = train_module.train(cfg)
+    assert fake_hwsim["accelerator"] == ("eyeriss_like_q3", 4) and result.energy["datawidth"] == 4
+
+
+def test_models_energy_and_energy_objective_are_one_override_away(
+    fake_hwsim, small_cfg, train_module
+):
+    cfg = small_cfg("debug=fdr", "hw.enabled=true", "hw.energy=models", "hw.objective=energy")
+    result = train_module.train(cfg)
+    assert fake_hwsim["objective"] == "energy"
+    assert (
+        result.energy["energy_table"] == "models"
+        and result.energy["objective"] == "[energy, delay]"
+    )
 
 
 def test_float_student_uses_hw_datawidth(fake_hwsim, small_cfg, train_module):
@@ -116,6 +154,7 @@ class NoTraining(L.Callback):
         ("hw.arch=nosuch", r"^hw: nosuch: not a shipped accelerator"),
         ("hw.energy=nosuch", r"^hw: nosuch: not a named energy table"),
         ("hw.objective=cost", r"^hw\.objective='cost'"),
+        ("hw.datawidth=wide", r"^hw\.datawidth='wide' must be"),
     ],
 )
 def test_bad_hw_values_stop_the_run_before_training(small_cfg, train_module, override, pattern):

@@ -30,6 +30,7 @@ def test_resnet8_learns_real_cifar10_on_cpu(tmp_path, train_module):
             "data.train_subset=10000",
             "data.val_size=2000",
             "model=resnet8",
+            "model.quant.bits=null",  # full precision: the loop, not QAT (test_student_qat)
             "kd=none",  # no trained teacher here: cross-entropy only
             "trainer=cpu",
             "trainer.max_epochs=5",

@@ -40,13 +40,24 @@ def independent_macs(model: nn.Module, shape: tuple[int, ...]) -> int:
     return total
 
 
+# Hand counts (32x32 input, widths 16/32/64). Option A: stem 3·16·9·32² = 442,368; a 16->16 3x3
+# conv at 32² 2,359,296, as is a 32->32 at 16² and a 64->64 at 8²; each stage's strided first conv
+# 1,179,648; head 640. ResNet-20: 442,368 + 6·2,359,296 + 2·(1,179,648 + 5·2,359,296) + 640
+# = 40,551,040; ResNet-32 (n=5): 68,862,592. Option B adds two 1x1 projections, 16->32 at 16² and
+# 32->64 at 8²: 131,072 MACs each.
 @pytest.mark.parametrize(
-    ("arch", "layers", "macs"), [("resnet20", 22, 40_813_184), ("resnet32", 34, 69_124_736)]
+    ("arch", "shortcut", "layers", "macs"),
+    [
+        ("resnet20", "A", 20, 40_551_040),  # stem + 2 convs per block + head
+        ("resnet32", "A", 32, 68_862_592),
+        ("resnet20", "B", 22, 40_551_040 + 2 * 131_072),  # + 2 downsample 1x1
+        ("resnet32", "B", 34, 68_862_592 + 2 * 131_072),
+    ],
 )
-def test_resnets(arch: str, layers: int, macs: int) -> None:
-    model = build_student(arch)
+def test_resnets(arch: str, shortcut: str, layers: int, macs: int) -> None:
+    model = build_student(arch, shortcut=shortcut)
     problems = extract_workloads(model, (3, 32, 32))
-    assert len(problems) == layers  # stem + 2 convs per block + 2 downsample 1x1 + head
+    assert len(problems) == layers
     assert sum(p.macs for p in problems) == macs == independent_macs(model, (3, 32, 32))
     stem = problems[0]
     assert stem.name == "stem.0" and stem.bounds == {
@@ -58,6 +69,26 @@ def test_resnets(arch: str, layers: int, macs: int) -> None:
         "P": 32,
         "Q": 32,
     }
+
+
+def test_option_a_resnet32_has_no_downsample_convs_and_option_b_two() -> None:
+    """The course's ResNet-32 (option A): 31 3x3 convs and the linear head, nothing 1x1; option B
+    adds exactly the two strided 1x1 projections where the stages change shape."""
+    a = extract_workloads(build_student("resnet32", shortcut="A"), (3, 32, 32))
+    kernels = [(p.bounds["R"], p.bounds["S"]) for p in a]
+    assert kernels.count((3, 3)) == 31 and kernels.count((1, 1)) == 1  # the 1x1 is the head
+    assert a[-1].name == "head" and a[-1].bounds["C"] == 64 and a[-1].bounds["M"] == 10
+    assert not any("shortcut" in p.name for p in a)
+
+    b = extract_workloads(build_student("resnet32", shortcut="B"), (3, 32, 32))
+    extra = [p for p in b if "shortcut" in p.name]
+    assert [p.name for p in extra] == ["stages.1.0.shortcut.0", "stages.2.0.shortcut.0"]
+    assert [(p.bounds["C"], p.bounds["M"], p.bounds["P"]) for p in extra] == [
+        (16, 32, 16),
+        (32, 64, 8),
+    ]
+    assert all(p.bounds["R"] == p.bounds["S"] == 1 for p in extra)
+    assert [p.name for p in b if "shortcut" not in p.name] == [p.name for p in a]
 
 
 class Mixed(nn.Module):
@@ -154,7 +185,10 @@ def test_model_config_and_checkpoint_sources(tmp_path: Path) -> None:
         "_target_: models.resnet.build_student\narch: resnet8\nwidth: 8\nnum_classes: ${data.num_classes}\n"
     )
     from_config = workloads_from_source(str(config))
-    assert from_config[0].size("M") == 8 and len(from_config) == 3 * 2 + 1 + 2 + 1
+    # stem + 2 convs per block + head (option A: no shortcut convs)
+    assert from_config[0].size("M") == 8 and len(from_config) == 1 + 3 * 2 + 1
+    config.write_text(config.read_text() + "shortcut: B\n")
+    assert len(workloads_from_source(str(config))) == 1 + 3 * 2 + 2 + 1  # + 2 projections
     module = build_student("resnet8", width=8)
     saved = tmp_path / "net.pt"
     torch.save(module, saved)
