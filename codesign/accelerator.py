@@ -3,7 +3,9 @@
 Keys (without the `accelerator.` prefix): `pe_rows`, `pe_columns` (the PE array) and
 `depth.<storage level>` (rows of that buffer, e.g. `depth.shared_glb`), as in
 `hwsim.accelerators.resize_accelerator`. The area is the component models' on-chip area (DRAM
-excluded) at the trial's word width, so a quantized student's smaller MACs count.
+excluded) at the trial's word width, so a quantized student's smaller MACs count, whatever
+source prices the energy (classic Accelergy's tables have no area for most of its primitives'
+variants: `hw.energy=classic` prices energy, the models price area).
 """
 
 from __future__ import annotations
@@ -40,11 +42,9 @@ def build_accelerator(arch: str, values: Mapping[str, Any]):
     return _build(arch, _key(values))
 
 
-def area_mm2(
-    arch: str, values: Mapping[str, Any], energy_source: str, datawidth: int
-) -> float | None:
-    """On-chip area in mm² at `datawidth`-bit words; None when the energy table has no areas."""
-    return _area_mm2(arch, _key(values), str(energy_source), int(datawidth))
+def area_mm2(arch: str, values: Mapping[str, Any], datawidth: int) -> float | None:
+    """On-chip area in mm² at `datawidth`-bit words, from the component models."""
+    return _area_mm2(arch, _key(values), int(datawidth))
 
 
 def describe(accelerator) -> dict[str, Any]:
@@ -90,15 +90,13 @@ def _build(arch: str, values: tuple[tuple[str, Any], ...]):
 
 
 @cache
-def _area_mm2(
-    arch: str, values: tuple[tuple[str, Any], ...], energy_source: str, datawidth: int
-) -> float | None:
+def _area_mm2(arch: str, values: tuple[tuple[str, Any], ...], datawidth: int) -> float | None:
     from hwsim.accelerators import accelerator_area_um2
     from hwsim.energy import load_energy_table
 
     sized = _build(arch, values).with_datawidth(datawidth)
     table = load_energy_table(
-        energy_source,
+        "models",
         architecture=sized.architecture,
         compound_components=sized.compound_components,
     )

@@ -70,7 +70,7 @@ class EnergyModel:
             layers=energy["layers"],
             student=student_summary(net, model),
             accelerator=describe(accelerator),
-            area_mm2=area_mm2(self.hw["arch"], accelerator_values, hw["energy"], datawidth),
+            area_mm2=area_mm2(self.hw["arch"], accelerator_values, datawidth),
             datawidth=datawidth,
             energy_table=energy["energy_table"],
             objective=energy["objective"],

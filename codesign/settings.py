@@ -9,7 +9,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from codesign.accelerator import area_mm2, check_accelerator_keys
+from codesign.accelerator import check_accelerator_keys
 from codesign.objectives import Constraints, Objectives
 from codesign.pruning import AccuracyCurve
 from codesign.report import CHOICES
@@ -57,13 +57,9 @@ class SweepSettings:
                 for key, value in read.mapping("constraints").items()
             }
         )
-        shipped = hardware_config(  # a bad hw.datawidth or hw.objective stops the study here
+        hardware_config(  # a bad hw.datawidth or hw.objective stops the study here
             OmegaConf.to_container(hw, resolve=True), train_cfg.model.quant.bits
         )
-        if ("area" in objectives.names or constraints.max_area_mm2 is not None) and area_mm2(
-            str(hw.arch), {}, str(hw.energy), shipped["datawidth"]
-        ) is None:
-            raise UserError(f"hw.energy={hw.energy!r} has no areas: area needs hw.energy=models")
         curve = None
         if read.boolean("prune.enabled"):
             curve = AccuracyCurve.from_config(read.items("prune.curve"), constraints.min_accuracy)

@@ -82,12 +82,9 @@ def test_defaults_are_the_course_q3_setup(tmp_path):
     assert hw["datawidth"] == 16 and hw["objective"] == "delay"  # not the student's 8 bits
 
 
-def test_energy_source_default_is_marked_for_the_course(tmp_path):
-    """The default table is one line (marked COURSE-DEFAULT) and one override away."""
-    lines = (CONF / "hw" / "eyeriss_like.yaml").read_text().splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("energy:"))
-    assert lines[at - 1].startswith("# COURSE-DEFAULT:")
-    assert compose_config(tmp_path).hw.energy == lines[at].split("#")[0].split(":")[1].strip()
+def test_energy_source_default_is_the_courses(tmp_path):
+    """Classic Accelergy prices by default (the course's scale); the models are one override away."""
+    assert compose_config(tmp_path).hw.energy == "classic"
     assert compose_config(tmp_path, ["hw.energy=models"]).hw.energy == "models"
 
 
