@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
-from hwsim.commands.options import OBJECTIVES
+from hwsim.commands.options import COURSE_ENERGY, add_objective
 from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.backends import BACKENDS, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
@@ -26,12 +26,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "with its counts and energy, and write it as a Timeloop mapping YAML.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files or directories")
-    p.add_argument("--objective", choices=OBJECTIVES, default="energy")
+    add_objective(
+        p,
+        default_help="default: the optimization-metrics of a mapper file among FILEs "
+        "(the course's: [delay, energy]), else energy",
+    )
     p.add_argument(
         "--energy",
         metavar="SOURCE",
         default=None,
-        help="an Accelergy ERT file, 'models' (component models) or 'table1'; default: an ERT among FILEs, else models",
+        help="an Accelergy ERT file, 'classic' (classic Accelergy 0.3), 'models' (component "
+        "models) or 'table1'; default: an ERT among FILEs, else classic",
     )
     p.add_argument("--backend", choices=sorted(BACKENDS), default="native")
     p.add_argument("--timeloop-version", choices=list(TIMELOOP_VERSIONS), default="master")
@@ -55,17 +60,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+def _file_objective(specs) -> str:
+    """The objective of the mapper file among the inputs (Timeloop's optimization-metrics)."""
+    from hwsim.errors import SpecError
+    from hwsim.mapper.objectives import parse_objective
+
+    mapper = specs.mapper if isinstance(specs.mapper, dict) else {}
+    metrics = mapper.get("optimization-metrics", mapper.get("optimization_metrics"))
+    if metrics is None:
+        return "energy"
+    try:
+        return parse_objective(metrics)
+    except SpecError as err:
+        raise SpecError(
+            str(err), file=specs.sources.get("mapper"), field="mapper.optimization-metrics"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     specs = load_specs(args.files)
     specs.require("architecture", "problem")
     assert specs.architecture is not None and specs.problem is not None
-    source = args.energy or (specs.energy_tables[0] if specs.energy_tables else "models")
+    source = args.energy or (specs.energy_tables[0] if specs.energy_tables else COURSE_ENERGY)
     table = load_energy_table(
         source, architecture=specs.architecture, compound_components=specs.compound_components
     )
     constraints = parse_constraints(list(specs.constraints), specs.architecture, specs.problem)
     settings = MapperSettings(
-        objective=args.objective,
+        objective=args.objective or _file_objective(specs),
         budget=args.budget,
         seed=args.seed,
         timeloop_version=args.timeloop_version,

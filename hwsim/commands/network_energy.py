@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hwsim.accelerators import NAMED
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
-from hwsim.commands.options import OBJECTIVES, add_input_shape
+from hwsim.commands.options import COURSE_ENERGY, COURSE_OBJECTIVE, add_input_shape, add_objective
 from hwsim.mapper.search import MapperSettings
 from hwsim.network import network_energy
 from hwsim.workload_sources import load_workloads
@@ -29,8 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--energy",
-        default="models",
-        help="'models' (component models), 'classic' (classic Accelergy 0.3, the course's scale), 'table1' or an ERT file",
+        default=COURSE_ENERGY,
+        help="'classic' (classic Accelergy 0.3, the course's scale; the default), 'models' "
+        "(component models), 'table1' or an ERT file",
     )
     p.add_argument(
         "--datawidth",
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="word width in bits (default: the architecture's)",
     )
-    p.add_argument("--objective", choices=OBJECTIVES, default="energy")
+    add_objective(p, default_help="default: the course's [delay, energy]")
     p.add_argument("--timeloop-version", choices=list(TIMELOOP_VERSIONS), default="master")
     add_input_shape(p)
     p.add_argument("--no-cache", action="store_true", help="map every layer again")
@@ -55,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     problems = load_workloads(args.source, args.input_shape)
     accelerator = load_accelerator(args.arch, datawidth=args.datawidth)
     settings = MapperSettings(
-        objective=args.objective, timeloop_version=args.timeloop_version, progress=False
+        objective=args.objective or COURSE_OBJECTIVE,
+        timeloop_version=args.timeloop_version,
+        progress=False,
     )
     result = network_energy(
         problems,

@@ -5,10 +5,35 @@ from __future__ import annotations
 import argparse
 from typing import get_args
 
+from hwsim.mapper.objectives import parse_objective
 from hwsim.mapper.search import Objective
 
 #: ``--objective`` choices: the mapper's objectives.
 OBJECTIVES: tuple[str, ...] = get_args(Objective)
+#: The course's mapper.yaml ranks by [delay, energy]: the default where no mapper file says.
+COURSE_OBJECTIVE = "delay"
+#: The course's Timeloop-Accelergy scale: the default energy source where no ERT file is given.
+COURSE_ENERGY = "classic"
+
+
+def add_objective(parser: argparse.ArgumentParser, *, default_help: str) -> None:
+    """``--objective`` as a name or Timeloop's metric list (``delay`` = ``[delay,energy]``)."""
+    parser.add_argument(
+        "--objective",
+        type=_objective,
+        default=None,
+        metavar="OBJECTIVE",
+        help=f"energy, delay ([delay, energy]: fewest cycles, energy breaks ties) or edp; {default_help}",
+    )
+
+
+def _objective(text: str) -> str:
+    from hwsim.errors import SpecError
+
+    try:
+        return parse_objective(text)
+    except SpecError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def input_shape(text: str) -> tuple[int, ...]:

@@ -52,6 +52,11 @@ def test_objective_and_version_choices_come_from_the_mapper_and_the_engine(
     parser = build_parser()
     for objective in OBJECTIVES:
         assert parser.parse_args([*command, "--objective", objective]).objective == objective
+    # Timeloop's metric list is understood too; no flag means the course's (or the file's) order
+    assert parser.parse_args([*command, "--objective", "[delay,energy]"]).objective == "delay"
+    assert parser.parse_args(command).objective is None
+    with pytest.raises(SystemExit):
+        parser.parse_args([*command, "--objective", "speed"])
     for version in TIMELOOP_VERSIONS:
         args = parser.parse_args([*command, "--timeloop-version", version])
         assert args.timeloop_version == version

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from mapper_fixtures import SMALL_ARCH, TABLE, batch_energy
 from shared_material import shared_path
 from spec_builders import conv1d
@@ -432,3 +433,25 @@ def test_fixed_spatial_factor_on_a_two_axis_mesh_goes_along_either_axis() -> Non
         found = map_problem(problem, arch, constraints, TABLE, MapperSettings(progress=False))
         spatial = [level.spatial["M"] for level in found.mapping.levels]
         assert max(spatial) == fixed and math.prod(spatial) == fixed
+
+
+def test_mapper_command_follows_the_mapper_files_metrics(tmp_path, capsys) -> None:
+    """A mapper file's optimization-metrics ([delay, energy] in the course's) set the objective;
+    nonsense there is one error naming the file and the field."""
+    from hwsim.cli import main
+    from hwsim.commands.mapper import _file_objective
+    from hwsim.spec import load_specs
+
+    arch = (
+        Path(__file__).resolve().parents[2] / "hwsim" / "data" / "architectures" / "eyeriss_like_q3"
+    )
+    assert _file_objective(load_specs([arch])) == "delay"
+    bad = tmp_path / "mapper.yaml"
+    bad.write_text("mapper:\n  optimization-metrics: [speed]\n")
+    prob = tmp_path / "prob.yaml"
+    from hwsim.spec.layers import conv2d_problem
+
+    prob.write_text(yaml.safe_dump(conv2d_problem(C=4, M=8, P=4, Q=4, R=3, S=3).to_timeloop()))
+    code = main(["mapper", str(arch / "arch.yaml"), str(arch / "components"), str(prob), str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2 and "mapper.yaml" in err and "optimization-metrics" in err

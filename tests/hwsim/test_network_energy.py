@@ -174,9 +174,9 @@ def test_network_energy_cli_on_layer_files(tmp_path: Path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     # ResNet-8 with option-A shortcuts: stem, 2 convs in each of 3 blocks, head
     assert len(report["layers"]) == 8 and report["total_energy_pj"] > 0
-    assert report["objective"] == "[energy, delay]"  # the command's default, named
+    assert report["objective"] == "[delay, energy]"  # the course's, the command's default
     layers_csv = pd.read_csv(tmp_path / "out" / "layers.csv")
-    assert set(layers_csv["objective"]) == {"[energy, delay]"}
+    assert set(layers_csv["objective"]) == {"[delay, energy]"}
     assert set(layers_csv["energy_table"]) == {report["energy_table"]}
     assert (tmp_path / "out" / "energy.png").exists()
 
