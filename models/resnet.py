@@ -111,3 +111,13 @@ def build_student(
     model = CifarResNet(blocks, widths, block, num_classes, str(shortcut).upper())
     spec = quant if isinstance(quant, QuantSpec) else QuantSpec(**dict(quant or {}))
     return quantize_model(model, spec)
+
+
+def legacy_student_config(config: Mapping) -> dict:
+    """A saved `build_student` config as written today: configs saved before shortcut types
+    existed have no ``shortcut`` key, and every block of theirs projected (option B)."""
+    config = dict(config)
+    target = str(config.get("_target_", "models.resnet.build_student"))
+    if "_target_" in config and target.endswith("build_student") and "shortcut" not in config:
+        config["shortcut"] = "B"
+    return config

@@ -239,7 +239,9 @@ def checkpoint_teacher(
         )
     from hydra.utils import instantiate
 
-    net = instantiate(hparams["net_config"])
+    from models.resnet import legacy_student_config
+
+    net = instantiate(legacy_student_config(hparams["net_config"]))
     state = {
         k[len("model.net.") :]: v
         for k, v in (obj.get("state_dict") or {}).items()

@@ -148,13 +148,14 @@ def load_network(source: str) -> nn.Module:
     """A network to measure: a registry name (``resnet32``), a model config YAML (the ``model``
     group, or a run's ``.hydra/config.yaml``), a project checkpoint or a ``torch.save``\\ d module."""
     from models.errors import UserError
-    from models.resnet import RESNETS, build_student
+    from models.resnet import RESNETS, build_student, legacy_student_config
 
     if source in RESNETS:
         return build_student(arch=source)
     path = Path(source)
     if path.is_dir() and (path / ".hydra" / "config.yaml").exists():
         path = path / ".hydra" / "config.yaml"
+    saved_run = path.parent.name == ".hydra"  # written by a run, maybe before model.shortcut
     if path.suffix in (".yaml", ".yml"):
         if not path.is_file():
             raise UserError(f"{path}: no such file")
@@ -165,7 +166,9 @@ def load_network(source: str) -> nn.Module:
             cfg = cfg.model
         config = {
             k: v
-            for k, v in OmegaConf.to_container(cfg, resolve=False).items()
+            for k, v in (legacy_student_config if saved_run else dict)(
+                OmegaConf.to_container(cfg, resolve=False)
+            ).items()
             if not str(k).startswith("_")
         }
         if not isinstance(config.get("num_classes", 10), int):

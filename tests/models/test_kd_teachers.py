@@ -137,7 +137,22 @@ def _lightning_checkpoint(path, net_config, net):
     torch.save({"state_dict": state, "hyper_parameters": hparams}, path)
 
 
-STUDENT8 = {"_target_": "models.resnet.build_student", "arch": "resnet8", "width": 8}
+STUDENT8 = {
+    "_target_": "models.resnet.build_student",
+    "arch": "resnet8",
+    "width": 8,
+    "shortcut": "A",
+}
+
+
+def test_a_checkpoint_saved_before_shortcut_types_loads_as_the_projections_it_has(tmp_path):
+    """Configs saved before `model.shortcut` existed have no such key: their blocks projected."""
+    legacy = {k: v for k, v in STUDENT8.items() if k != "shortcut"}
+    net = build_student("resnet8", width=8, shortcut="B").eval()
+    _lightning_checkpoint(tmp_path / "old.ckpt", legacy, net)
+    teacher = checkpoint_teacher(str(tmp_path / "old.ckpt")).eval()
+    with torch.no_grad():
+        assert torch.equal(teacher(IMAGES), net(teacher.input(IMAGES)))
 
 
 def test_checkpoint_teacher_loads_a_student_checkpoint_strictly(tmp_path):

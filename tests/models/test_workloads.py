@@ -195,3 +195,12 @@ def test_model_config_and_checkpoint_sources(tmp_path: Path) -> None:
     assert [p.bounds for p in workloads_from_source(str(saved))] == [p.bounds for p in from_config]
     with pytest.raises(SpecError, match="neither a model name"):
         workloads_from_source(str(tmp_path / "missing.ckpt"))
+
+
+def test_a_run_saved_before_shortcut_types_is_read_with_its_projections(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    (run / ".hydra").mkdir(parents=True)
+    (run / ".hydra" / "config.yaml").write_text(
+        "model:\n  _target_: models.resnet.build_student\n  arch: resnet8\n  width: 8\n"
+    )
+    assert len(workloads_from_source(str(run))) == 1 + 3 * 2 + 2 + 1  # option B's 2 projections
