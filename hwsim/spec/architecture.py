@@ -291,7 +291,7 @@ def _make(
         attrs = _numeric_attributes(kind, attrs, fields or {})
     mesh_x = max(1, min(mesh_x, instances))
     mesh_y = max(1, instances // mesh_x)
-    kwargs = dict(
+    kwargs: dict[str, Any] = dict(
         name=name,
         class_name=cls_name,
         kind=kind,

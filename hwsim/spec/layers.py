@@ -18,7 +18,7 @@ from hwsim.spec.problem import Problem, parse_problem
 
 def conv2d_shape(grouped: bool = False) -> dict[str, Any]:
     """The ``CNN-Layer`` shape (dimensions, coefficients, data spaces); with a G dimension if `grouped`."""
-    shape = {
+    shape: dict[str, Any] = {
         "name": "CNN-Layer",
         "dimensions": ["C", "M", "R", "S", "N", "P", "Q"],
         "coefficients": [

@@ -191,7 +191,7 @@ def _as_directives(document: Any, file: str | None) -> list[MappingABC[str, Any]
         document = document["targets"]
     if not isinstance(document, list):
         raise SpecError("expected a list of directives", file=file, field="mapping")
-    out = []
+    out: list[MappingABC[str, Any]] = []
     for i, directive in enumerate(document):
         if not isinstance(directive, MappingABC):
             raise SpecError("each directive must be a mapping", file=file, field=f"mapping[{i}]")

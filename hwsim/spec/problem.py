@@ -59,14 +59,14 @@ class DataSpace(BaseModel):
             raise ValueError("projection must be a non-empty list of ranks")
         if all(isinstance(v, str) for v in value):  # flat form: one rank per dimension
             return [[{"dimension": v}] for v in value]
-        ranks = []
+        ranks: list[list[dict[str, Any] | Term]] = []
         for rank in value:
             if isinstance(rank, str):
                 ranks.append([{"dimension": rank}])
                 continue
             if not isinstance(rank, list | tuple) or not rank:
                 raise ValueError(f"each rank must be a non-empty list of terms, got {rank!r}")
-            terms = []
+            terms: list[dict[str, Any] | Term] = []
             for term in rank:
                 if isinstance(term, dict | Term):
                     terms.append(term)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from hwsim.errors import SpecError
-from hwsim.spec.yaml_io import normalize_key
+from hwsim.spec.yaml_io import Tagged, normalize_key
 
 
 def field_path(root: str, loc: tuple[Any, ...]) -> str:
@@ -22,7 +23,7 @@ def field_path(root: str, loc: tuple[Any, ...]) -> str:
     return path
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         return "unknown field"
@@ -96,7 +97,7 @@ def expect_positive(value: Any, field: str) -> float:
 def normalize_keys(value: Any) -> Any:
     """Recursively replace ``-`` by ``_`` in mapping keys (Timeloop treats them alike)."""
     if isinstance(value, dict):
-        out = type(value)(getattr(value, "tag", None)) if hasattr(value, "tag") else {}
+        out: dict[Any, Any] = Tagged(value.tag) if isinstance(value, Tagged) else {}
         for key, item in value.items():
             out[normalize_key(key) if isinstance(key, str) else key] = normalize_keys(item)
         return out

@@ -36,6 +36,7 @@ def _construct_tagged(loader: _TimeloopLoader, tag_suffix: str, node: yaml.Node)
         return Tagged(tag_suffix, loader.construct_mapping(node, deep=True))
     if isinstance(node, yaml.SequenceNode):
         return Tagged(tag_suffix, {"nodes": loader.construct_sequence(node, deep=True)})
+    assert isinstance(node, yaml.ScalarNode)  # the third and last kind of YAML node
     value = loader.construct_scalar(node)
     return Tagged(tag_suffix, {} if value in ("", None) else {"value": value})
 
