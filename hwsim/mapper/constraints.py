@@ -161,7 +161,7 @@ def _merge(
         merged = LoopConstraints(
             {**loops.factors, **exact}, {**loops.max_factors, **upper}, inner, outer, split
         )
-        return replace(old, **{kind: merged})
+        return replace(old, temporal=merged) if kind == "temporal" else replace(old, spatial=merged)
     keep = directive.get("keep") or []
     bypass = directive.get("bypass") or []
     for name in [*keep, *bypass]:
@@ -199,9 +199,9 @@ def parse_constraints(
     for component in arch.storage:
         inline = component.constraints or {}
         targets = []
-        for kind, body in inline.items():
+        for directive_type, body in inline.items():
             if isinstance(body, MappingABC):
-                targets.append({"target": component.name, "type": kind, **body})
+                targets.append({"target": component.name, "type": directive_type, **body})
         if targets:
             sources.append((None, f"{component.name}.constraints", targets))
     for file, key, targets in sources:

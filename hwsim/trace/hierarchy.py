@@ -35,8 +35,10 @@ class Hierarchy:
     def backing_store(self, ds: str) -> int:
         return self.kept[ds][-1]
 
-    def parent(self, ds: str, level: int) -> int | None:
-        """The next level out that keeps `ds` (``None`` for the backing store)."""
+    def parent(self, ds: str, level: int) -> int:
+        """The next level out that keeps `ds`; the backing store has none (a `ValueError`)."""
         levels = self.kept[ds]
         i = levels.index(level)
-        return levels[i + 1] if i + 1 < len(levels) else None
+        if i + 1 == len(levels):
+            raise ValueError(f"level {level} is the backing store of {ds}: it has no parent")
+        return levels[i + 1]
