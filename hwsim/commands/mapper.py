@@ -11,7 +11,7 @@ from hwsim.commands.options import COURSE_ENERGY, add_objective
 from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.backends import BACKENDS, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
-from hwsim.mapper.search import MapperSettings
+from hwsim.mapper.search import MapperSettings, Objective
 from hwsim.mapper.task import MappingTask
 from hwsim.nest import LoopNest
 from hwsim.spec.files import load_specs
@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def _file_objective(specs) -> str:
+def _file_objective(specs) -> Objective:
     """The objective of the mapper file among the inputs (Timeloop's optimization-metrics)."""
     from hwsim.errors import SpecError
     from hwsim.mapper.objectives import parse_objective

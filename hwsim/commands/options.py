@@ -11,7 +11,7 @@ from hwsim.mapper.search import Objective
 #: ``--objective`` choices: the mapper's objectives.
 OBJECTIVES: tuple[str, ...] = get_args(Objective)
 #: The course's mapper.yaml ranks by [delay, energy]: the default where no mapper file says.
-COURSE_OBJECTIVE = "delay"
+COURSE_OBJECTIVE: Objective = "delay"
 #: The course's Timeloop-Accelergy scale: the default energy source where no ERT file is given.
 COURSE_ENERGY = "classic"
 
@@ -27,7 +27,7 @@ def add_objective(parser: argparse.ArgumentParser, *, default_help: str) -> None
     )
 
 
-def _objective(text: str) -> str:
+def _objective(text: str) -> Objective:
     from hwsim.errors import SpecError
 
     try:

@@ -398,7 +398,7 @@ def directives(items: list[Item], cuts: dict[int, int], task: MappingTask) -> li
                     "permutation": innermost_first,
                 }
             )
-        axes = spatial.get(index)
+        axes = spatial.get(index, {})
         if axes:
             both = set(axes["X"]) & set(axes["Y"])
             if both:

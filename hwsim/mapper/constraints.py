@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hwsim.errors import SpecError
+from hwsim.nest import Axis
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.problem import Problem
 from hwsim.spec.yaml_io import normalize_key
@@ -48,7 +49,7 @@ class LoopConstraints:
         free = [d for d in dims if d not in self.inner and d not in self.outer]
         return [*self.inner, *free, *self.outer]
 
-    def axes(self, dims: tuple[str, ...], fanout: tuple[int, int]) -> dict[str, tuple[str, ...]]:
+    def axes(self, dims: tuple[str, ...], fanout: tuple[int, int]) -> dict[str, tuple[Axis, ...]]:
         """Per dimension, the mesh axes its spatial loop may run along on a (meshX, meshY)
         `fanout`: as the ``split`` of a constrained spatial permutation says, else the only
         axis wider than 1, else either."""

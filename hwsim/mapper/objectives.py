@@ -11,14 +11,14 @@ A one-metric list (``[delay]``) is the objective of that name, ties broken as ab
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import get_args
 
 from hwsim.errors import SpecError
 from hwsim.mapper.search import Objective
 
 #: objective -> the metric list it ranks by (first key, tie-break)
-METRICS: dict[str, tuple[str, str]] = {
+METRICS: dict[Objective, tuple[str, str]] = {
     "energy": ("energy", "delay"),
     "delay": ("delay", "energy"),
     "edp": ("edp", "energy"),
@@ -32,6 +32,7 @@ def parse_objective(value: str | Iterable[str]) -> Objective:
     """`value` as hwsim's objective: ``"delay"``, ``["delay", "energy"]`` or ``"[delay, energy]"``
     all give ``"delay"``. Anything else is a `SpecError` listing what is understood."""
     text = value.strip().strip("[]") if isinstance(value, str) else None
+    names: Sequence[object]
     try:
         names = text.split(",") if text is not None else list(value)
     except TypeError:
@@ -39,7 +40,7 @@ def parse_objective(value: str | Iterable[str]) -> Objective:
     metrics = tuple(str(name).strip().lower() for name in names)
     for objective, order in METRICS.items():
         if metrics in (order, order[:1]):
-            return objective  # type: ignore[return-value]
+            return objective
     raise SpecError(f"unknown mapper objective {_shown(value)}: use one of {CHOICES}")
 
 

@@ -185,8 +185,8 @@ def map_problem(
             orders = tuple(tuple(rng.sample(p.free, len(p.free))) for p in space.plans)
             plan.append((keep, orders))
         plan[0] = (keeps[0], space.default_orders())
-        plan = list(dict.fromkeys((tuple(sorted(k.items())), o) for k, o in plan))  # dedupe
-        plan = [(dict(k), o) for k, o in plan]
+        unique = dict.fromkeys((tuple(sorted(k.items())), o) for k, o in plan)  # dedupe
+        plan = [(dict(k), o) for k, o in unique]
 
     best: list[tuple[tuple[float, float], Skeleton, np.ndarray]] = []
     evaluated = valid = 0
@@ -215,6 +215,7 @@ def map_problem(
             valid += len(ok)
             if not len(ok):
                 continue
+            assert result.energy_pj is not None  # priced: the batch was given energy vectors
             primary, secondary = objective_keys(
                 result.energy_pj[ok], result.cycles[ok].astype(np.float64), settings.objective
             )

@@ -30,6 +30,7 @@ import numpy as np
 from hwsim.analytical.batch import Skeleton, Slot, distinct_rows, tile_fits
 from hwsim.errors import SpecError
 from hwsim.mapper.constraints import MapspaceConstraints
+from hwsim.nest import Axis
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.problem import Problem
 
@@ -60,7 +61,7 @@ def ordered_factorizations(
 class LevelPlan:
     """Candidate loops of one level: spatial (dimension, axis) pairs and the temporal order parts."""
 
-    spatial: tuple[tuple[str, str], ...]
+    spatial: tuple[tuple[str, Axis], ...]
     inner: tuple[str, ...]
     free: tuple[str, ...]
     outer: tuple[str, ...]
@@ -100,7 +101,7 @@ class Mapspace:
             level = architecture.storage_level(name)
             lc = constraints.level(name)
             fx, fy = architecture.fanout(architecture.index_of(name))
-            spatial: list[tuple[str, str]] = []
+            spatial: list[tuple[str, Axis]] = []
             if fx * fy == 1:
                 for dim, n in lc.spatial.factors.items():
                     if n > 1:
