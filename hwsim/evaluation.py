@@ -83,7 +83,10 @@ class Evaluation:
     def to_dataframe(self) -> pd.DataFrame:
         """One row per (level, data space) plus a row for the compute level."""
         frame = self.counts.to_dataframe()
-        frame["energy_pj"] = [self.energy_pj[r.level][r.data_space] for r in frame.itertuples()]
+        frame["energy_pj"] = [
+            self.energy_pj[level][ds]
+            for level, ds in zip(frame["level"], frame["data_space"], strict=True)
+        ]
         compute = pd.DataFrame(
             [
                 {

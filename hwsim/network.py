@@ -254,7 +254,7 @@ def network_energy(
     compute_units = arch.compute.instances
     mapped: dict[str, tuple[Mapping, Evaluation, int, bool]] = {}
     layers = []
-    unique = {}
+    unique: dict[str, Problem] = {}
     for _name, problem, _repeat in items:
         unique.setdefault(_shape_key(problem), problem)
     bar = tqdm(unique.items(), desc="mapping layers", disable=not progress, leave=False)

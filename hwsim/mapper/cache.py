@@ -86,7 +86,7 @@ def checked_entry(value: Any) -> dict[str, Any]:
 class MappingCache:
     """Best mappings on disk (see module docstring); `root` None means `mapping_cache_dir()`."""
 
-    root: Path | None = None
+    root: str | Path | None = None
 
     def _store(self) -> JsonCache:
         return JsonCache(Path(self.root) if self.root is not None else mapping_cache_dir())

@@ -149,7 +149,7 @@ class Table2:
         x = np.arange(len(self.mappings))
         width = 0.38
         parts = [*self.levels, "compute"]
-        colors = matplotlib.colormaps["tab10"].colors
+        colors = matplotlib.color_sequences["tab10"]
         for k, (engine, results) in enumerate(
             (("analytical", self.analytical), ("trace", self.trace))
         ):

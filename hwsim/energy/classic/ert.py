@@ -313,8 +313,8 @@ def _argument_combinations(
     for arg, text in ranges.items():
         if not isinstance(text, str) or ".." not in text:
             raise fail(f"argument {arg}: expected a range such as 0..1, got {text!r}")
-        lo, hi = text.split("..", 1)
-        bounds.append((arg, _bound(lo, attributes, fail), _bound(hi, attributes, fail)))
+        low, high = text.split("..", 1)
+        bounds.append((arg, _bound(low, attributes, fail), _bound(high, attributes, fail)))
     total = 1
     for _, lo, hi in bounds:
         total *= max(hi - lo + 1, 0)

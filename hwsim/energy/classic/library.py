@@ -36,8 +36,18 @@ _BANKED_DELTAS = {"data_delta": "0..1", "address_delta": "0..n_banks"}
 _TECH = {"technology": "65nm"}
 _LATENCY = {"latency": "5ns"}
 _FP = {"exponent": 8, "mantissa": 24, "sign": 0}
-_MULT_ACTIONS = {"mult_random": {}, "mult_reused": {}, "mult_gated": {}, "idle": {}}
-_MAC_ACTIONS = {"mac_random": {}, "mac_reused": {}, "mac_gated": {}, "idle": {}}
+_MULT_ACTIONS: dict[str, Mapping[str, str]] = {
+    "mult_random": {},
+    "mult_reused": {},
+    "mult_gated": {},
+    "idle": {},
+}
+_MAC_ACTIONS: dict[str, Mapping[str, str]] = {
+    "mac_random": {},
+    "mac_reused": {},
+    "mac_gated": {},
+    "idle": {},
+}
 
 
 def _cls(

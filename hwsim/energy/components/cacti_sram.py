@@ -27,6 +27,7 @@ class CactiSRAM(SRAM):
 
     component_name: ClassVar[list[str]] = ["SRAM", "sram"]
     priority = 0.35
+    tech_node: float  # nm, set by SRAM.__init__ (hwcomponents-cacti has no type information)
 
     def _interp_tech_node(self) -> tuple[float, float, float, float, float, float]:
         self.tech_node = round(self.tech_node, 6)  # nm; see the module docstring

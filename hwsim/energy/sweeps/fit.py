@@ -9,11 +9,11 @@ where a single power law is a poor summary, e.g. a fixed cost that dominates sma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from hwsim.energy.sweeps.classic_reference import reference_as_points
 
@@ -31,7 +31,7 @@ class PowerLawFit:
     points: int
 
 
-def fit_power_law(x: Sequence[float], y: Sequence[float]) -> PowerLawFit:
+def fit_power_law(x: ArrayLike, y: ArrayLike) -> PowerLawFit:
     """Least-squares fit of ``log y = log c + a·log x``; needs ≥ 2 points with positive x and y."""
     xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(xs) < 2 or np.any(xs <= 0) or np.any(ys <= 0):

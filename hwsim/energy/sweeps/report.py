@@ -33,7 +33,8 @@ def _local(fits: pd.DataFrame, component: str, sweep: str, quantity: str) -> str
 def exponent_table(ours: pd.DataFrame, ref: pd.DataFrame | None) -> str:
     head = "| component | sweep | range | read | write | compute | area | Accelergy 0.3 read | Accelergy 0.3 write/compute |"
     lines = [head, "|" + "---|" * 9]
-    for (component, sweep), group in ours.groupby(["component", "sweep"], sort=False):
+    for (component_key, sweep_key), group in ours.groupby(["component", "sweep"], sort=False):
+        component, sweep = str(component_key), str(sweep_key)
         first = group.iloc[0]
         rng = f"{first['from']}–{first['to']}"
         fixed = fixed_parameter(component, sweep)
@@ -255,7 +256,7 @@ def summary_markdown(study: FittedSweeps, *, technology: str) -> str:
         "",
         explanations(points, ours),
     ]
-    if study.reference is not None:
+    if study.reference is not None and ref is not None:  # both or neither (FittedSweeps.of)
         parts += [
             "## Where the two model generations differ",
             "",
