@@ -226,7 +226,7 @@ def timeloop_totals(
     stationary = ~np.any(moves != 0, axis=2)
     none = k_loops
     # Moves are compared by value: hash each to one integer (61-bit random weights).
-    weights = np.random.default_rng(7).integers(1, 2**61, size=moves.shape[2], dtype=np.int64)
+    weights = np.random.default_rng(7).integers(1, 2**61, size=(moves.shape[2],), dtype=np.int64)
     ids = (moves * weights[None, None, :]).sum(axis=2)  # (N, K)
     state_ids = np.vstack([ids.T, np.full((1, n_rows), np.iinfo(np.int64).min)])  # row `none`
     legacy = version != "master"
@@ -576,13 +576,13 @@ def evaluate_batch(
             safe_instances = np.maximum(instances, 1)
             for s, name in enumerate(skeleton.level_names):
                 level = arch.storage_level(name)
-                table = energy.get(name, {})
+                level_table = energy.get(name, {})
                 for action, values in (("read", reads), ("fill", fills), ("update", updates)):
                     per_instance = values[:, s, :] / safe_instances[:, s, None]
                     vectors = (
                         np.ceil(per_instance / level.block_size - 1e-9) * instances[:, s, None]
                     )
-                    level_energy[:, s, :] += vectors * table.get(action, 0.0)
+                    level_energy[:, s, :] += vectors * level_table.get(action, 0.0)
         compute_energy = computes * energy.get(arch.compute.name, {}).get("compute", 0.0)
         total_energy = level_energy.sum(axis=(1, 2)) + compute_energy
     return BatchResult(
@@ -668,7 +668,7 @@ def _counts_numpy(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Coun
             # per distinct fanout configuration: multicast histogram and neighbour offsets
             per_config_counts: list[dict[int, int]] = []
             offsets_of: dict[tuple[int, ...], list[int]] = {}
-            for u, row in enumerate(keys[first]):
+            for config, row in enumerate(keys[first]):
                 live = [j for j in range(g) if row[j] > 1]
                 if not live:
                     per_config_counts.append({1: 1})
@@ -683,7 +683,7 @@ def _counts_numpy(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Coun
                 fan = Fanout.of(loops, vectors, physical)
                 per_config_counts.append(multicast_histogram(fan.translations))
                 for offset in {o for offs in fan.neighbour_offsets for o in offs}:
-                    offsets_of.setdefault(offset, []).append(u)
+                    offsets_of.setdefault(offset, []).append(config)
             hist: dict[int, np.ndarray] = {}
             for c in sorted({c for counts in per_config_counts for c in counts}):
                 per_config = np.array(
@@ -719,8 +719,7 @@ def _counts_numpy(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Coun
             else np.zeros(n_rows)
             for s in range(levels)
         ]
-        partition = [None] * levels
-        partition[-1] = size[:, -1]
+        partition: list[np.ndarray] = [size[:, -1]] * levels  # the outermost's: its tile
         for s in range(levels - 2, -1, -1):
             denominator = np.where(fanout[:, s + 1] > 1, union[:, s + 1], size[:, s])
             partition[s] = (
@@ -843,7 +842,7 @@ class KernelLayout:
             tuple(tuple(j for j in range(i) if slot_dim[j] == slot_dim[i]) for i in groups[s])
             for s in range(skeleton.num_levels)
         )
-        physical = tuple(tuple(arch.fanout(arch.index_of(name))) for name in skeleton.level_names)
+        physical = tuple(arch.fanout(arch.index_of(name)) for name in skeleton.level_names)
         read_write = np.array([ds.read_write for ds in problem.data_spaces], dtype=np.bool_)
         return cls(
             slot_dim,

@@ -59,11 +59,11 @@ def bookkeeping(
     levels = len(traffic)
     size = [t.size for t in traffic]
     hist = [{c: Fraction(n) for c, n in t.accesses.items()} for t in traffic]
-    content = [sum(h.values()) for h in hist]
+    content = [sum(h.values(), Fraction(0)) for h in hist]
     # What the parent sends each instance: its deliveries times their multicast factors, spread
     # over its fanout (computed before bypassing, as Timeloop does).
     share = [
-        sum(c * v for c, v in hist[s + 1].items()) / traffic[s + 1].fanout
+        sum((c * v for c, v in hist[s + 1].items()), Fraction(0)) / traffic[s + 1].fanout
         if s + 1 < levels
         else Fraction(0)
         for s in range(levels)
@@ -73,8 +73,8 @@ def bookkeeping(
     partition = [0] * levels
     partition[-1] = size[-1]
     for s in range(levels - 2, -1, -1):
-        outer = traffic[s + 1]
-        denominator = outer.union_size if outer.fanout > 1 else size[s]
+        parent = traffic[s + 1]
+        denominator = parent.union_size if parent.fanout > 1 else size[s]
         partition[s] = (
             partition[s + 1] * size[s] // denominator if denominator else partition[s + 1]
         )
@@ -95,7 +95,7 @@ def bookkeeping(
         if weighted:
             factor = content[cur] * traffic[outer].fanout / weighted
             hist[outer] = {c: v * factor for c, v in hist[outer].items()}
-        content[outer] = sum(hist[outer].values())
+        content[outer] = sum(hist[outer].values(), Fraction(0))
         links[outer] = Fraction(0)  # the bypassed level's children now read the outer level
         erase(cur)
     for cur in reversed(range(levels)):

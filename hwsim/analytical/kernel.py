@@ -77,9 +77,10 @@ PARALLEL_ROWS = 4 * CHUNK
 # threads mapped a layer 15-35 % slower than one; the work queue's idle workers sleep (two
 # threads then cost nothing over one, and halve the time on free cores). It is not safe for
 # concurrent launches from several Python threads: `hwsim.analytical.batch` launches one at a
-# time. This only decides before numba's first parallel launch in the process.
-if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
-    numba.config.THREADING_LAYER = "workqueue"
+# time. This only decides before numba's first parallel launch in the process. (numba.config
+# sets its settings through globals(), which mypy cannot see: hence the two ignores.)
+if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":  # type: ignore[attr-defined]
+    numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------- small helpers
@@ -300,7 +301,7 @@ def evaluate_chunk(
     stack = np.zeros((n_slots + 2, 5), dtype=np.int64)
     size = np.zeros(levels, dtype=np.int64)
     received = np.zeros(levels)
-    fanout = np.ones(levels)
+    level_fanout = np.ones(levels)
     union = np.zeros(levels)
     partition = np.zeros(levels, dtype=np.int64)
     content = np.zeros(levels)
@@ -332,18 +333,18 @@ def evaluate_chunk(
             fan = 1
             for j in range(group_ptr[s], group_ptr[s + 1]):
                 fan *= bounds[i, group_slots[j]]
-            fanout[s] = fan
+            level_fanout[s] = fan
         # used temporal loops, and where those above each level boundary begin
         n_used = 0
         for p in range(n_slots):
             if temporal[p] and bounds[i, p] > 1:
                 used[n_used] = p
                 n_used += 1
-        u = 0
+        n_below = 0
         for b in range(levels + 1):
-            while u < n_used and used[u] < prefix[b]:
-                u += 1
-            start[b] = u
+            while n_below < n_used and used[n_below] < prefix[b]:
+                n_below += 1
+            start[b] = n_below
         for s in range(levels):
             kept[s] = 0.0
 
@@ -365,11 +366,11 @@ def evaluate_chunk(
             # subtracts the same vector (the steps of the used loops below it) from every move
             # above it, so equality is decided once: `key[j]` is the first loop with j's move.
             for r in range(ranks):
-                acc = 0
+                walked = 0
                 for j in range(n_used):
-                    below[j, r] = acc
-                    acc += step[used[j], r]
-                below[n_used, r] = acc
+                    below[j, r] = walked
+                    walked += step[used[j], r]
+                below[n_used, r] = walked
             for j in range(n_used):
                 key[j] = j
                 for q in range(j):
@@ -466,12 +467,12 @@ def evaluate_chunk(
                     acc = 0.0
                     for j in range(hn[s + 1]):
                         acc += hc[s + 1, j] * hv[s + 1, j]
-                    share[s] = acc / fanout[s + 1]
+                    share[s] = acc / level_fanout[s + 1]
                 else:
                     share[s] = 0.0
             partition[levels - 1] = size[levels - 1]
             for s in range(levels - 2, -1, -1):
-                denominator = union[s + 1] if fanout[s + 1] > 1 else float(size[s])
+                denominator = union[s + 1] if level_fanout[s + 1] > 1 else float(size[s])
                 partition[s] = partition[s + 1] * size[s] // max(np.int64(denominator), 1)
             for cur in range(levels):
                 if keep[k, cur]:
@@ -481,7 +482,7 @@ def evaluate_chunk(
                 weighted = 0.0
                 for j in range(hn[cur + 1]):
                     weighted += hc[cur + 1, j] * hv[cur + 1, j]
-                factor = content[cur] * fanout[cur + 1] / weighted if weighted > 0 else 1.0
+                factor = content[cur] * level_fanout[cur + 1] / weighted if weighted > 0 else 1.0
                 acc = 0.0
                 for j in range(hn[cur + 1]):
                     hv[cur + 1, j] = hv[cur + 1, j] * factor

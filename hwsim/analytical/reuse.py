@@ -218,6 +218,6 @@ def timeloop_events(
         return tuple(events.items()), s3, d3
 
     inner, _, _ = subtree(len(steps), None, whole)
-    events = {(-1, None, whole): 1}
+    events: dict[Event, int] = {(-1, None, whole): 1}
     add(events, dict(inner), 1)
     return events, moves

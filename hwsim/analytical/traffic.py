@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import product
 from math import prod
 
@@ -185,11 +185,7 @@ def level_traffic(nest: LoopNest, ds: str, *, reuse: str, version: str) -> list[
             received.append(timeloop_total(steps, HullGeometry.extent(ranks, ext), version))
         else:
             size = geometry.size(ranks, ext)
-            received.append(
-                retain_tile_total(
-                    steps, size, lambda t, e=ext, n=size: geometry.overlap(ranks, e, t)
-                )
-            )
+            received.append(retain_tile_total(steps, size, partial(geometry.overlap, ranks, ext)))
 
     out = []
     for s in range(nest.num_levels):
