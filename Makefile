@@ -23,6 +23,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 docs: $(STAMP)
 	$(BIN)/pdoc hwsim -o docs/api
