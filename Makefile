@@ -42,4 +42,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) out docs/api .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out docs/api .pytest_cache .ruff_cache .mypy_cache .hypothesis
