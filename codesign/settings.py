@@ -34,6 +34,8 @@ class SweepSettings:
     heartbeat_s: int | None
     report: bool
     sampler: DictConfig
+    workers: int  # worker processes this command starts (codesign.local_workers)
+    worker: int | str | None  # this worker's index or name (set for workers of a launcher)
 
     @classmethod
     def from_config(cls, s: DictConfig, train_cfg: DictConfig, output_dir: Path) -> SweepSettings:
@@ -64,12 +66,18 @@ class SweepSettings:
         if read.boolean("prune.enabled"):
             curve = AccuracyCurve.from_config(read.items("prune.curve"), constraints.min_accuracy)
         heartbeat_s = read.integer("heartbeat_s", nullable=True, minimum=0)
+        worker = read.value("worker")
+        if worker is not None and (isinstance(worker, bool) or not isinstance(worker, int | str)):
+            read._refuse("worker", worker, "an integer, a name or null")
+        seed = read.integer("seed", nullable=True)
+        if seed is not None and isinstance(worker, int):
+            seed += worker  # workers started together must not draw the same first points
         return cls(
             study_name=read.text("study_name"),
             storage=storage_url(read.text("storage", nullable=True), output_dir),
             n_trials=read.integer("n_trials", minimum=0),
             timeout=read.number("timeout", nullable=True, minimum=0),
-            seed=read.integer("seed", nullable=True),
+            seed=seed,
             space=space,
             objectives=objectives,
             constraints=constraints,
@@ -79,6 +87,8 @@ class SweepSettings:
             heartbeat_s=heartbeat_s or None,
             report=read.boolean("report"),
             sampler=read.mapping("sampler"),
+            workers=read.integer("workers", minimum=1),
+            worker=worker,
         )
 
     def study_attrs(self, train_cfg: DictConfig) -> dict[str, Any]:
