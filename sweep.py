@@ -90,6 +90,7 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
         settings.sampler,
         settings.seed,
         attrs,
+        quiet=bool(os.environ.get(CHILD_ENV)),
     )
     stop = StopRules(settings.n_trials, settings.max_failures_in_a_row)
     before = {t.number for t in study.get_trials(deepcopy=False)}

@@ -121,7 +121,9 @@ def summary_table(trials: pd.DataFrame, searched: list[str]) -> str:
 
 
 def _short(key: str) -> str:
-    return key.removeprefix("model.").removeprefix("accelerator.")
+    """A searched key as the line shows it: its last part (`lr`, `width`), `kd.T` kept whole."""
+    last = key.rsplit(".", 1)[-1]
+    return key if len(last) < 2 else last
 
 
 def _value(value: Any) -> str:

@@ -17,6 +17,9 @@ from codesign.space import SearchSpace
 from codesign.storage import storage_url
 from models.errors import UserError
 
+#: sweep.seed of worker i is sweep.seed + i * this (codesign.study adds the trials so far).
+WORKER_SEED_STRIDE = 1_000_003
+
 
 @dataclass(frozen=True)
 class SweepSettings:
@@ -71,7 +74,9 @@ class SweepSettings:
             read._refuse("worker", worker, "an integer, a name or null")
         seed = read.integer("seed", nullable=True)
         if seed is not None and isinstance(worker, int):
-            seed += worker  # workers started together must not draw the same first points
+            # workers started together must not draw the same points: open_study adds the
+            # trials so far to the seed, so the workers' seeds are set far apart
+            seed += WORKER_SEED_STRIDE * worker
         return cls(
             study_name=read.text("study_name"),
             storage=storage_url(read.text("storage", nullable=True), output_dir),

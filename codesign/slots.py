@@ -52,10 +52,15 @@ def claim_trial(study: optuna.Study, n_trials: int) -> Claim:
     with warnings.catch_warnings():  # "heartbeat is supposed to be used with Study.optimize"
         warnings.filterwarnings("ignore", message=".*Heartbeat.*", category=UserWarning)
         trial = study.ask()  # the lowest queued (WAITING) trial, or a new one
+    return Claim(trial if admit(study, trial, n_trials) else None, False, running)
+
+
+def admit(study: optuna.Study, trial: optuna.Trial, n_trials: int) -> bool:
+    """True if `trial` may run (fewer than n_trials lower-numbered holders); else it is parked."""
     if holders_below(study, trial.number) < n_trials:
-        return Claim(trial, False, running)
+        return True
     park(study, trial)
-    return Claim(None, False, running)
+    return False
 
 
 def holders_below(study: optuna.Study, number: int) -> int:

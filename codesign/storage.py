@@ -6,7 +6,10 @@
   one or many machines; the trial of a killed worker is failed after 2 missed heartbeats
   (sweep.heartbeat_s) and queued once more with the same values;
 - journal:<file> (or a file ending in .journal / .log): Optuna's journal file, for several workers
-  on a shared file system without a database (no heartbeat: a killed worker's trial stays RUNNING).
+  on a shared file system without a database (no heartbeat: a killed worker's trial stays RUNNING);
+- grpc://<host>:<port>: Optuna's gRPC storage proxy, started in front of the database with
+  `optuna.storages.run_grpc_proxy_server(storage, host=..., port=...)`: hundreds of workers share
+  its connections and its cache of the trials (needs grpcio).
 """
 
 from __future__ import annotations
@@ -47,6 +50,16 @@ def storage_url(spec: str | None, output_dir: str | Path) -> str:
 
 def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.BaseStorage:
     """An Optuna storage for `url` (see storage_url); creates SQLite and journal files."""
+    if url.startswith("grpc://"):
+        host, _, port = url[len("grpc://") :].rstrip("/").rpartition(":")
+        if not host or not port.isdigit():
+            raise UserError(f"sweep.storage={url!r}: write grpc://<host>:<port>")
+        try:
+            with warnings.catch_warnings():  # "experimental" since Optuna 4.2
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.GrpcStorageProxy(host=host, port=int(port))
+        except ImportError as e:
+            raise UserError(f"sweep.storage={url!r}: {e}") from e
     if url.startswith("journal:"):
         path = Path(url[len("journal:") :])
         path.parent.mkdir(parents=True, exist_ok=True)
