@@ -8,11 +8,16 @@ accuracy >= 85 % (conf/sweep.yaml), and ends with trials.csv, pareto.csv, two pl
     python sweep.py teacher.checkpoint=/path/to/dino_small_cifar10.pth    # the real study (GPU)
     python sweep.py sweep/accelerator=codesign         # the PE array and buffers are searched too
     python -m codesign.report outputs/sweeps/demo/study.db               # reports from the storage
+    python sweep.py experiment=demo sweep.workers=2    # two worker processes of one study
+    python sweep.py -m sweep/cluster=slurm sweep.storage=postgresql://...  # a SLURM job array
 
 Outputs go to outputs/sweeps/<sweep.study_name>/ (trials under trials/<number>/); the study lives
 in study.db there unless sweep.storage names another, and any run with the same name and storage
-resumes it, several workers at once included. `run_sweep(cfg)` is the whole run and returns a
-`SweepResult`. A mistake in the command line or the config is reported in one line, exit status 2.
+resumes it, several workers at once included; the study holds exactly sweep.n_trials finished
+trials however many workers ran it. A stop signal (SIGTERM, SIGUSR1/2) queues the trial in
+progress again from a checkpoint and exits with 128 + the signal. `run_sweep(cfg)` is the whole
+run and returns a `SweepResult`. A mistake in the command line or the config is reported in one
+line, exit status 2.
 """
 
 import copy
@@ -49,6 +54,8 @@ from models.errors import UserError, exit_with, run_command
 from models.preemption import Preempted, previous_handler, stop_signals
 
 log = logging.getLogger("sweep")
+#: trials.csv, pareto.csv and report.md are rewritten after every trial, the plots at most this often
+PLOTS_EVERY_S = 60
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
             settings.workers,
             out_dir,
         )
+        log.info("watch it live: optuna-dashboard %s", dashboard_storage(settings.storage))
         exit_codes = _run_local_workers(cfg, settings.workers, out_dir)
         interrupted = any(code != 0 for code in exit_codes)
     else:
@@ -120,6 +128,7 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
                 stop.remaining(study),
                 out_dir,
             )
+            log.info("watch it live: optuna-dashboard %s", dashboard_storage(settings.storage))
         runner = TrialRunner(
             train_cfg=train_cfg,
             space=settings.space,
@@ -135,10 +144,15 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
             worker=worker_name(settings.worker),
         )
 
+        plotted = [time.monotonic()]
+
         def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
-            log.info(progress_line(trial, settings.n_trials, settings.objectives.metric))
+            metric = settings.objectives.metric
+            log.info(progress_line(trial, settings.n_trials, metric, settings.worker is not None))
             if settings.report:  # so that a study stopped at any moment shows what it has
-                write_report(study, out_dir, settings.storage, settings.choose)
+                plots = time.monotonic() - plotted[0] > PLOTS_EVERY_S  # the slow part
+                write_report(study, out_dir, settings.storage, settings.choose, plots=plots)
+                plotted[0] = time.monotonic() if plots else plotted[0]
             return stop(study, trial)
 
         # what is alive now (torch, Lightning, configs) outlives the study: leave it out of the
@@ -193,6 +207,11 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
     return result
 
 
+def dashboard_storage(url: str) -> str:
+    """The storage as optuna-dashboard takes it (a journal as its file)."""
+    return url.removeprefix("journal:")
+
+
 def worker_name(worker: int | str | None) -> str:
     """How trials.csv's `worker` column names this process: host/w<index>, or host/pid<pid>."""
     host = socket.gethostname()
@@ -204,8 +223,10 @@ def worker_name(worker: int | str | None) -> str:
 def _run_local_workers(cfg: DictConfig, n: int, out_dir: Path) -> list[int]:
     try:
         overrides = list(HydraConfig.get().overrides.task)
-    except ValueError:  # composed outside a Hydra run (tests): the config is all there is
-        overrides = []
+    except ValueError as e:  # composed outside a Hydra run: no command line to start again
+        raise UserError(
+            f"sweep.workers={n} starts `python sweep.py` processes: use it on the command line"
+        ) from e
     plans = plan_workers(
         n,
         Path(__file__).resolve(),

@@ -8,7 +8,9 @@
 `train(cfg)` is the whole run: data, networks, Lightning fit, test accuracy of the best checkpoint,
 parameters, MACs and inference energy on the accelerator (hwsim). It returns a `TrainResult` and
 writes it as result.json in the run directory. A mistake in the command line or the config is
-reported in one line, with exit status 2.
+reported in one line, with exit status 2. Stopped by SIGTERM, SIGUSR1 or SIGUSR2 (a scheduler), it
+saves checkpoints/preempted.ckpt, prints the `ckpt_path=` that continues it and exits with
+128 + the signal's number (models.preemption), never 0 without a result.
 """
 
 import json

@@ -60,17 +60,20 @@ def trial_log(path: Path) -> Iterator[None]:
         handler.close()
 
 
-def progress_line(trial: FrozenTrial, n_trials: int, metric: str = "val") -> str:
-    """`trial 3/16 [w1] complete  86.2 % val, 3.104 µJ, feasible  width=8 kd.T=2.3  41 s`."""
+def progress_line(
+    trial: FrozenTrial, n_trials: int, metric: str = "val", show_worker: bool = False
+) -> str:
+    """`trial 3/16 [w1] complete  86.2 % val, 3.104 µJ, feasible  width=8 kd.T=2.3  41 s`; a
+    failed trial ends with its reason (a pruned one's is in trials.csv)."""
     a = trial.user_attrs
     energy = (a.get("energy") or {}).get("total_uj")
     result = a.get("result") or {}
     state = trial.state.name.lower()
     if a.get("preempted") and state == "waiting":
         state = "preempted, queued"
-    parts = [f"trial {trial.number + 1}/{n_trials}"]
-    if a.get("worker"):
-        parts.append(f"[{a['worker']}]")
+    parts = [f"trial {trial.number + 1:>{len(str(n_trials))}}/{n_trials}"]
+    if show_worker and a.get("worker"):
+        parts.append(f"[{a['worker'].rsplit('/', 1)[-1]}]")
     parts.append(f"{state:<8}")
     measured = []
     if result.get("accuracy") is not None:
@@ -82,9 +85,8 @@ def progress_line(trial: FrozenTrial, n_trials: int, metric: str = "val") -> str
     parts.append(", ".join(measured) or "-")
     parts.append(" ".join(f"{_short(k)}={_value(v)}" for k, v in trial.params.items()))
     parts.append(f"{(a.get('time') or {}).get('total_s', 0):.0f} s")
-    reason = a.get("fail_reason") or a.get("prune_reason")
-    if reason:
-        parts.append(f"({reason})")
+    if a.get("fail_reason"):
+        parts.append(f"({a['fail_reason'][:100]})")
     return "  ".join(parts)
 
 

@@ -60,10 +60,15 @@ class Report:
 
 
 def write_report(
-    study: optuna.Study, out_dir: str | Path, storage: str = "", rule: str | None = None
+    study: optuna.Study,
+    out_dir: str | Path,
+    storage: str = "",
+    rule: str | None = None,
+    plots: bool = True,
 ) -> Report:
     """Write every output of the study into out_dir (see module docstring); `rule` chooses the
-    student (sweep.choose), by default the one the study's last run stored."""
+    student (sweep.choose), by default the one the study's last run stored. `plots=False` leaves
+    the plots as they are (the tables and report.md are rewritten: a refresh between trials)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     attrs = dict(study.user_attrs)
@@ -82,21 +87,22 @@ def write_report(
         pareto.to_csv(tmp, index=False)
     objectives = attrs.get("objectives", ["accuracy", "energy"])
     floor = float((attrs.get("constraints") or {}).get("min_accuracy", 0.0))
-    with replacing(files["pareto_png"]) as tmp:
-        plot_pareto(
-            trials,
-            floor,
-            tmp,
-            chosen=None if chosen is None else int(chosen["number"]),
-            color_by_area="area" in objectives,
-            title=f"study {study.study_name}: {attrs.get('metric', 'val')} accuracy vs energy",
-        )
+    if plots:
+        with replacing(files["pareto_png"]) as tmp:
+            plot_pareto(
+                trials,
+                floor,
+                tmp,
+                chosen=None if chosen is None else int(chosen["number"]),
+                color_by_area="area" in objectives,
+                title=f"study {study.study_name}: {attrs.get('metric', 'val')} accuracy vs energy",
+            )
     chosen_trial = None
     if chosen is not None:
         chosen_trial = study.get_trials(deepcopy=False)[int(chosen["number"])]
         energy = chosen_trial.user_attrs.get("energy") or {}
         layers, levels = energy.get("layers") or [], list(energy.get("by_level_uj") or {})
-        if layers:
+        if layers and plots:
             with replacing(files["layers_png"]) as tmp:
                 plot_layer_energy(
                     layers,
@@ -105,8 +111,9 @@ def write_report(
                     title=f"trial #{chosen['number']}: {chosen['energy_uj']:.4g} µJ per inference, "
                     f"{_pct(chosen['accuracy'])} {attrs.get('metric', 'val')} accuracy",
                 )
-    if not files["layers_png"].exists():
-        files.pop("layers_png")
+    for plot in ("pareto_png", "layers_png"):
+        if not files[plot].exists():
+            files.pop(plot)
     with replacing(files["report_md"]) as tmp:
         tmp.write_text(render_markdown(report, chosen_trial, files))
     report.files = files

@@ -46,7 +46,7 @@ def run_worker(
         if claim.trial is None:
             if claim.full or not (interval and claim.others_running):
                 break
-            time.sleep(min(interval, 5))  # a slot frees only if a running trial fails: look again
+            time.sleep(min(interval, 2))  # a slot frees only if a running trial fails: look again
             continue
         ran.append(claim.trial.number)
         frozen = run_trial(study, objective, claim.trial)

@@ -102,6 +102,7 @@ MISTAKES = {
         r"^error: sweep\.prune\.curve=null must be a list$",
     ),
     "report": (["sweep.report=maybe"], r"^error: sweep\.report='maybe' must be true or false$"),
+    "workers": (["sweep.workers=0"], r"^error: sweep\.workers=0 must be an integer >= 1$"),
     "space_file": (
         ["sweep/space=nosuch"],
         r"^error: no config 'sweep/space/nosuch'; choose one of: cifar10_kd, default, demo$",
