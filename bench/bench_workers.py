@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 N_TRAIN = 2000
 
@@ -52,7 +54,15 @@ def run_study(workers: int, trials: int, folder: Path, env: dict) -> dict:
         sys.exit(f"the {workers}-worker study failed:\n{proc.stderr[-3000:]}")
     counts = re.search(r"study bench_w\d+: (\{.*\})", proc.stdout)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("trial ")]
-    return {"workers": workers, "wall_s": wall, "counts": counts.group(1), "lines": len(lines)}
+    table = pd.read_csv(folder / f"w{workers}" / "trials.csv")
+    return {
+        "workers": workers,
+        "wall_s": wall,
+        "counts": counts.group(1),
+        "lines": len(lines),
+        "epochs": int(table["epochs"].fillna(0).sum()),  # the work: pruned trials stop early
+        "macs": float((table["macs"] * table["epochs"].fillna(0)).sum()),
+    }
 
 
 #: One cache builder: the demo's data and teacher, as train.py composes them; prints its rows.
@@ -119,9 +129,11 @@ def main() -> None:
     one = run_study(1, args.trials, tmp / "studies", env)
     print(f"\ndemo study, {args.trials} trials (sweep.py experiment=demo sweep.workers=W):")
     for r in (one, two):
-        print(f"  {r['workers']} worker(s): {r['wall_s']:6.1f} s  {r['counts']}  "
-              f"{r['lines']} progress lines")  # fmt: skip
-    print(f"  speed-up of 2 workers: {one['wall_s'] / two['wall_s']:.2f}x")
+        print(f"  {r['workers']} worker(s): {r['wall_s']:6.1f} s  {r['counts']}  {r['epochs']} "
+              f"epochs, {r['macs'] / 1e6:.0f} M MAC-epochs, {r['lines']} progress lines")  # fmt: skip
+    print(f"  speed-up of 2 workers (wall time): {one['wall_s'] / two['wall_s']:.2f}x")
+    per_work = (one["wall_s"] / one["macs"]) / (two["wall_s"] / two["macs"])
+    print(f"  per unit of work (wall time per MAC-epoch; the trials differ): {per_work:.2f}x")
 
     alone = build_caches(1, tmp / "cache_one", env)
     shared = build_caches(2, tmp / "cache_two", env)

@@ -9,7 +9,7 @@ hopeless one is pruned), and accuracy, timings and the constraints are stored.
 User attributes of a trial (trials.csv and report.md are built from them alone; each is one
 write to the storage, so they are few):
   run_dir      the trial's folder (trials/<number>); its train.log holds the run's log
-  worker       who ran it (sweep.worker or host:pid)
+  worker       who ran it: <host>/w<sweep.worker>, or <host>/pid<pid> outside a worker
   energy       {total_uj, by_level_uj, layers (hwsim's per-layer rows), area_mm2, student,
                accelerator, datawidth, macs, params, mapped_layers}
   config       the trial's whole training config
