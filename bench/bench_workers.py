@@ -10,10 +10,10 @@ shape already mapped: the ratio is, if anything, unfair to 2 workers. On 2 cores
 workers trains on one thread; the gain comes from the parts of a trial that do not use both
 cores (start-up, data, validation, energy, storage).
 
-Cache: the demo's teacher-logit cache (2000 synthetic images, 50 views, the tiny teacher) built
-from empty by one process, then by two processes started together on a new folder; each process
-reports the rows it computed. Built once means the rows add up to 2000 and the wall time of two
-is about that of one (the second waits, then reads).
+Cache: the demo's teacher-logit cache (its 1800 training images, 50 views, the tiny teacher)
+built from empty by one process, then by two processes started together on a new folder; each
+process reports the rows it computed. Built once means the rows add up to 1800 and the wall time
+of two is about that of one (the second waits, then reads).
 """
 
 import argparse
@@ -29,7 +29,6 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-N_TRAIN = 2000
 
 
 def run_study(workers: int, trials: int, folder: Path, env: dict) -> dict:
@@ -75,12 +74,15 @@ from hydra.utils import instantiate
 from models.logit_cache import TeacherLogitCache, module_fingerprint
 with initialize_config_dir(config_dir=sys.argv[2] + "/conf", version_base="1.3"):
     cfg = compose("train", overrides=["experiment=demo", "num_threads=1"])
+import lightning as L
 import torch
 torch.set_num_threads(1)
+L.seed_everything(cfg.seed)  # as train() does: the same random tiny teacher in every process
 dm = instantiate(cfg.data)
 dm.load()
 dm.setup("fit")
-teacher = instantiate(cfg.teacher)
+from models.teachers import FrozenTeacher
+teacher = FrozenTeacher(instantiate(cfg.teacher))
 start = time.perf_counter()
 net = teacher.teacher
 cache = TeacherLogitCache.for_teacher(sys.argv[1], module_fingerprint(net, net.input.spec()),
@@ -120,14 +122,23 @@ def build_caches(n: int, folder: Path, env: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16, help="the study's size (the demo: 16)")
+    parser.add_argument("--only", choices=("study", "cache"), help="run one of the two parts")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_workers_"))
     env = {**os.environ, "HWKD_CACHE_DIR": str(tmp / "hwkd"), "WANDB_MODE": "disabled"}
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start")
 
-    two = run_study(2, args.trials, tmp / "studies", env)
-    one = run_study(1, args.trials, tmp / "studies", env)
-    print(f"\ndemo study, {args.trials} trials (sweep.py experiment=demo sweep.workers=W):")
+    if args.only != "cache":
+        compare_studies(args.trials, tmp, env)
+    if args.only != "study":
+        compare_caches(tmp, env)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end (other processes share these cores)")
+
+
+def compare_studies(trials: int, tmp: Path, env: dict) -> None:
+    two = run_study(2, trials, tmp / "studies", env)
+    one = run_study(1, trials, tmp / "studies", env)
+    print(f"\ndemo study, {trials} trials (sweep.py experiment=demo sweep.workers=W):")
     for r in (one, two):
         print(f"  {r['workers']} worker(s): {r['wall_s']:6.1f} s  {r['counts']}  {r['epochs']} "
               f"epochs, {r['macs'] / 1e6:.0f} M MAC-epochs, {r['lines']} progress lines")  # fmt: skip
@@ -135,9 +146,11 @@ def main() -> None:
     per_work = (one["wall_s"] / one["macs"]) / (two["wall_s"] / two["macs"])
     print(f"  per unit of work (wall time per MAC-epoch; the trials differ): {per_work:.2f}x")
 
+
+def compare_caches(tmp: Path, env: dict) -> None:
     alone = build_caches(1, tmp / "cache_one", env)
     shared = build_caches(2, tmp / "cache_two", env)
-    print(f"\nteacher-logit cache of the demo ({N_TRAIN} images x 50 views, tiny teacher):")
+    print(f"\nteacher-logit cache of the demo ({alone['rows'][0]} training images x 50 views):")
     print(f"  1 builder : {alone['wall_s']:6.1f} s wall, rows computed {alone['rows']}")
     print(f"  2 builders: {shared['wall_s']:6.1f} s wall, rows computed {shared['rows']} "
           f"(sum {sum(shared['rows'])}: built {'once' if sum(shared['rows']) == sum(alone['rows']) else 'MORE THAN ONCE'})")  # fmt: skip
@@ -145,7 +158,6 @@ def main() -> None:
         f"  wall time of 2 builders / 1: {shared['wall_s'] / alone['wall_s']:.2f} "
         "(2.00 if each built its own)"
     )
-    print(f"load average {os.getloadavg()[0]:.1f} at the end (other processes share these cores)")
 
 
 if __name__ == "__main__":
