@@ -80,7 +80,7 @@ def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.Base
                 warnings.catch_warnings()
             ):  # the heartbeat has been "experimental" since Optuna 2.9
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(
+                storage = optuna.storages.RDBStorage(
                     url,
                     engine_kwargs=engine_kwargs,
                     heartbeat_interval=heartbeat,
@@ -92,6 +92,9 @@ def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.Base
                         else None
                     ),
                 )
+            if url.startswith("sqlite:"):
+                serialise_sqlite(storage.engine)
+            return storage
         except ImportError as e:  # a database driver that is not installed
             raise UserError(f"sweep.storage={url!r}: {e}") from e
         except Exception as e:
@@ -116,6 +119,27 @@ TEMPORARY = (
 
 def _is_temporary(error: Exception) -> bool:
     return any(text in str(error) for text in TEMPORARY)
+
+
+def serialise_sqlite(engine) -> None:
+    """Every transaction on the SQLite file takes its write lock first (BEGIN IMMEDIATE).
+
+    Optuna claims a queued trial with "read WAITING, then write RUNNING" under SELECT ... FOR
+    UPDATE, which SQLite ignores, and Python's sqlite3 only begins a transaction at the write:
+    two workers could both read WAITING and both run the trial (and both fail a stale one).
+    With the lock taken at BEGIN, the second waits (the connection's timeout) and reads RUNNING.
+    """
+    import sqlalchemy
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, record) -> None:
+        dbapi_connection.isolation_level = None  # sqlite3 leaves BEGIN to us
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections opened while the schema was created lack the listeners
 
 
 def existing_file(url: str) -> Path | None:

@@ -79,8 +79,7 @@ class TrialRunner:
             cfg = self.trial_config(values, run_dir, trial.number)
             resume = (trial.user_attrs.get("preempted") or {}).get("checkpoint")
             if resume and Path(resume).is_file():
-                with open_dict(cfg):
-                    cfg.ckpt_path = resume
+                resume_from(cfg, resume)
             trial.set_user_attr("run_dir", str(run_dir))
             trial.set_user_attr("worker", self.worker)
             with trial_log(run_dir / "train.log"):
@@ -158,6 +157,16 @@ class TrialRunner:
         )
         measured = {"accuracy": accuracy, "energy_uj": energy.total_uj, "area_mm2": energy.area_mm2}
         return self.objectives.values(measured)
+
+
+def resume_from(cfg: DictConfig, checkpoint: str) -> None:
+    """Train on from a preempted run's checkpoint (in place); CSV logs go to a new version
+    folder (Lightning's CSV writer cannot append rows with keys the old file's header lacks)."""
+    with open_dict(cfg):
+        cfg.ckpt_path = checkpoint
+        csv = (cfg.get("logger") or {}).get("csv")
+        if csv is not None and "version" in csv:
+            csv.version = f"resumed-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def _container(cfg: DictConfig) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import threading
 import time
 import warnings
@@ -25,6 +26,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from codesign.slots import claim_trial, park
 from models.preemption import Preempted
+
+log = logging.getLogger("sweep")
 
 #: After each trial: returns True to stop this worker (e.g. too many failures in a row).
 OnTrial = Callable[[optuna.Study, FrozenTrial], bool]
@@ -64,18 +67,28 @@ def run_trial(
         try:
             values = objective(trial)
         except optuna.TrialPruned:
-            study.tell(trial, state=TrialState.PRUNED)
+            _tell(study, trial, state=TrialState.PRUNED)
         except Preempted:
             park(study, trial)
             raise
         except KeyboardInterrupt:
-            study.tell(trial, state=TrialState.FAIL)
+            _tell(study, trial, state=TrialState.FAIL)
             raise
         except Exception:  # recorded by the objective as the trial's fail_reason
-            study.tell(trial, state=TrialState.FAIL)
+            _tell(study, trial, state=TrialState.FAIL)
         else:
-            study.tell(trial, values)
+            _tell(study, trial, values)
     return study.get_trials(deepcopy=False)[trial.number]
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, values=None, state=None) -> None:
+    """Store how the trial ended, unless it already has an end (another worker found it stale
+    and failed it): then that one stands, and this worker goes on."""
+    stored = study.get_trials(deepcopy=False)[trial.number].state
+    if stored.is_finished():
+        log.warning("trial %d was already %s when it ended here", trial.number, stored.name)
+        return
+    study.tell(trial, values, state=state)
 
 
 def heartbeat_interval(study: optuna.Study) -> int | None:

@@ -59,6 +59,13 @@ def test_submitit_jobs_are_workers_of_one_study_and_a_preempted_one_is_requeued(
     assert {t.user_attrs["worker"].rsplit("/", 1)[1] for t in trials} == {"w0", "w1"}
     resumed = [t for t in trials if t.user_attrs.get("preempted")]
     assert resumed and all(t.user_attrs["preempted"]["signal"] == "SIGUSR2" for t in resumed)
-    assert all(t.user_attrs["config"]["ckpt_path"] for t in resumed)  # went on from there
+    # the job that was training saved a checkpoint, and its trial went on from it (a job caught
+    # before its trial trained has none: that trial starts again)
+    trained = [t for t in resumed if t.user_attrs["preempted"]["checkpoint"]]
+    assert trained
+    assert all(
+        t.user_attrs["config"]["ckpt_path"] == t.user_attrs["preempted"]["checkpoint"]
+        for t in trained
+    )
     job_logs = "".join(p.read_text() for p in study_dir.glob(".submitit/*/*_log.*"))
     assert "Requeued job" in job_logs and "Job completed successfully" in job_logs

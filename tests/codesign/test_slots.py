@@ -1,17 +1,23 @@
 """sweep.n_trials is exact over workers: the slot rule of codesign.slots, raced by hand."""
 
+import ast
+import subprocess
+import sys
+
 import optuna
 import pytest
 from optuna.trial import TrialState
+from sweep_fixtures import ROOT
 
 from codesign.slots import admit, claim_trial, holders_below
+from codesign.storage import open_storage
 from codesign.worker import run_trial, run_worker
 from models.preemption import Preempted
 
 
 @pytest.fixture
 def study(tmp_path) -> optuna.Study:
-    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path}/slots.db")
+    storage = open_storage(f"sqlite:///{tmp_path}/slots.db", None)
     return optuna.create_study(storage=storage, study_name="slots")
 
 
@@ -74,3 +80,29 @@ def test_a_preempted_trial_is_queued_with_its_values_and_resumed_first(study):
     assert run_worker(study, objective, 2, on_trial=lambda s, t: False) == [0, 1]
     assert seen[0] == (0, {"checkpoint": "c.ckpt"}, parked.params["x"])  # same values, resumed
     assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 2
+
+
+#: Two processes pop queued trials of one SQLite study at once; prints the trial ids each got.
+_POPPER = """
+import sys, optuna
+from codesign.storage import open_storage
+study = optuna.load_study(study_name="slots", storage=open_storage(sys.argv[1], 60))
+print([study._pop_waiting_trial_id() for _ in range(15)])
+"""
+
+
+def test_two_processes_never_claim_the_same_queued_trial_on_sqlite(study, tmp_path):
+    """Optuna claims a queued trial with SELECT ... FOR UPDATE, which SQLite ignores: plain
+    RDBStorage let two processes claim 6 of 40 trials twice. codesign.storage makes every SQLite
+    transaction take the write lock at BEGIN."""
+    for i in range(30):
+        study.enqueue_trial({"x": i / 30})
+    url = f"sqlite:///{tmp_path}/slots.db"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _POPPER, url], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    claimed = [i for p in procs for i in ast.literal_eval(p.communicate(timeout=120)[0]) if i]
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 30
