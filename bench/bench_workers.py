@@ -6,9 +6,12 @@ teacher-logit cache built by 2 workers at once against 1 (it must be built once,
 
 Study: `python sweep.py experiment=demo sweep.workers=W` as users run it (a process each, the
 same hwsim cache folder); the 2-worker study runs first, so the 1-worker one finds every layer
-shape already mapped: the ratio is, if anything, unfair to 2 workers. On 2 cores each of the 2
-workers trains on one thread; the gain comes from the parts of a trial that do not use both
-cores (start-up, data, validation, energy, storage).
+shape already mapped: the ratio is, if anything, unfair to 2 workers. The workers' samplers are
+seeded apart, so the two studies draw different students: the work each did (epochs, MAC-epochs)
+is printed with its wall time. On 2 cores each of 2 workers trains on one thread where a single
+worker trains on two: on idle cores the wall time per unit of work is about even, and the extra
+process start-up shows on small studies; on shared, busy cores one process with two threads
+slows down far more than two with one.
 
 Cache: the demo's teacher-logit cache (its 1800 training images, 50 views, the tiny teacher)
 built from empty by one process, then by two processes started together on a new folder; each
