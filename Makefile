@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run report test test-fast lint docs bench clean
+.PHONY: run report test test-fast lint docs bench dashboard clean
 
 run: $(STAMP)
 	$(BIN)/python sweep.py experiment=demo
@@ -32,11 +32,14 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_hwsim.py
 
+dashboard: $(STAMP)  # the demo study in a browser, live while `make run` goes on
+	$(BIN)/optuna-dashboard sqlite:///$(CURDIR)/outputs/sweeps/demo/study.db
+
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12 or run 'make PYTHON=/path/to/python3.12'" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip >/dev/null
-	$(BIN)/python -m pip install --config-settings editable_mode=compat -e '.[dev,energy,train]'
+	$(BIN)/python -m pip install --config-settings editable_mode=compat -e '.[dev,energy,train,cluster]'
 	$(BIN)/python -m hwsim.energy.setup
 	$(BIN)/python -m hwsim.precompile
 	touch $(STAMP)

@@ -8,17 +8,25 @@ accuracy >= 85 % (conf/sweep.yaml), and ends with trials.csv, pareto.csv, two pl
     python sweep.py teacher.checkpoint=/path/to/dino_small_cifar10.pth    # the real study (GPU)
     python sweep.py sweep/accelerator=codesign         # the PE array and buffers are searched too
     python -m codesign.report outputs/sweeps/demo/study.db               # reports from the storage
+    python sweep.py experiment=demo sweep.workers=2    # two worker processes of one study
+    python sweep.py -m sweep/cluster=slurm sweep.storage=postgresql://...  # a SLURM job array
 
 Outputs go to outputs/sweeps/<sweep.study_name>/ (trials under trials/<number>/); the study lives
 in study.db there unless sweep.storage names another, and any run with the same name and storage
-resumes it, several workers at once included. `run_sweep(cfg)` is the whole run and returns a
-`SweepResult`. A mistake in the command line or the config is reported in one line, exit status 2.
+resumes it, several workers at once included; the study holds exactly sweep.n_trials finished
+trials however many workers ran it. A stop signal (SIGTERM, SIGUSR1/2) queues the trial in
+progress again from a checkpoint and exits with 128 + the signal. `run_sweep(cfg)` is the whole
+run and returns a `SweepResult`. A mistake in the command line or the config is reported in one
+line, exit status 2.
 """
 
 import copy
 import gc
 import json
 import logging
+import os
+import signal
+import socket
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -26,12 +34,14 @@ from pathlib import Path
 
 import hydra
 import optuna
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 import train  # sets HWKD_ROOT, which conf/paths reads
 from codesign import tracking
+from codesign.console import progress_line, quiet_terminal, summary_table
 from codesign.energy import EnergyModel
-from codesign.failures import sigterm_as_interrupt
+from codesign.local_workers import CHILD_ENV, plan_workers, run_workers, visible_gpus
 from codesign.report import write_report
 from codesign.retrain import sweep_overrides
 from codesign.settings import SweepSettings
@@ -39,9 +49,13 @@ from codesign.stopping import StopRules
 from codesign.storage import open_storage
 from codesign.study import fixed_training_config, open_study
 from codesign.trial import TrainFn, TrialRunner
+from codesign.worker import run_worker
 from models.errors import UserError, exit_with, run_command
+from models.preemption import Preempted, previous_handler, stop_signals
 
 log = logging.getLogger("sweep")
+#: trials.csv, pareto.csv and report.md are rewritten after every trial, the plots at most this often
+PLOTS_EVERY_S = 60
 
 
 @dataclass(frozen=True)
@@ -54,8 +68,10 @@ class SweepResult:
     pareto: list[int]  # trial numbers on the front
     chosen: int | None  # the student the report presents
     files: dict[str, str]  # trials_csv, pareto_csv, pareto_png, layers_png, report_md
-    interrupted: bool  # Ctrl-C / SIGTERM: the trial in progress failed, the rest is stored
+    interrupted: bool  # Ctrl-C (or a worker that did not end well): the rest is stored
     seconds: dict[str, float]  # this run: total, train, energy (sums over its trials), report
+    workers: list[int]  # exit statuses of the worker processes it started (sweep.workers > 1)
+    summary: str  # the trials as a table, as printed at the end
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -65,6 +81,8 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
     """Run (or resume) the study of `cfg` (conf/sweep.yaml composed) and write its reports.
 
     `train_fn(cfg, callbacks=...)` trains one trial: `train.train` unless given (tests pass theirs).
+    A stop signal (models.preemption) queues the trial in progress again and raises Preempted
+    once the reports are written.
     """
     start = time.perf_counter()
     train_cfg = training_config(cfg)
@@ -79,61 +97,87 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
         settings.sampler,
         settings.seed,
         attrs,
-    )
-    runner = TrialRunner(
-        train_cfg=train_cfg,
-        space=settings.space,
-        energy=EnergyModel(
-            OmegaConf.to_container(train_cfg.hw, resolve=True), train_cfg.data.image_size
-        ),
-        objectives=settings.objectives,
-        constraints=settings.constraints,
-        curve=settings.curve,
-        output_dir=out_dir,
-        study_name=settings.study_name,
-        train_fn=train_fn or train.train,
+        quiet=bool(os.environ.get(CHILD_ENV)),
     )
     stop = StopRules(settings.n_trials, settings.max_failures_in_a_row)
     before = {t.number for t in study.get_trials(deepcopy=False)}
-    interrupted = False
-    if stop.remaining(study) > 0:
-        log.info(
-            "study %r: %d more finished trials wanted -> %s",
-            settings.study_name,
-            stop.remaining(study),
-            out_dir,
-        )
-        # what is alive now (torch, Lightning, configs) outlives the study: leave it out of the
-        # collection after every trial (gc_after_trial frees each run's cycles: ~0.2 s -> ~0.02 s)
-        gc.freeze()
-        with sigterm_as_interrupt():
-            try:
-                study.optimize(
-                    runner,
-                    timeout=settings.timeout,
-                    catch=(Exception,),
-                    callbacks=[stop, _log_trial],
-                    gc_after_trial=True,
-                )
-            except KeyboardInterrupt:
-                interrupted = True
-                log.warning("interrupted: finished trials are stored; the same command resumes")
-            finally:
-                gc.unfreeze()
-    else:
+    interrupted, preempted, exit_codes = False, None, []
+    if stop.remaining(study) <= 0:
         log.info(
             "study %r holds %d finished trials, sweep.n_trials=%d: reports only",
             settings.study_name,
             settings.n_trials - stop.remaining(study),
             settings.n_trials,
         )
+    elif settings.workers > 1:
+        log.info(
+            "study %r: %d more finished trials wanted, %d workers -> %s",
+            settings.study_name,
+            stop.remaining(study),
+            settings.workers,
+            out_dir,
+        )
+        log.info("watch it live: optuna-dashboard %s", dashboard_storage(settings.storage))
+        exit_codes = _run_local_workers(cfg, settings.workers, out_dir)
+        interrupted = any(code != 0 for code in exit_codes)
+    else:
+        if not os.environ.get(CHILD_ENV):
+            log.info(
+                "study %r: %d more finished trials wanted -> %s",
+                settings.study_name,
+                stop.remaining(study),
+                out_dir,
+            )
+            log.info("watch it live: optuna-dashboard %s", dashboard_storage(settings.storage))
+        runner = TrialRunner(
+            train_cfg=train_cfg,
+            space=settings.space,
+            energy=EnergyModel(
+                OmegaConf.to_container(train_cfg.hw, resolve=True), train_cfg.data.image_size
+            ),
+            objectives=settings.objectives,
+            constraints=settings.constraints,
+            curve=settings.curve,
+            output_dir=out_dir,
+            study_name=settings.study_name,
+            train_fn=train_fn or train.train,
+            worker=worker_name(settings.worker),
+        )
+
+        plotted = [time.monotonic()]
+
+        def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+            metric = settings.objectives.metric
+            log.info(progress_line(trial, settings.n_trials, metric, settings.worker is not None))
+            if settings.report:  # so that a study stopped at any moment shows what it has
+                plots = time.monotonic() - plotted[0] > PLOTS_EVERY_S  # the slow part
+                write_report(study, out_dir, settings.storage, settings.choose, plots=plots)
+                plotted[0] = time.monotonic() if plots else plotted[0]
+            return stop(study, trial)
+
+        # what is alive now (torch, Lightning, configs) outlives the study: leave it out of the
+        # collection after every trial (the collection after each run: ~0.2 s -> ~0.02 s)
+        gc.freeze()
+        try:
+            with stop_signals():
+                run_worker(study, runner, settings.n_trials, after_trial, settings.timeout)
+        except KeyboardInterrupt:
+            interrupted = True
+            log.warning("interrupted: finished trials are stored; the same command resumes")
+        except Preempted as e:
+            preempted = e
+            log.warning("%s: the trial in progress is queued again, to go on from there", e.name)
+        finally:
+            gc.unfreeze()
 
     t_report = time.perf_counter()
     report = (
         write_report(study, out_dir, settings.storage, settings.choose) if settings.report else None
     )
-    if report is not None:
+    if report is not None and not os.environ.get(CHILD_ENV):
         tracking.log_summary(train_cfg, settings.study_name, out_dir, report)
+    if preempted is not None:
+        raise preempted
     trials = study.get_trials(deepcopy=False)
     ran = [t for t in trials if t.number not in before]
     counts: dict[str, int] = {}
@@ -155,10 +199,44 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
             "energy": sum((t.user_attrs.get("time") or {}).get("energy_s", 0.0) for t in ran),
             "report": time.perf_counter() - t_report,
         },
+        workers=exit_codes,
+        summary=(summary_table(report.trials, list(report.searched)) if report is not None else ""),
     )
     if stop.gave_up:
         raise UserError(stop.gave_up)
     return result
+
+
+def dashboard_storage(url: str) -> str:
+    """The storage as optuna-dashboard takes it (a journal as its file)."""
+    return url.removeprefix("journal:")
+
+
+def worker_name(worker: int | str | None) -> str:
+    """How trials.csv's `worker` column names this process: host/w<index>, or host/pid<pid>."""
+    host = socket.gethostname()
+    if worker is None:
+        return f"{host}/pid{os.getpid()}"
+    return f"{host}/w{worker}" if isinstance(worker, int) else f"{host}/{worker}"
+
+
+def _run_local_workers(cfg: DictConfig, n: int, out_dir: Path) -> list[int]:
+    try:
+        overrides = list(HydraConfig.get().overrides.task)
+    except ValueError as e:  # composed outside a Hydra run: no command line to start again
+        raise UserError(
+            f"sweep.workers={n} starts `python sweep.py` processes: use it on the command line"
+        ) from e
+    plans = plan_workers(
+        n,
+        Path(__file__).resolve(),
+        overrides,
+        out_dir.resolve(),
+        cfg.get("num_threads"),
+        visible_gpus(),
+        os.cpu_count() or 1,
+    )
+    return run_workers(plans)
 
 
 def training_config(cfg: DictConfig) -> DictConfig:
@@ -169,26 +247,6 @@ def training_config(cfg: DictConfig) -> DictConfig:
     return train_cfg
 
 
-def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-    a = trial.user_attrs
-    t = a.get("time") or {}
-    timing = f"{t.get('total_s', 0):.0f} s (train {t.get('train_s', 0):.0f} s, energy {t.get('energy_s', 0):.2f} s)"
-    if trial.state.name == "COMPLETE":
-        result = a["result"]
-        log.info(
-            "trial %d: %s accuracy %.1f %%, %.4g µJ, %s; %s",
-            trial.number,
-            study.user_attrs.get("metric", "val"),
-            100 * result["accuracy"],
-            a["energy"]["total_uj"],
-            "feasible" if result["feasible"] else "infeasible",
-            timing,
-        )
-    else:
-        reason = a.get("fail_reason") or a.get("prune_reason") or ""
-        log.info("trial %d %s: %s; %s", trial.number, trial.state.name.lower(), reason, timing)
-
-
 # --- command line ----------------------------------------------------------------------------
 
 
@@ -196,12 +254,29 @@ def _log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
 def main(cfg: DictConfig) -> None:
     optuna.logging.disable_default_handler()  # Optuna's messages go through Hydra's log handlers
     optuna.logging.enable_propagation()
-    result = run_sweep(cfg)
-    print(f"study {result.study_name}: {result.counts} -> {result.output_dir}")
-    if "report_md" in result.files:
-        print(f"report: {result.files['report_md']}")
+    quiet_terminal()  # one line per trial; Lightning's and the trials' logs go to files
+    try:
+        result = run_sweep(cfg)
+    except Preempted as stopped:
+        requeue_and_exit(stopped)
+    if not os.environ.get(CHILD_ENV):
+        if result.summary:
+            print(result.summary)
+        print(f"study {result.study_name}: {result.counts} -> {result.output_dir}")
+        if "report_md" in result.files:
+            print(f"report: {result.files['report_md']}")
     if result.interrupted:
-        sys.exit(130)
+        sys.exit(next((c for c in result.workers if c != 0), 130))
+
+
+def requeue_and_exit(stopped: Preempted) -> None:
+    """After a stop signal: the handler it replaced runs (submitit's requeues the job: its
+    launcher's checkpoint), then the process exits with 128 + the signal's number, never 0."""
+    handler = previous_handler(stopped.signum)
+    if callable(handler) and handler is not signal.default_int_handler:
+        handler(stopped.signum, None)
+    print(f"sweep.py: {stopped.message}; the same command resumes the study", file=sys.stderr)
+    sys.exit(stopped.exit_code)
 
 
 def cli() -> None:

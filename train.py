@@ -8,13 +8,16 @@
 `train(cfg)` is the whole run: data, networks, Lightning fit, test accuracy of the best checkpoint,
 parameters, MACs and inference energy on the accelerator (hwsim). It returns a `TrainResult` and
 writes it as result.json in the run directory. A mistake in the command line or the config is
-reported in one line, with exit status 2.
+reported in one line, with exit status 2. Stopped by SIGTERM, SIGUSR1 or SIGUSR2 (a scheduler), it
+saves checkpoints/preempted.ckpt, prints the `ckpt_path=` that continues it and exits with
+128 + the signal's number (models.preemption), never 0 without a result.
 """
 
 import json
 import logging
 import netrc
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -33,6 +36,7 @@ from models.data.views import ImageClassifier
 from models.distill import DistillationModule
 from models.errors import UserError, run_command, user_error_in
 from models.hw_energy import estimate_energy, hardware_config, load_hardware, pricing_label
+from models.preemption import Preempted, PreemptionCheckpoint, stop_signals, stopped_by_signal
 from models.teachers import read_checkpoint, state_dict_mismatch
 
 log = logging.getLogger("train")
@@ -60,14 +64,20 @@ def train(cfg: DictConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
     """Run one training job from a composed config; see the module docstring.
 
     `callbacks` join those of the config (e.g. a sweep's pruning callback that holds its trial).
+    SIGTERM, SIGUSR1 or SIGUSR2 (a scheduler's stop) raise models.preemption.Preempted, with
+    checkpoints/preempted.ckpt saved when training had started.
     """
-    try:
-        return _train(cfg, list(callbacks))
-    except Exception as e:
-        cause = user_error_in(e)  # Hydra wraps errors raised while instantiating
-        if cause is not None and cause is not e:
-            raise cause from None
-        raise
+    with stop_signals():
+        try:
+            return _train(cfg, [*callbacks, PreemptionCheckpoint()])
+        except BaseException as e:
+            stopped = stopped_by_signal(e)  # Lightning ends fit() on SIGTERM with a SystemExit(0)
+            if stopped is not None and stopped is not e:
+                raise stopped from None
+            cause = user_error_in(e) if isinstance(e, Exception) else None
+            if cause is not None and cause is not e:  # Hydra wraps errors of instantiation
+                raise cause from None
+            raise
 
 
 def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
@@ -272,7 +282,12 @@ def main(cfg: DictConfig) -> float | None:
 
 
 def cli() -> None:
-    run_command(main, "train.py")
+    try:
+        run_command(main, "train.py")
+    except Preempted as stopped:  # never exit 0 without a result: 128 + the signal's number
+        resume = f"; continue with ckpt_path={stopped.checkpoint}" if stopped.checkpoint else ""
+        print(f"train.py: {stopped.message}{resume}", file=sys.stderr)
+        sys.exit(stopped.exit_code)
 
 
 if __name__ == "__main__":

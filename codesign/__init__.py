@@ -10,6 +10,10 @@ One idea per module:
 - `pruning`: the Lightning callback that stops hopeless runs;
 - `failures`: failed trials recorded with their reason (NaN loss, out of memory, Ctrl-C);
 - `stopping`: when a run of the study stops (its size, failures in a row);
+- `slots`: exactly sweep.n_trials over any number of workers (who may run which trial);
+- `worker`: one worker's loop: claim, run with a heartbeat, store; preempted trials queued again;
+- `local_workers`: `sweep.workers=N` processes on this machine, a GPU or a CPU share each;
+- `console`: one terminal line per trial, the end-of-study table, the trials' logs to files;
 - `storage`: SQLite by default, any database URL, or Optuna's journal file;
 - `study`: the study created or resumed, its sampler seeded;
 - `tables`: trials.csv and pareto.csv (and the front recomputed from a table);

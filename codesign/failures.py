@@ -2,17 +2,15 @@
 
 A trial that raises is stored as FAIL with a one-line `fail_reason` user attribute (out of memory,
 a non-finite loss, a config value the student cannot take, ...); the next trial starts with the
-memory released. Ctrl-C, and SIGTERM (a batch scheduler's stop), fail only the trial in progress:
-finished trials are already in the storage, and the same command resumes the study.
+memory released. Ctrl-C fails only the trial in progress: finished trials are already in the
+storage, and the same command resumes the study. A scheduler's stop (SIGTERM, SIGUSR1/2) does not
+fail it: the trial is queued again, to go on from its checkpoint (models.preemption).
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import math
-import signal
-from collections.abc import Iterator
 
 import lightning as L
 import torch
@@ -40,7 +38,7 @@ class NonFiniteLossGuard(L.Callback):
 def failure_reason(error: BaseException) -> str:
     """One line saying why a trial failed."""
     if isinstance(error, KeyboardInterrupt):
-        return "interrupted (Ctrl-C or SIGTERM)"
+        return "interrupted (Ctrl-C)"
     if is_out_of_memory(error):
         return f"out of memory: {_first_line(error)}"
     if isinstance(error, NonFiniteLoss):
@@ -61,24 +59,6 @@ def release_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt, so the trial in progress is recorded instead of lost."""
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt("SIGTERM")
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _first_line(error: BaseException) -> str:

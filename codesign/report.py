@@ -15,8 +15,11 @@ overrides the study's last sweep.choose.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,10 +60,15 @@ class Report:
 
 
 def write_report(
-    study: optuna.Study, out_dir: str | Path, storage: str = "", rule: str | None = None
+    study: optuna.Study,
+    out_dir: str | Path,
+    storage: str = "",
+    rule: str | None = None,
+    plots: bool = True,
 ) -> Report:
     """Write every output of the study into out_dir (see module docstring); `rule` chooses the
-    student (sweep.choose), by default the one the study's last run stored."""
+    student (sweep.choose), by default the one the study's last run stored. `plots=False` leaves
+    the plots as they are (the tables and report.md are rewritten: a refresh between trials)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     attrs = dict(study.user_attrs)
@@ -73,38 +81,57 @@ def write_report(
         study.study_name, storage, trials, pareto, chosen, attrs, rule, searched_keys(study)
     )
     files = {name: out / filename for name, filename in FILES.items()}
-    trials.to_csv(files["trials_csv"], index=False)
-    pareto.to_csv(files["pareto_csv"], index=False)
+    with replacing(files["trials_csv"]) as tmp:
+        trials.to_csv(tmp, index=False)
+    with replacing(files["pareto_csv"]) as tmp:
+        pareto.to_csv(tmp, index=False)
     objectives = attrs.get("objectives", ["accuracy", "energy"])
     floor = float((attrs.get("constraints") or {}).get("min_accuracy", 0.0))
-    plot_pareto(
-        trials,
-        floor,
-        files["pareto_png"],
-        chosen=None if chosen is None else int(chosen["number"]),
-        color_by_area="area" in objectives,
-        title=f"study {study.study_name}: {attrs.get('metric', 'val')} accuracy vs energy"
-        + (f"\n({pricing(trials)})" if pricing(trials) else ""),
-    )
+    if plots:
+        with replacing(files["pareto_png"]) as tmp:
+            plot_pareto(
+                trials,
+                floor,
+                tmp,
+                chosen=None if chosen is None else int(chosen["number"]),
+                color_by_area="area" in objectives,
+                title=f"study {study.study_name}: {attrs.get('metric', 'val')} accuracy vs energy"
+                + (f"\n({pricing(trials)})" if pricing(trials) else ""),
+            )
     chosen_trial = None
     if chosen is not None:
         chosen_trial = study.get_trials(deepcopy=False)[int(chosen["number"])]
         energy = chosen_trial.user_attrs.get("energy") or {}
         layers, levels = energy.get("layers") or [], list(energy.get("by_level_uj") or {})
-        if layers:
-            plot_layer_energy(
-                layers,
-                levels,
-                files["layers_png"],
-                title=f"trial #{chosen['number']}: {chosen['energy_uj']:.4g} µJ per inference, "
-                f"{_pct(chosen['accuracy'])} {attrs.get('metric', 'val')} accuracy\n"
-                f"({energy.get('datawidth')}-bit words, {_pricing_of(energy)})",
-            )
-    if not files["layers_png"].exists():
-        files.pop("layers_png")
-    files["report_md"].write_text(render_markdown(report, chosen_trial, files))
+        if layers and plots:
+            with replacing(files["layers_png"]) as tmp:
+                plot_layer_energy(
+                    layers,
+                    levels,
+                    tmp,
+                    title=f"trial #{chosen['number']}: {chosen['energy_uj']:.4g} µJ per inference, "
+                    f"{_pct(chosen['accuracy'])} {attrs.get('metric', 'val')} accuracy\n"
+                    f"({energy.get('datawidth')}-bit words, {_pricing_of(energy)})",
+                )
+    for plot in ("pareto_png", "layers_png"):
+        if not files[plot].exists():
+            files.pop(plot)
+    with replacing(files["report_md"]) as tmp:
+        tmp.write_text(render_markdown(report, chosen_trial, files))
     report.files = files
     return report
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary name to write `path` under, renamed over it when done: workers refreshing
+    the reports after each trial never leave a half-written file for a reader."""
+    tmp = path.with_name(f".{path.stem}.{socket.gethostname()}.{os.getpid()}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def searched_keys(study: optuna.Study) -> dict[str, str]:

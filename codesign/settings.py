@@ -18,6 +18,9 @@ from codesign.storage import storage_url
 from models.errors import UserError
 from models.hw_energy import hardware_config
 
+#: sweep.seed of worker i is sweep.seed + i * this (codesign.study adds the trials so far).
+WORKER_SEED_STRIDE = 1_000_003
+
 
 @dataclass(frozen=True)
 class SweepSettings:
@@ -35,6 +38,8 @@ class SweepSettings:
     heartbeat_s: int | None
     report: bool
     sampler: DictConfig
+    workers: int  # worker processes this command starts (codesign.local_workers)
+    worker: int | str | None  # this worker's index or name (set for workers of a launcher)
 
     @classmethod
     def from_config(cls, s: DictConfig, train_cfg: DictConfig, output_dir: Path) -> SweepSettings:
@@ -64,12 +69,20 @@ class SweepSettings:
         if read.boolean("prune.enabled"):
             curve = AccuracyCurve.from_config(read.items("prune.curve"), constraints.min_accuracy)
         heartbeat_s = read.integer("heartbeat_s", nullable=True, minimum=0)
+        worker = read.value("worker")
+        if worker is not None and (isinstance(worker, bool) or not isinstance(worker, int | str)):
+            read._refuse("worker", worker, "an integer, a name or null")
+        seed = read.integer("seed", nullable=True)
+        if seed is not None and isinstance(worker, int):
+            # workers started together must not draw the same points: open_study adds the
+            # trials so far to the seed, so the workers' seeds are set far apart
+            seed += WORKER_SEED_STRIDE * worker
         return cls(
             study_name=read.text("study_name"),
             storage=storage_url(read.text("storage", nullable=True), output_dir),
             n_trials=read.integer("n_trials", minimum=0),
             timeout=read.number("timeout", nullable=True, minimum=0),
-            seed=read.integer("seed", nullable=True),
+            seed=seed,
             space=space,
             objectives=objectives,
             constraints=constraints,
@@ -79,6 +92,8 @@ class SweepSettings:
             heartbeat_s=heartbeat_s or None,
             report=read.boolean("report"),
             sampler=read.mapping("sampler"),
+            workers=read.integer("workers", minimum=1),
+            worker=worker,
         )
 
     def study_attrs(self, train_cfg: DictConfig) -> dict[str, Any]:

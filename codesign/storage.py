@@ -6,7 +6,10 @@
   one or many machines; the trial of a killed worker is failed after 2 missed heartbeats
   (sweep.heartbeat_s) and queued once more with the same values;
 - journal:<file> (or a file ending in .journal / .log): Optuna's journal file, for several workers
-  on a shared file system without a database (no heartbeat: a killed worker's trial stays RUNNING).
+  on a shared file system without a database (no heartbeat: a killed worker's trial stays RUNNING);
+- grpc://<host>:<port>: Optuna's gRPC storage proxy, started in front of the database with
+  `optuna.storages.run_grpc_proxy_server(storage, host=..., port=...)`: hundreds of workers share
+  its connections and its cache of the trials (needs grpcio).
 """
 
 from __future__ import annotations
@@ -47,6 +50,16 @@ def storage_url(spec: str | None, output_dir: str | Path) -> str:
 
 def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.BaseStorage:
     """An Optuna storage for `url` (see storage_url); creates SQLite and journal files."""
+    if url.startswith("grpc://"):
+        host, _, port = url[len("grpc://") :].rstrip("/").rpartition(":")
+        if not host or not port.isdigit():
+            raise UserError(f"sweep.storage={url!r}: write grpc://<host>:<port>")
+        try:
+            with warnings.catch_warnings():  # "experimental" since Optuna 4.2
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.GrpcStorageProxy(host=host, port=int(port))
+        except ImportError as e:
+            raise UserError(f"sweep.storage={url!r}: {e}") from e
     if url.startswith("journal:"):
         path = Path(url[len("journal:") :])
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,7 +80,7 @@ def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.Base
                 warnings.catch_warnings()
             ):  # the heartbeat has been "experimental" since Optuna 2.9
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(
+                storage = optuna.storages.RDBStorage(
                     url,
                     engine_kwargs=engine_kwargs,
                     heartbeat_interval=heartbeat,
@@ -79,6 +92,9 @@ def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.Base
                         else None
                     ),
                 )
+            if url.startswith("sqlite:"):
+                serialise_sqlite(storage.engine)
+            return storage
         except ImportError as e:  # a database driver that is not installed
             raise UserError(f"sweep.storage={url!r}: {e}") from e
         except Exception as e:
@@ -103,6 +119,27 @@ TEMPORARY = (
 
 def _is_temporary(error: Exception) -> bool:
     return any(text in str(error) for text in TEMPORARY)
+
+
+def serialise_sqlite(engine) -> None:
+    """Every transaction on the SQLite file takes its write lock first (BEGIN IMMEDIATE).
+
+    Optuna claims a queued trial with "read WAITING, then write RUNNING" under SELECT ... FOR
+    UPDATE, which SQLite ignores, and Python's sqlite3 only begins a transaction at the write:
+    two workers could both read WAITING and both run the trial (and both fail a stale one).
+    With the lock taken at BEGIN, the second waits (the connection's timeout) and reads RUNNING.
+    """
+    import sqlalchemy
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, record) -> None:
+        dbapi_connection.isolation_level = None  # sqlite3 leaves BEGIN to us
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections opened while the schema was created lack the listeners
 
 
 def existing_file(url: str) -> Path | None:

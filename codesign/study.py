@@ -8,8 +8,8 @@ overrides and sweep.choose are the latest run's.
 
 Seeding: a run's sampler is seeded with `sweep.seed` plus the number of trials the study already
 has, so a single worker's study is reproducible and a resumed run does not replay the random
-first trials of the previous one. Workers started at the same moment should be given different
-seeds (`sweep.seed=1`, `sweep.seed=2`, ...), or they sample the same first points.
+first trials of the previous one. Workers of one study (sweep.worker=i) have seeds far apart
+(codesign.settings), so that they do not sample the same points.
 """
 
 from __future__ import annotations
@@ -64,8 +64,10 @@ def open_study(
     sampler_cfg: DictConfig,
     seed: int | None,
     attrs: Mapping[str, Any],
+    quiet: bool = False,
 ) -> optuna.Study:
-    """Create the study or load it; the sampler is seeded for this run (see module docstring)."""
+    """Create the study or load it; the sampler is seeded for this run (see module docstring).
+    `quiet`: no "resuming" line (a worker whose parent said it)."""
     sampler = make_sampler(sampler_cfg, seed)  # a bad sampler fails before any study is created
     study = optuna.create_study(
         storage=storage,
@@ -92,7 +94,7 @@ def open_study(
         for key in RUN_ATTRS:  # this run's, not the study's: the report command reuses the last
             if key in attrs and previous.get(key) != attrs[key]:
                 study.set_user_attr(key, attrs[key])
-    if existing:
+    if existing and not quiet:
         log.info("resuming study %r: %d trials so far", name, existing)
     return study
 

@@ -5,7 +5,8 @@ accuracy (the study's metric), val_acc, test_acc, energy_uj, area_mm2, then the 
 as stored (structured choices as JSON text), the student (depth, blocks, widths, block, shortcut, bits),
 accelerator, datawidth, energy_table (hw.energy) and objective (the mapper's) that priced it, macs,
 params, energy per storage level (energy_uj[<level>]), epochs,
-energy_s, train_s, total_s, fail_reason, prune_reason, run_dir and checkpoint. The `pareto`
+energy_s, train_s, total_s, fail_reason, prune_reason, worker (who ran it), run_dir and
+checkpoint. The `pareto`
 column and pareto.csv are Optuna's front (`Study.best_trials`).
 """
 
@@ -18,8 +19,8 @@ HEAD = ("number", "state", "feasible", "pareto", "accuracy", "val_acc", "test_ac
         "area_mm2")  # fmt: skip
 STUDENT = ("depth", "blocks", "widths", "block", "shortcut", "bits")
 MACHINE = ("accelerator", "datawidth", "energy_table", "objective", "macs", "params")
-TAIL = ("epochs", "energy_s", "train_s", "total_s", "fail_reason", "prune_reason", "run_dir",
-        "checkpoint")  # fmt: skip
+TAIL = ("epochs", "energy_s", "train_s", "total_s", "fail_reason", "prune_reason", "worker",
+        "run_dir", "checkpoint")  # fmt: skip
 
 
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
@@ -59,6 +60,7 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
             "total_s": timing.get("total_s"),
             "fail_reason": a.get("fail_reason") or _silent_failure(t),
             "prune_reason": a.get("prune_reason"),
+            "worker": a.get("worker"),
             "run_dir": a.get("run_dir"),
             "checkpoint": result.get("checkpoint"),
         }

@@ -1,6 +1,6 @@
 """Weights & Biases for a study (with `logger=wandb`): one run per trial, grouped under the study,
-and a summary run holding the trials and Pareto tables, the front and the chosen student's
-per-layer energy. Without credentials everything is logged offline, as train.py does
+and a summary run holding the trials and Pareto tables, a scatter of accuracy against energy
+(W&B's own chart, points of the front marked), the plots and the chosen student's numbers. Without credentials everything is logged offline, as train.py does
 (`wandb sync <output dir>/wandb/offline-run-*` uploads it later); `logger.wandb.mode=disabled`
 turns W&B off.
 """
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 log = logging.getLogger("sweep")
@@ -79,6 +80,12 @@ def log_summary(train_cfg: DictConfig, study_name: str, out_dir: Path, report) -
             {
                 "trials": wandb.Table(dataframe=report.trials.map(str)),
                 "pareto": wandb.Table(dataframe=report.pareto.map(str)),
+                "pareto_scatter": wandb.plot.scatter(
+                    wandb.Table(dataframe=scatter_points(report.trials)),
+                    "energy_uj",
+                    "accuracy",
+                    title="accuracy against energy per inference (on_front: the Pareto front)",
+                ),
                 **{
                     f"plots/{p.stem}": wandb.Image(str(p))
                     for p in (report.files.get("pareto_png"), report.files.get("layers_png"))
@@ -91,6 +98,19 @@ def log_summary(train_cfg: DictConfig, study_name: str, out_dir: Path, report) -
     finally:
         run.finish()
     log.info("W&B summary run %s-summary logged (%s)", study_name, mode or "online")
+
+
+def scatter_points(trials) -> Any:
+    """The complete trials as the scatter's points: number, accuracy, energy, on the front."""
+    done = trials[trials["state"].eq("complete")]
+    return pd.DataFrame(
+        {
+            "number": done["number"].astype(int),
+            "accuracy": done["accuracy"].astype(float),
+            "energy_uj": done["energy_uj"].astype(float),
+            "on_front": done["pareto"].astype(bool),
+        }
+    )
 
 
 def _mode(node: DictConfig) -> str | None:

@@ -8,7 +8,8 @@ hopeless one is pruned), and accuracy, timings and the constraints are stored.
 
 User attributes of a trial (trials.csv and report.md are built from them alone; each is one
 write to the storage, so they are few):
-  run_dir      the trial's folder (trials/<number>)
+  run_dir      the trial's folder (trials/<number>); its train.log holds the run's log
+  worker       who ran it: <host>/w<sweep.worker>, or <host>/pid<pid> outside a worker
   energy       {total_uj, by_level_uj, layers (hwsim's per-layer rows), area_mm2, student,
                accelerator, datawidth, energy_table, objective, macs, params, mapped_layers}
   config       the trial's whole training config
@@ -16,6 +17,8 @@ write to the storage, so they are few):
   result       {accuracy (the study's metric), val_acc, test_acc, checkpoint, feasible}
   time         {energy_s, train_s, total_s}
   fail_reason or prune_reason
+  preempted    {signal, checkpoint}: stopped by its scheduler; the worker that claims it next
+               trains on from the checkpoint (models.preemption, codesign.worker)
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ import optuna
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from codesign import tracking
+from codesign.console import trial_log
 from codesign.energy import EnergyModel
 from codesign.failures import NonFiniteLossGuard, failure_reason, release_memory
 from codesign.objectives import Constraints, Objectives
 from codesign.pruning import AccuracyCurve, HopelessRunStopper
 from codesign.retrain import save_config
 from codesign.space import SearchSpace
+from models.preemption import Preempted
 
 TrainFn = Callable[..., Any]  # train.train(cfg, callbacks=...) -> TrainResult
 
@@ -57,26 +62,38 @@ class TrialRunner:
         output_dir: Path,
         study_name: str,
         train_fn: TrainFn,
+        worker: str,
     ):
         self.train_cfg, self.space, self.energy = train_cfg, space, energy
         self.objectives, self.constraints, self.curve = objectives, constraints, curve
         self.output_dir, self.study_name, self.train_fn = Path(output_dir), study_name, train_fn
+        self.worker = worker
 
     def __call__(self, trial: optuna.Trial) -> list[float]:
         start = time.perf_counter()
         failed = True
         timing: dict[str, float] = {}  # energy_s, train_s: stored with total_s, in one write
+        run_dir = self.output_dir / "trials" / f"{trial.number:04d}"
         try:
             values = self.space.suggest(trial)
-            run_dir = self.output_dir / "trials" / f"{trial.number:04d}"
             cfg = self.trial_config(values, run_dir, trial.number)
+            resume = (trial.user_attrs.get("preempted") or {}).get("checkpoint")
+            if resume and Path(resume).is_file():
+                resume_from(cfg, resume)
             trial.set_user_attr("run_dir", str(run_dir))
-            result = self._run(trial, cfg, values, timing)
+            trial.set_user_attr("worker", self.worker)
+            with trial_log(run_dir / "train.log"):
+                result = self._run(trial, cfg, values, timing)
             failed = False
             return result
         except optuna.TrialPruned as e:
             failed = False
             trial.set_user_attr("prune_reason", str(e))
+            raise
+        except Preempted as e:  # queued again by the worker, to go on from the checkpoint
+            failed = False
+            checkpoint = e.checkpoint or (trial.user_attrs.get("preempted") or {}).get("checkpoint")
+            trial.set_user_attr("preempted", {"signal": e.name, "checkpoint": checkpoint})
             raise
         except (Exception, KeyboardInterrupt) as e:
             trial.set_user_attr("fail_reason", failure_reason(e))
@@ -94,6 +111,7 @@ class TrialRunner:
                 OmegaConf.update(cfg, key, value, merge=False)
             cfg.paths.output_dir = str(run_dir)
             cfg.hw.enabled = False  # the sweep prices the student itself, before training
+            cfg.trainer.enable_progress_bar = False  # the study prints one line per trial
         tracking.configure_trial_run(cfg, self.study_name, number, values)
         return cfg
 
@@ -118,7 +136,7 @@ class TrialRunner:
         t0 = time.perf_counter()
         try:
             result = self.train_fn(cfg, callbacks=[NonFiniteLossGuard(), stopper])
-        except SystemExit as e:  # Lightning turns Ctrl-C / SIGTERM during fit into exit(1)
+        except SystemExit as e:  # Lightning turns Ctrl-C during fit into exit(1)
             raise KeyboardInterrupt(f"training stopped (exit {e.code})") from e
         finally:
             timing["train_s"] = time.perf_counter() - t0
@@ -139,6 +157,16 @@ class TrialRunner:
         )
         measured = {"accuracy": accuracy, "energy_uj": energy.total_uj, "area_mm2": energy.area_mm2}
         return self.objectives.values(measured)
+
+
+def resume_from(cfg: DictConfig, checkpoint: str) -> None:
+    """Train on from a preempted run's checkpoint (in place); CSV logs go to a new version
+    folder (Lightning's CSV writer cannot append rows with keys the old file's header lacks)."""
+    with open_dict(cfg):
+        cfg.ckpt_path = checkpoint
+        csv = (cfg.get("logger") or {}).get("csv")
+        if csv is not None and "version" in csv:
+            csv.version = f"resumed-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def _container(cfg: DictConfig) -> dict:

@@ -11,14 +11,28 @@ On disk, under <cache_dir>/teacher_logits/<key>/:
     meta.json   what the key stands for
 The key hashes the teacher's weights and input transform, the data set's content and the view grid,
 so a different teacher or data set can never read stale logits. Building fills only missing rows,
-shows a progress bar, can be interrupted and resumed, and takes a file lock so that concurrent
-sweep workers build it once.
+shows a progress bar, and can be interrupted and resumed.
+
+Sweep workers, on one machine or many sharing the cache folder, build it once: the first to
+take the folder's lock (`lock`) builds, the others wait for it (saying so once), then find every
+row done and compute nothing; a worker that finds a half-built cache (its builder was killed)
+resumes it from the done flags. What this relies on:
+- the lock is `filelock.FileLock`: flock(2) on POSIX, released by the kernel when its holder dies.
+  Local disks, NFSv4 and Lustre/GPFS mounted with flock support give it across machines; on a
+  file system without locks, give each machine its own paths.cache_dir (each builds once);
+- a new cache's files are written under temporary names, fsync'ed and renamed into place
+  (rename is atomic on POSIX file systems, NFS included): done.npy, renamed last, exists only
+  when logits.npy is whole;
+- rows are flagged done only after their logits are written, and both are msync'ed (flush) in
+  that order before the lock is released; the files are mapped again after taking the lock, so
+  a worker on another machine sees what the last builder wrote (NFS close-to-open consistency).
 """
 
 import contextlib
 import hashlib
 import json
 import logging
+import os
 import sys
 import time
 from dataclasses import asdict
@@ -26,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from filelock import FileLock, Timeout
 from numpy.lib.format import open_memmap
 from tqdm.auto import tqdm
 
@@ -46,17 +61,26 @@ def module_fingerprint(module: torch.nn.Module, extra: object = None) -> str:
 
 @contextlib.contextmanager
 def _file_lock(path: Path):
+    """The cache folder's lock; waiting for another builder is said once."""
+    lock = FileLock(path)
     try:
-        import fcntl
-    except ImportError:  # no advisory locks (Windows): concurrent builders just repeat work
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.info("teacher-logit cache %s: another worker is building it; waiting", path.parent)
+        lock.acquire()
+    try:
         yield
-        return
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    finally:
+        lock.release()
+
+
+def _create(path: Path, dtype, shape) -> None:
+    """An empty .npy file at `path`, written under a temporary name, synced and renamed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    open_memmap(tmp, "w+", dtype, shape).flush()
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 class TeacherLogitCache:
@@ -66,15 +90,19 @@ class TeacherLogitCache:
         self.shape = (n_images, n_views, n_classes)
         with _file_lock(self.directory / "lock"):
             if not (self.directory / "done.npy").exists():  # logits first, then the done flags
-                open_memmap(self.directory / "logits.npy", "w+", np.float16, self.shape).flush()
-                open_memmap(self.directory / "done.npy", "w+", np.bool_, (n_images,)).flush()
                 (self.directory / "meta.json").write_text(json.dumps(meta, indent=2))
-        self.logits = open_memmap(self.directory / "logits.npy", "r+")
-        self.done = open_memmap(self.directory / "done.npy", "r+")
+                _create(self.directory / "logits.npy", np.float16, self.shape)
+                _create(self.directory / "done.npy", np.bool_, (n_images,))
+        self._map()
         if self.logits.shape != self.shape:
             raise RuntimeError(
                 f"logit cache {self.directory} has shape {self.logits.shape}, expected {self.shape}"
             )
+
+    def _map(self) -> None:
+        """Map the files (again): what other workers wrote since is seen (module docstring)."""
+        self.logits = open_memmap(self.directory / "logits.npy", "r+")
+        self.done = open_memmap(self.directory / "done.npy", "r+")
 
     @classmethod
     def for_teacher(cls, root, teacher_fingerprint: str, train_set, grid: ViewGrid, n_classes: int):
@@ -110,6 +138,7 @@ class TeacherLogitCache:
         """Compute every view of each missing row; returns the number of rows computed."""
         rows = np.asarray(torch.as_tensor(rows).cpu(), dtype=np.int64)
         with _file_lock(self.directory / "lock"):
+            self._map()
             todo = self.missing(np.unique(rows))
             if len(todo) == 0:
                 return 0
@@ -147,4 +176,5 @@ class TeacherLogitCache:
 
     def table(self, device: torch.device | str = "cpu") -> torch.Tensor:
         """All logits as one (N, V, C) float16 tensor on `device` for lookups by [row, view]."""
+        self._map()
         return torch.from_numpy(np.array(self.logits)).to(device)

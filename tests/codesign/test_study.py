@@ -242,6 +242,9 @@ def test_wandb_offline_logs_one_run_per_trial_and_a_summary(sweep_cfg, monkeypat
     trial_runs = list(out.glob("trials/*/wandb/offline-run-*"))
     summary_runs = list(out.glob("wandb/offline-run-*"))
     assert len(trial_runs) == 2 and len(summary_runs) == 1
+    media = summary_runs[0] / "files" / "media" / "table"
+    for logged in ("trials_[0-9]*", "pareto_[0-9]*", "pareto_scatter_table_*"):  # W&B's scatter
+        assert len(list(media.glob(f"{logged}.table.json"))) == 1, logged
 
 
 @pytest.mark.parametrize(

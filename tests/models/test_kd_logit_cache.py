@@ -1,6 +1,11 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from filelock import FileLock
 from kd_fixtures import TINY
 
 from models.data.sources import Synthetic
@@ -110,3 +115,50 @@ def test_fit_does_not_call_the_teacher_when_its_logits_are_cached(
     calls.clear()
     train_module.train(cfg)  # same teacher, same data: the cache answers every step
     assert calls == []
+
+
+#: A second sweep worker: the same teacher and data as `setting`, the cache under argv[1].
+_WORKER = """
+import logging, sys, torch
+sys.path[:0] = sys.argv[2:]
+from kd_fixtures import TINY
+from test_kd_logit_cache import open_cache, GRID
+from models.data.sources import Synthetic
+from models.teachers import FrozenTeacher, dinov2_teacher
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+torch.manual_seed(0)
+teacher = FrozenTeacher(dinov2_teacher(TINY, image_size=56))
+train, _ = Synthetic(n_train=24, n_test=4).load()
+cache = open_cache(sys.argv[1], teacher, train)
+print("COMPUTED", cache.fill(teacher, train.images, torch.arange(24), GRID, progress=False))
+"""
+
+
+@pytest.mark.slow
+def test_a_second_worker_waits_for_the_builder_then_computes_only_what_is_missing(
+    tmp_path, setting
+):
+    teacher, train = setting
+    cache = open_cache(tmp_path, teacher, train)
+    cache.fill(teacher, train.images, torch.arange(12), GRID, progress=False)  # half built
+    builder = FileLock(cache.directory / "lock")
+    builder.acquire()  # a builder at work (another process, another machine)
+    tests = Path(__file__).parent
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _WORKER, str(tmp_path), str(tests.parents[1]), str(tests)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        said = ""  # its log, read until it says it waits (or ends: the assertion shows why)
+        while "another worker is building it; waiting" not in said and worker.poll() is None:
+            said += worker.stderr.readline()
+        assert "another worker is building it; waiting" in said, said
+        assert worker.poll() is None
+    finally:
+        builder.release()
+    out, err = worker.communicate(timeout=300)
+    assert worker.returncode == 0, err[-3000:]
+    assert "COMPUTED 12" in out  # the 12 rows the builder had not done, not all 24
+    assert cache.table().shape == (24, GRID.n_views, 10) and cache.done.all()
