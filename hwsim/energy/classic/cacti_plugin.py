@@ -21,6 +21,7 @@ configuration is the wheel's ``default_cfg.cfg``, the same template as that plug
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -200,22 +201,29 @@ class CactiRows:
     directory: Path | None = None
     hits: int = 0
     misses: int = 0
-    _memory: dict[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
+    _memory: dict[CactiInput, Mapping[str, str]] = field(default_factory=dict, repr=False)
 
     def __call__(self, run: CactiInput) -> Mapping[str, str]:
-        from hwsim.energy.cacti.binary import package_dir, wheel_version
-        from hwsim.energy.cacti.config import config_text
-        from hwsim.energy.cacti.run import run_cacti_row
+        if run not in self._memory:
+            from hwsim.energy.cacti.run import run_cacti_row
 
-        defaults = (package_dir().parent / "default_cfg.cfg").read_text()
-        key = f"{wheel_version()}\n{config_text(defaults, run)}"
-        if key not in self._memory:
+            key = _cache_key(run)
             cache = JsonCache(self.directory or cacti_cache_dir())
             row, cached = cache.get_or_compute(key, lambda: run_cacti_row(run), checked_row)
             self.hits += cached
             self.misses += not cached
-            self._memory[key] = row
-        return self._memory[key]
+            self._memory[run] = row
+        return self._memory[run]
+
+
+@functools.cache
+def _cache_key(run: CactiInput) -> str:
+    """The CACTI wheel version and the whole input file CACTI reads for `run`."""
+    from hwsim.energy.cacti.binary import package_dir, wheel_version
+    from hwsim.energy.cacti.config import config_text
+
+    defaults = (package_dir().parent / "default_cfg.cfg").read_text()
+    return f"{wheel_version()}\n{config_text(defaults, run)}"
 
 
 def cacti_cache_dir() -> Path:
