@@ -15,7 +15,6 @@ saves checkpoints/preempted.ckpt, prints the `ckpt_path=` that continues it and 
 
 import json
 import logging
-import netrc
 import os
 import sys
 import time
@@ -38,6 +37,7 @@ from models.errors import UserError, run_command, user_error_in
 from models.hw_energy import estimate_energy, hardware_config, load_hardware, pricing_label
 from models.preemption import Preempted, PreemptionCheckpoint, stop_signals, stopped_by_signal
 from models.teachers import read_checkpoint, state_dict_mismatch
+from models.wandb_mode import needs_offline
 
 log = logging.getLogger("train")
 
@@ -227,7 +227,7 @@ def _precision(precision) -> str | int:
 def _loggers(logger_cfg: DictConfig) -> list:
     loggers = []
     for name, one in logger_cfg.items():
-        if "WandbLogger" in str(one.get("_target_", "")) and _wandb_needs_offline(one):
+        if "WandbLogger" in str(one.get("_target_", "")) and needs_offline(one):
             log.warning(
                 "no W&B credentials: logging %s offline (sync later with `wandb sync`)", name
             )
@@ -236,17 +236,6 @@ def _loggers(logger_cfg: DictConfig) -> list:
             one = OmegaConf.merge(one, {"mode": "offline"})
         loggers.append(instantiate(one))
     return loggers
-
-
-def _wandb_needs_offline(wandb_cfg: DictConfig) -> bool:
-    if wandb_cfg.get("offline") or wandb_cfg.get("mode") or os.environ.get("WANDB_MODE"):
-        return False  # the user chose
-    if os.environ.get("WANDB_API_KEY"):
-        return False
-    try:
-        return netrc.netrc().authenticators("api.wandb.ai") is None
-    except (OSError, netrc.NetrcParseError):
-        return True
 
 
 def _hardware(hw_cfg: dict):

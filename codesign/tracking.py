@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from models.wandb_mode import needs_offline
+
 log = logging.getLogger("sweep")
 
 
@@ -114,11 +116,9 @@ def scatter_points(trials) -> Any:
 
 
 def _mode(node: DictConfig) -> str | None:
-    import train  # the same offline rule as the trials' loggers
-
     if node.get("mode"):
         return str(node.mode)
-    if node.get("offline") or train._wandb_needs_offline(node):
+    if node.get("offline") or needs_offline(node):  # the same rule as the trials' loggers
         return "offline"
     return None
 

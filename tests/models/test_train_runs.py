@@ -137,15 +137,15 @@ def test_cli_user_mistakes_are_one_line(tmp_path, overrides, pattern):
     assert_one_line_error(run_cli(*args, tmp_path=tmp_path), pattern)
 
 
-def test_wandb_goes_offline_without_credentials(train_module, monkeypatch, tmp_path):
+def test_wandb_goes_offline_without_credentials(monkeypatch, tmp_path):
     from omegaconf import OmegaConf
+
+    from models.wandb_mode import needs_offline
 
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.delenv("WANDB_MODE", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
-    assert train_module._wandb_needs_offline(OmegaConf.create({"offline": False, "mode": None}))
-    assert not train_module._wandb_needs_offline(
-        OmegaConf.create({"offline": False, "mode": "disabled"})
-    )
+    assert needs_offline(OmegaConf.create({"offline": False, "mode": None}))
+    assert not needs_offline(OmegaConf.create({"offline": False, "mode": "disabled"}))
     monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
-    assert not train_module._wandb_needs_offline(OmegaConf.create({"offline": False, "mode": None}))
+    assert not needs_offline(OmegaConf.create({"offline": False, "mode": None}))
