@@ -32,6 +32,7 @@ import importlib.util
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,6 @@ class JsonCache:
                 if os.path.exists(staging):
                     os.unlink(staging)
         except OSError as err:
-            import warnings
-
             warnings.warn(f"hwkd: cannot write the cache in {self.folder}: {err}", stacklevel=2)
 
     def get_or_compute(

@@ -99,14 +99,17 @@ def _models(specs, args):
 
 
 def _classic(specs, args):
+    import contextlib
     import tempfile
     from pathlib import Path
 
     from hwsim.energy.classic import classic_ert
     from hwsim.energy.classic.cacti_plugin import CactiRows
 
-    with tempfile.TemporaryDirectory(prefix="hwkd-ert-") as scratch:
-        rows = CactiRows(Path(scratch) if args.no_cache else None)
+    # --no-cache: CACTI runs again into a folder thrown away afterwards
+    scratch = tempfile.TemporaryDirectory(prefix="hwkd-ert-") if args.no_cache else None
+    with scratch or contextlib.nullcontext():
+        rows = CactiRows(Path(scratch.name) if scratch else None)
         ert = classic_ert(
             specs.architecture,
             compound_components=specs.compound_components,

@@ -36,7 +36,12 @@ from hwsim.energy.classic.cacti_plugin import (
     RowSource,
 )
 from hwsim.energy.classic.estimators import PRECISION, estimate, placeholder_reason
-from hwsim.energy.classic.library import PrimitiveClass, primitive_class, with_defaults
+from hwsim.energy.classic.library import (
+    PRIMITIVE_CLASSES,
+    PrimitiveClass,
+    primitive_class,
+    with_defaults,
+)
 from hwsim.energy.components.builtin_compounds import builtin_library
 from hwsim.energy.components.compound import (
     CompoundDefinition,
@@ -265,15 +270,9 @@ def _primitive(class_name: str, fail, library: CompoundLibrary) -> PrimitiveClas
     if cls is None:
         raise fail(
             f"classic Accelergy 0.3 has no class {class_name!r} (primitive classes: "
-            f"{', '.join(sorted(_library_names()))}; compound classes: {', '.join(library.names())})"
+            f"{', '.join(sorted(PRIMITIVE_CLASSES))}; compound classes: {', '.join(library.names())})"
         )
     return cls
-
-
-def _library_names() -> list[str]:
-    from hwsim.energy.classic.library import PRIMITIVE_CLASSES
-
-    return list(PRIMITIVE_CLASSES)
 
 
 _RANGE = re.compile(r"^(?P<base>[^\[]+)\[(?P<lo>[^\]]+?)\.\.(?P<hi>[^\]]+)\]$")
