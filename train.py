@@ -94,6 +94,8 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     datamodule.load()  # a missing data set is reported before anything slow happens
     model, teacher = _networks(cfg, datamodule)
     alpha = float(cfg.kd.alpha) if teacher is not None else 0.0
+    if cfg.get("channels_last"):
+        model.net.to(memory_format=torch.channels_last)  # activations follow the weights' layout
     if cfg.compile:
         model.net.compile()
 
@@ -103,6 +105,7 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
         teacher=teacher,
         T=cfg.kd.T,
         alpha=alpha,
+        label_smoothing=float(cfg.kd.get("label_smoothing", 0.0)),
         cache=cfg.kd.cache,
         cache_dir=cfg.paths.cache_dir,
         warmup_epochs=cfg.optim.warmup_epochs,
@@ -207,6 +210,8 @@ def _check_kd(kd: DictConfig) -> None:
         raise UserError(f"kd.alpha={kd.alpha} must be between 0 and 1")
     if float(kd.T) <= 0:
         raise UserError(f"kd.T={kd.T} must be positive")
+    if not 0.0 <= float(kd.get("label_smoothing", 0.0)) < 1.0:
+        raise UserError(f"kd.label_smoothing={kd.label_smoothing} must be in [0, 1)")
     if kd.cache not in ("auto", "off"):
         raise UserError(f"kd.cache={kd.cache!r} must be 'auto' or 'off'")
 

@@ -46,6 +46,7 @@ class DistillationModule(L.LightningModule):
         teacher: ImageClassifier | None = None,
         T: float = 4.0,
         alpha: float = 0.9,
+        label_smoothing: float = 0.0,  # of the CE term (models.losses.kd_loss)
         cache: str = "auto",  # auto: teacher-logit cache; off: teacher at every step
         cache_dir: str | None = None,
         warmup_epochs: float = 0.0,
@@ -120,7 +121,14 @@ class DistillationModule(L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         logits = self.model(batch.image)  # (B, C)
         teacher_logits = self.teacher_logits(batch)
-        loss = kd_loss(logits, teacher_logits, batch.label, self.T, self.alpha)
+        loss = kd_loss(
+            logits,
+            teacher_logits,
+            batch.label,
+            self.T,
+            self.alpha,
+            label_smoothing=self.hparams.get("label_smoothing", 0.0),  # older checkpoints: 0
+        )
         self.train_acc(logits, batch.label)
         n = len(batch.label)
         self.log("train/loss", loss, batch_size=n)  # no prog_bar: a host sync every step on GPU

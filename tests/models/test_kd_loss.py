@@ -70,3 +70,17 @@ def test_rejects_bad_arguments():
         kd_loss(S, T_LOGITS, Y, T=0.0, alpha=0.5)
     with pytest.raises(ValueError, match="teacher"):
         kd_loss(S, None, Y, T=1.0, alpha=0.5)
+
+
+@pytest.mark.parametrize("eps", [0.1, 0.3])
+def test_label_smoothing_smooths_only_the_ce_term(eps):
+    """CE against (1 − ε)·one-hot + ε/C by hand; the KL term is untouched."""
+    smoothed = 0.0
+    for s, y in zip(S.tolist(), Y.tolist(), strict=True):
+        target = [(1 - eps) * (c == y) + eps / 3 for c in range(3)]
+        smoothed -= sum(t * math.log(p) for t, p in zip(target, softmax(s), strict=True))
+    smoothed /= 2
+    loss = kd_loss(S, T_LOGITS, Y, T=2.0, alpha=0.25, label_smoothing=eps)
+    assert loss.item() == pytest.approx(0.75 * smoothed + 0.25 * 4 * hand_kl(2.0), rel=1e-5)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        kd_loss(S, T_LOGITS, Y, T=1.0, alpha=0.5, label_smoothing=1.0)

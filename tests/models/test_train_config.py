@@ -147,3 +147,13 @@ def test_the_demo_keeps_its_small_float_student(tmp_path):
     assert compose_config(tmp_path, ["experiment=demo", "model.quant.bits=8"]).model.quant.bits == 8
     kd = compose_config(tmp_path, ["experiment=cifar10_kd"])  # the real recipe: the course's
     assert kd.model.arch == "resnet32" and kd.model.quant.bits == 8 and kd.hw.datawidth == 16
+
+
+def test_the_cpu_recipe_trains_the_course_student(tmp_path):
+    """experiment=cifar10_cpu (docs/results.md): the course's student, real data, no teacher."""
+    cfg = compose_config(tmp_path, ["experiment=cifar10_cpu"])
+    assert cfg.model.arch == "resnet32" and cfg.model.quant.bits == 8 and cfg.model.shortcut == "A"
+    assert cfg.data.source.root.endswith("cifar10-jpeg.tar.gz") and cfg.kd.alpha == 0
+    assert cfg.channels_last and cfg.kd.label_smoothing == 0.1 and cfg.trainer.accelerator == "cpu"
+    kd = compose_config(tmp_path, ["experiment=cifar10_cpu", "kd.alpha=0.9", "teacher=checkpoint"])
+    assert kd.kd.alpha == 0.9 and kd.kd.label_smoothing == 0.1
