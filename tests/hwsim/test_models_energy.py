@@ -6,11 +6,11 @@ private ``HWKD_CACHE_DIR``; the other models run live (they are fast).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from absent import require_module
 
 import hwsim.energy.sources as sources
 from hwsim.cli import main
@@ -21,13 +21,8 @@ from hwsim.evaluate import evaluate
 from hwsim.report.table2 import build_table2, default_spec_dir
 from hwsim.spec import load_specs
 
-pytestmark = pytest.mark.skipif(
-    not all(
-        importlib.util.find_spec(m)
-        for m in ("hwcomponents", "hwcomponents_cacti", "hwcomponents_library")
-    ),
-    reason="the energy extra is not installed (pip install -e '.[energy]')",
-)
+for _module in ("hwcomponents", "hwcomponents_cacti", "hwcomponents_library"):
+    require_module(_module, "needs the energy extra: pip install -e '.[energy]'")
 
 RECORDING = Path(__file__).resolve().parents[1] / "energy" / "recorded" / "cacti_sram.json"
 Q1 = default_spec_dir()

@@ -9,6 +9,7 @@ import lightning as L
 import pandas as pd
 import pytest
 import torch
+from absent import require_module
 
 from models.errors import UserError
 from models.hw_energy import estimate_energy
@@ -134,7 +135,7 @@ def test_float_student_uses_hw_datawidth(fake_hwsim, small_cfg, train_module):
 
 def test_real_hwsim_energy_of_a_student(tmp_path):
     """With hwsim's network energy in place: a positive total, one row per conv/linear layer."""
-    pytest.importorskip("hwcomponents", reason="needs the energy extra (component models)")
+    require_module("hwcomponents", "needs the energy extra: pip install -e '.[energy]'")
     model = build_student("resnet8", width=8)
     energy = estimate_energy(
         model, (1, 3, 32, 32), {"arch": "eyeriss_like_q3", "energy": "models"}, tmp_path
