@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 docs: $(STAMP)
-	$(BIN)/pdoc hwsim -o docs/api
+	$(BIN)/pdoc hwsim hwcomponents_hwkd models codesign course -o docs/api
 	@echo "API docs written to docs/api/index.html"
 
 bench: $(STAMP)
