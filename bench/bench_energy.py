@@ -1,6 +1,6 @@
 """Time to build the energy table of the course's Eyeriss-like architecture, per energy source.
 
-Workload: the course's Q3 architecture shipped with hwsim (hwsim/data/architectures/
+Workload: the course's Q3 architecture shipped with hwsim (hwsim/data/course/
 eyeriss_like_q3: v0.3 arch + smartbuffer compound components) or any files given with --arch.
 Specs are parsed once, outside the timings. Sources: ``classic`` (classic Accelergy 0.3 rules,
 CACTI rows cached) and ``models`` (hwcomponents component models), measured in the same run.
