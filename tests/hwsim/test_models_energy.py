@@ -1,4 +1,4 @@
-"""``energy="models"`` (component models of the architecture) through `evaluate` and ``hwsim table2``.
+"""``energy="hwcomponents"`` (component models of the architecture) through `evaluate` and ``hwsim table2``.
 
 CACTI is replayed from the energy tests' recording (``tests/energy/recorded/cacti_sram.json``), in a
 private ``HWKD_CACHE_DIR``; the other models run live (they are fast).
@@ -50,7 +50,7 @@ def replay_cacti(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the architectures `load_energy_table("models", ...)` priced, in order."""
+    """Names of the architectures `load_energy_table("hwcomponents", ...)` priced, in order."""
     seen: list[str] = []
     build = sources.build_energy_table
 
@@ -65,9 +65,9 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_evaluate_prices_with_the_component_models(tmp_path: Path) -> None:
     (tmp_path / "map.yaml").write_text(MAPPING)
     specs = load_specs([Q1 / "arch.yaml", Q1 / "prob.yaml", tmp_path / "map.yaml"])
-    result = evaluate(specs.problem, specs.architecture, specs.mapping(), energy="models")
-    table = load_energy_table("models", architecture=specs.architecture)
-    assert result.energy_table == "models"
+    result = evaluate(specs.problem, specs.architecture, specs.mapping(), energy="hwcomponents")
+    table = load_energy_table("hwcomponents", architecture=specs.architecture)
+    assert result.energy_table == "hwcomponents"
     assert result.total_energy_pj > 0
     assert result.compute_energy_pj == pytest.approx(
         result.computes * table.energy("MACC", "compute", "intmac")
@@ -77,15 +77,15 @@ def test_evaluate_prices_with_the_component_models(tmp_path: Path) -> None:
 
 
 def test_table2_prices_every_mapping_with_one_models_table(builds: list[str]) -> None:
-    table = build_table2(energy="models")
+    table = build_table2(energy="hwcomponents")
     assert len(builds) == 1  # one table for all mappings and both engines
     assert {e.energy_table for e in (*table.analytical.values(), *table.trace.values())} == {
-        "models"
+        "hwcomponents"
     }
 
 
 def test_table2_cli_with_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["table2", "--energy", "models", "--out", str(tmp_path / "out")]) == 0
+    assert main(["table2", "--energy", "hwcomponents", "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "| ws " in out and "energy (pJ)" in out
     assert (tmp_path / "out" / "table2.csv").exists()
