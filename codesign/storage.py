@@ -127,9 +127,8 @@ def _writable(url: str, path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as e:
-        raise UserError(
-            f"sweep.storage={url!r}: cannot write {e.filename or path}: {e.strerror}"
-        ) from e
+        why = "a file is in the way" if isinstance(e, FileExistsError) else e.strerror
+        raise UserError(f"sweep.storage={url!r}: cannot write {e.filename or path}: {why}") from e
 
 
 def _is_temporary(error: Exception) -> bool:
