@@ -70,13 +70,15 @@ def run_command(
         return
     except JobFailed as failed:  # the job's own error, past Hydra: handled below
         error, run_dir = failed.error, failed.run_dir
-    except OSError as e:  # Hydra's start: the run folder or its log file cannot be written
+    except Exception as e:
         if full_errors:
             raise
-        exit_with(f"hydra.run.dir: cannot write the run folder ({e.strerror}: {e.filename})")
-    except Exception as e:  # composing the config: a bad override, a missing config file
-        error, run_dir = e, None
-        if full_errors or not _is_users(e, user_errors):
+        if isinstance(e, OSError) and not isinstance(e, HydraException):  # Hydra's start failed:
+            exit_with(  # the run folder or its log file cannot be written
+                f"hydra.run.dir: cannot write the run folder ({e.strerror}: {e.filename})"
+            )
+        error, run_dir = e, None  # composing the config: a bad override, a missing config file
+        if not _is_users(e, user_errors):
             raise
     if full_errors or not _is_users(error, user_errors):
         raise error  # a bug: its traceback (and its run folder) stay

@@ -134,6 +134,8 @@ def test_cli_bad_value_is_one_line_with_no_run_folder(tmp_path):
 
 CLI_CASES = {
     "batch_size": (["data.batch_size=0"], r"^error: data\.batch_size=0 must be an integer >= 1$"),
+    # Hydra's MissingConfigException is an OSError too: not a run-folder problem
+    "experiment": (["experiment=nosuch"], r"^error: no config 'experiment/nosuch'; choose one of"),
     "lr": (["optim.optimizer.lr=abc"], r"^error: optim\.optimizer\.lr='abc' must be a number > 0$"),
     "seed": (["seed=abc"], r"^error: seed='abc' must be an integer$"),
     "width": (["model.width=abc"], r"^error: model\.width='abc' must be an integer >= 1$"),
