@@ -50,7 +50,8 @@ from codesign.storage import open_storage
 from codesign.study import fixed_training_config, open_study
 from codesign.trial import TrainFn, TrialRunner
 from codesign.worker import run_worker
-from models.errors import UserError, exit_with, run_command
+from models.config_checks import check_training_config
+from models.errors import UserError, exit_with, job, run_command
 from models.preemption import Preempted, previous_handler, stop_signals
 
 log = logging.getLogger("sweep")
@@ -86,6 +87,7 @@ def run_sweep(cfg: DictConfig, train_fn: TrainFn | None = None) -> SweepResult:
     """
     start = time.perf_counter()
     train_cfg = training_config(cfg)
+    check_training_config(train_cfg)  # the recipe every trial starts from, before the study opens
     out_dir = Path(cfg.paths.output_dir)
     settings = SweepSettings.from_config(cfg.sweep, train_cfg, out_dir)
     attrs = settings.study_attrs(train_cfg)
@@ -251,6 +253,7 @@ def training_config(cfg: DictConfig) -> DictConfig:
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="sweep")
+@job
 def main(cfg: DictConfig) -> None:
     optuna.logging.disable_default_handler()  # Optuna's messages go through Hydra's log handlers
     optuna.logging.enable_propagation()

@@ -31,10 +31,12 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from models.complexity import count_macs, count_parameters
+from models.config_checks import check_training_config
 from models.data.views import ImageClassifier
 from models.distill import DistillationModule
-from models.errors import UserError, run_command, user_error_in
+from models.errors import UserError, job, run_command, user_error_in
 from models.hw_energy import estimate_energy, hardware_config, load_hardware, pricing_label
+from models.lightning_banners import quiet_banners
 from models.preemption import Preempted, PreemptionCheckpoint, stop_signals, stopped_by_signal
 from models.teachers import read_checkpoint, state_dict_mismatch
 from models.wandb_mode import needs_offline
@@ -82,14 +84,15 @@ def train(cfg: DictConfig, callbacks: Sequence[L.Callback] = ()) -> TrainResult:
 
 def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
     start = time.perf_counter()
+    check_training_config(cfg)  # before anything is made or printed
+    quiet_banners()
     if cfg.get("num_threads"):
         torch.set_num_threads(int(cfg.num_threads))  # oversubscribed CPUs slow down ~10x
-    L.seed_everything(cfg.seed, workers=True)
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
     out_dir = Path(cfg.paths.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     task = cfg.task.name
 
-    _check_kd(cfg.kd)
     datamodule = instantiate(cfg.data)
     datamodule.load()  # a missing data set is reported before anything slow happens
     model, teacher = _networks(cfg, datamodule)
@@ -114,18 +117,18 @@ def _train(cfg: DictConfig, extra_callbacks: list[L.Callback]) -> TrainResult:
         num_classes=cfg.data.num_classes,
         net_config=OmegaConf.to_container(cfg.model, resolve=True) if task == "student" else None,
     )
+    if cfg.get("ckpt_path") and cfg.ckpt_path not in ("last", "best", "hpc", "registry"):
+        _check_resume(module, cfg.ckpt_path)  # Lightning finds those four itself
+    hw_cfg, hardware = None, None
+    if task == "student" and cfg.hw.enabled:  # a bad hw.* value is reported before Lightning starts
+        hw_cfg = hardware_config(OmegaConf.to_container(cfg.hw, resolve=True), cfg.model.quant.bits)
+        hardware = _hardware(hw_cfg)
     trainer: L.Trainer = instantiate(
         cfg.trainer,
         precision=_precision(cfg.trainer.precision),
         callbacks=[instantiate(c) for c in (cfg.get("callbacks") or {}).values()] + extra_callbacks,
         logger=_loggers(cfg.get("logger") or {}),
     )
-    hw_cfg, hardware = None, None
-    if task == "student" and cfg.hw.enabled:  # a bad hw.* value is reported before training
-        hw_cfg = hardware_config(OmegaConf.to_container(cfg.hw, resolve=True), cfg.model.quant.bits)
-        hardware = _hardware(hw_cfg)
-    if cfg.get("ckpt_path") and cfg.ckpt_path not in ("last", "best", "hpc", "registry"):
-        _check_resume(module, cfg.ckpt_path)  # Lightning finds those four itself
     # weights_only=False: these are this project's own checkpoints (they hold hyper-parameters)
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"), weights_only=False)
 
@@ -205,17 +208,6 @@ def _check_resume(module: DistillationModule, path: str) -> None:
         )
 
 
-def _check_kd(kd: DictConfig) -> None:
-    if not 0.0 <= float(kd.alpha) <= 1.0:
-        raise UserError(f"kd.alpha={kd.alpha} must be between 0 and 1")
-    if float(kd.T) <= 0:
-        raise UserError(f"kd.T={kd.T} must be positive")
-    if not 0.0 <= float(kd.get("label_smoothing", 0.0)) < 1.0:
-        raise UserError(f"kd.label_smoothing={kd.label_smoothing} must be in [0, 1)")
-    if kd.cache not in ("auto", "off"):
-        raise UserError(f"kd.cache={kd.cache!r} must be 'auto' or 'off'")
-
-
 def _metric(value) -> float | None:
     return None if value is None else float(value)
 
@@ -271,6 +263,7 @@ def _log_result(trainer: L.Trainer, result: TrainResult) -> None:
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")
+@job
 def main(cfg: DictConfig) -> float | None:
     return train(cfg).val_acc
 

@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
@@ -62,15 +64,17 @@ def open_storage(url: str, heartbeat_s: int | None = 60) -> optuna.storages.Base
             raise UserError(f"sweep.storage={url!r}: {e}") from e
     if url.startswith("journal:"):
         path = Path(url[len("journal:") :])
-        path.parent.mkdir(parents=True, exist_ok=True)
         from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-        return JournalStorage(JournalFileBackend(str(path)))
+        with _writable(url, path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return JournalStorage(JournalFileBackend(str(path)))
     engine_kwargs = {}
     if url.startswith("sqlite:"):
         file = url.split(":///", 1)[-1]
         if file and file != ":memory:":
-            Path(file).parent.mkdir(parents=True, exist_ok=True)
+            with _writable(url, Path(file)):
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
         # several workers on one file: wait for the write lock instead of failing at once
         engine_kwargs = {"connect_args": {"timeout": 120}}
     heartbeat = int(heartbeat_s) if heartbeat_s else None
@@ -115,6 +119,16 @@ TEMPORARY = (
     "alembic_version",  # both stamping the schema's revision
     "database is locked",  # SQLite: another writer holds the file
 )
+
+
+@contextlib.contextmanager
+def _writable(url: str, path: Path) -> Iterator[None]:
+    """A storage file that cannot be made or opened, as the user's mistake it is."""
+    try:
+        yield
+    except OSError as e:
+        why = "a file is in the way" if isinstance(e, FileExistsError) else e.strerror
+        raise UserError(f"sweep.storage={url!r}: cannot write {e.filename or path}: {why}") from e
 
 
 def _is_temporary(error: Exception) -> bool:

@@ -10,7 +10,7 @@ demand (``rm -rf ~/.cache/hwkd``).
 | ``classic-cacti/`` | CACTI result rows of the classic Accelergy source | full CACTI input text + CACTI wheel version |
 | ``mappings/`` | best mapping per layer shape | problem, architecture, constraints, energy table, mapper settings + hash of hwsim's counting and mapping sources |
 | ``cacti/`` | a CACTI binary rebuilt from the wheel's sources (`hwsim.energy.cacti.binary`) | wheel version |
-| ``teacher_logits/`` | the teacher-logit cache (`models.logit_cache`; ``paths.cache_dir``) | teacher weights, transform, data, views |
+| ``teacher_logits/`` | the teacher-logit cache (`models.logit_cache`; ``paths.cache_dir``): a memory-mapped array, its files and rows checked on every use | teacher weights, transform, data, views + hash of the logit code |
 
 The JSON caches (`JsonCache`) share these rules:
 

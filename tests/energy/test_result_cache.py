@@ -97,6 +97,21 @@ def test_cached_evaluator_computes_once(tmp_path) -> None:
     assert (second.misses, second.hits, len(calls)) == (0, 1, 1)
 
 
+def test_an_entry_without_an_asked_action_is_recomputed(tmp_path) -> None:
+    """A stored result that lacks an action the query asks (written by a query that asked fewer,
+    or edited with a valid checksum) is a miss, not a result with a missing energy."""
+    two = PrimitiveQuery.make(
+        "hwkd-regfile", dict(QUERY.parameters), {"read": "read", "write": "write"}
+    )
+    full = PrimitiveResult({"read": 0.5, "write": 0.75}, 1903.25, 1.7e-5)
+    cache = ResultCache(tmp_path)
+    cache.put(cache_key(two), RESULT)  # "read" only
+    assert cache.get(cache_key(two), ["read", "write"]) is None
+    evaluator = CachedEvaluator(lambda query: full, cache)
+    assert evaluator(two) == full and (evaluator.misses, evaluator.hits) == (1, 0)
+    assert CachedEvaluator(lambda query: RESULT, cache)(two) == full  # the entry was replaced
+
+
 def test_unwritable_cache_warns_and_still_answers(tmp_path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

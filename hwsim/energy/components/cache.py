@@ -4,13 +4,13 @@ One `hwsim.disk_cache.JsonCache` entry per evaluated model query. The key is the
 text (model, constructor arguments, actions) plus the model's fingerprint (package versions, hash
 of hwsim's own model sources), so a changed model never reuses an old number. An entry is used
 only when it is whole, unaltered and a valid result (finite, non-negative energies, leakage and
-area); anything else is recomputed. See `hwsim.disk_cache` for where everything is cached.
+area, an energy for every action the query asks); anything else is recomputed. See `hwsim.disk_cache` for where everything is cached.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +25,17 @@ def default_cache_dir() -> Path:
     return hwkd_cache_dir() / "energy"
 
 
-def checked_result(data: Mapping[str, Any]) -> PrimitiveResult:
-    """A stored result, refused (ValueError) unless every number is finite and non-negative."""
+def checked_result(data: Mapping[str, Any], actions: Sequence[str] = ()) -> PrimitiveResult:
+    """A stored result, refused (ValueError) unless every number is finite and non-negative and
+    every action of `actions` has its energy."""
     result = PrimitiveResult.from_json(data)
     numbers = [*result.actions.values(), result.leak_w]
     if result.area_um2 is not None:
         numbers.append(result.area_um2)
     if not result.actions or any(not math.isfinite(x) or x < 0 for x in numbers):
         raise ValueError("not a valid model result")
+    if any(action not in result.actions for action in actions):
+        raise ValueError("an action is missing")
     return result
 
 
@@ -42,8 +45,9 @@ class ResultCache:
 
     directory: Path
 
-    def get(self, key: str) -> PrimitiveResult | None:
-        return JsonCache(self.directory).get(key, checked_result)
+    def get(self, key: str, actions: Sequence[str] = ()) -> PrimitiveResult | None:
+        """The result stored for `key`, if valid and holding an energy for each of `actions`."""
+        return JsonCache(self.directory).get(key, lambda data: checked_result(data, actions))
 
     def put(self, key: str, result: PrimitiveResult) -> None:
         JsonCache(self.directory).put(key, result.to_json())
@@ -76,7 +80,8 @@ class CachedEvaluator:
         key = cache_key(query)
         if key in self._memory:
             return self._memory[key]
-        result = self.cache.get(key) if self.cache is not None else None
+        asked = [action for action, _ in query.actions]
+        result = self.cache.get(key, asked) if self.cache is not None else None
         if result is not None:
             self.hits += 1
         else:
