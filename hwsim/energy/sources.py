@@ -25,6 +25,7 @@ from hwsim.energy.table import (
 )
 from hwsim.errors import SpecError
 from hwsim.spec.architecture import Architecture
+from hwsim.spec.input_files import read_input_text
 from hwsim.spec.yaml_io import load_yaml_file
 
 #: The source name that builds a table from component models (needs the architecture).
@@ -63,7 +64,7 @@ def load_energy_table(
         )
     if path.suffix == ".json":
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(read_input_text(path))
         except json.JSONDecodeError as err:
             raise SpecError(f"invalid JSON: {err}", file=text) from None
     else:
