@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, add_objective
+from hwsim.commands.output_paths import check_output_file
 from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.backends import BACKENDS, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
@@ -78,9 +79,13 @@ def _file_objective(specs) -> Objective:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out:
+        check_output_file(args.out, "--out")
     specs = load_specs(args.files)
     specs.require("architecture", "problem")
     assert specs.architecture is not None and specs.problem is not None
+    out = Path(args.out) if args.out else Path("out/mapper") / f"{specs.problem.name}.map.yaml"
+    check_output_file(out, "--out")
     source = args.energy or (specs.energy_tables[0] if specs.energy_tables else COURSE_ENERGY)
     table = load_energy_table(
         source, architecture=specs.architecture, compound_components=specs.compound_components
@@ -96,7 +101,6 @@ def run(args: argparse.Namespace) -> int:
     files = tuple(Path(f) for f in args.files)
     task = MappingTask(specs.problem, specs.architecture, constraints, table, settings, files)
     result = backend(args.backend).map(task)
-    out = Path(args.out) if args.out else Path("out/mapper") / f"{specs.problem.name}.map.yaml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(mapping_yaml(result))
     if args.json:

@@ -8,6 +8,7 @@ from pathlib import Path
 from hwsim.accelerators import NAMED
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, COURSE_OBJECTIVE, add_input_shape, add_objective
+from hwsim.commands.output_paths import check_output_folder
 from hwsim.mapper.search import MapperSettings
 from hwsim.network import network_energy
 from hwsim.workload_sources import load_workloads
@@ -53,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.accelerators import load_accelerator
 
+    if args.out:
+        check_output_folder(args.out, "--out")
     problems = load_workloads(args.source, args.input_shape)
     accelerator = load_accelerator(args.arch, datawidth=args.datawidth)
     settings = MapperSettings(
