@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import SpecError
-from hwsim.spec.architecture import Architecture, ComputeLevel, StorageLevel
+from hwsim.spec.architecture import MAX_WORD_BITS, Architecture, ComputeLevel, StorageLevel
 from hwsim.spec.files import load_specs
 
 #: Accelerators shipped with hwsim (folders under ``hwsim/data/architectures``).
@@ -96,13 +96,13 @@ def load_accelerator(
             specs.mapper,
             tuple(str(p) for p in paths),
         )
-    return accelerator.with_datawidth(datawidth) if datawidth else accelerator
+    return accelerator if datawidth is None else accelerator.with_datawidth(datawidth)
 
 
 def retarget_datawidth(arch: Architecture, bits: int) -> Architecture:
     """Every storage level and the compute level re-targeted to `bits`-bit words."""
-    if bits < 1:
-        raise SpecError(f"datawidth must be >= 1 bit, got {bits}")
+    if not 1 <= bits <= MAX_WORD_BITS:
+        raise SpecError(f"datawidth must be 1 to {MAX_WORD_BITS} bits, got {bits}")
     storage: list[StorageLevel] = []
     for level in arch.storage:
         if level.pass_through:

@@ -9,8 +9,10 @@ from hwsim.accelerators import NAMED
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, COURSE_OBJECTIVE, add_input_shape, add_objective
 from hwsim.commands.output_paths import check_output_folder
+from hwsim.errors import SpecError
 from hwsim.mapper.search import MapperSettings
 from hwsim.network import network_energy
+from hwsim.spec.architecture import MAX_WORD_BITS
 from hwsim.workload_sources import load_workloads
 
 
@@ -54,6 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.accelerators import load_accelerator
 
+    if args.datawidth is not None and not 1 <= args.datawidth <= MAX_WORD_BITS:
+        raise SpecError(
+            f"must be 1 to {MAX_WORD_BITS} bits, got {args.datawidth}", field="--datawidth"
+        )
     if args.out:
         check_output_folder(args.out, "--out")
     problems = load_workloads(args.source, args.input_shape)
