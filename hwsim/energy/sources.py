@@ -52,9 +52,14 @@ def load_energy_table(
             raise SpecError(
                 f"the {text!r} energy table prices an architecture: pass architecture=..."
             )
-        if text == CLASSIC_SOURCE:
-            return load_classic_table(architecture, compound_components=tuple(compound_components))
-        return build_energy_table(architecture, compound_components=tuple(compound_components))
+        try:
+            if text == CLASSIC_SOURCE:
+                return load_classic_table(
+                    architecture, compound_components=tuple(compound_components)
+                )
+            return build_energy_table(architecture, compound_components=tuple(compound_components))
+        except SpecError as err:  # a component that cannot be priced: name the architecture file
+            raise err.at(file=architecture.file) from None
     if text in NAMED_TABLES:
         return named_table(text)
     path = Path(text)

@@ -66,7 +66,7 @@ def cache_key(
         "code": source_fingerprint(*CODE),
         "shape": problem.shape.model_dump(exclude={"name"}),
         "instance": dict(sorted(problem.instance.items())),
-        "architecture": arch.model_dump(mode="json"),
+        "architecture": arch.model_dump(mode="json", exclude={"file"}),
         "constraints": _canonical(constraints),
         "energy": table.to_dict(),
         "settings": settings.key(),

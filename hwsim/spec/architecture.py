@@ -21,13 +21,14 @@ Components are classified the way Timeloop does it, by substring of the class na
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hwsim.errors import SpecError
+from hwsim.errors import SpecError, SpecWarning
 from hwsim.spec.expressions import ExpressionError, accelergy_functions, evaluate_attribute
 from hwsim.spec.validation import expect_int, expect_positive
 from hwsim.spec.yaml_io import Tagged, normalize_key
@@ -36,6 +37,8 @@ _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 STORAGE_CLASS_MARKERS = ("DRAM", "SRAM", "regfile", "smartbuffer", "storage")
 COMPUTE_CLASS_MARKERS = ("mac", "intmac", "fpmac", "compute")
+#: Classes of interconnect, left out of the hierarchy without a warning (lower case).
+NETWORK_MARKERS = ("network", "noc", "wire", "router", "bus")
 DEFAULT_WORD_BITS = 16
 
 Kind = Literal["storage", "compute", "other"]
@@ -156,6 +159,7 @@ class Architecture(BaseModel):
         compute: the compute level.
         components: every component in the file, in order (networks and unknown classes too).
         attributes: attributes of the top container (``technology``, ``global_cycle_seconds``...).
+        file: the file it was read from (errors about its components name it), if any.
     """
 
     model_config = _FROZEN
@@ -165,6 +169,7 @@ class Architecture(BaseModel):
     compute: ComputeLevel
     components: tuple[Component, ...] = ()
     attributes: Mapping[str, Any] = {}
+    file: str | None = None
 
     @property
     def storage_names(self) -> tuple[str, ...]:
@@ -523,6 +528,17 @@ def parse_architecture(document: Any, *, file: str | None = None) -> Architectur
     except SpecError as err:
         raise err.at(file=file) from None
 
+    for c in components:
+        if c.kind == "other" and not any(m in c.class_name.lower() for m in NETWORK_MARKERS):
+            warnings.warn(
+                SpecWarning(
+                    f"{file or 'architecture'}: component {c.name!r} has class {c.class_name!r}, "
+                    f"neither storage ({', '.join(STORAGE_CLASS_MARKERS)}) nor compute "
+                    f"({', '.join(COMPUTE_CLASS_MARKERS)}): left out of the hierarchy, as "
+                    "Timeloop does"
+                ),
+                stacklevel=2,
+            )
     storage = [c for c in components if isinstance(c, StorageLevel)]
     compute = [c for c in components if isinstance(c, ComputeLevel)]
     if not compute:
@@ -553,4 +569,5 @@ def parse_architecture(document: Any, *, file: str | None = None) -> Architectur
         compute=compute[0],
         components=tuple(components),
         attributes=top_attrs,
+        file=file,
     )
