@@ -40,6 +40,7 @@ class Accelerator:
         constraints: raw constraint documents (see `hwsim.mapper.constraints.parse_constraints`).
         mapper: the ``mapper`` settings document, if any (kept for reference).
         sources: files it was read from.
+        mapper_file: the file that holds `mapper`, if any.
     """
 
     name: str
@@ -48,6 +49,7 @@ class Accelerator:
     constraints: tuple[Any, ...] = ()
     mapper: Any = None
     sources: tuple[str, ...] = field(default_factory=tuple)
+    mapper_file: str | None = None
 
     def with_datawidth(self, bits: int) -> Accelerator:
         """The same accelerator with `bits`-bit words in every storage level and MAC."""
@@ -58,6 +60,7 @@ class Accelerator:
             self.constraints,
             self.mapper,
             self.sources,
+            self.mapper_file,
         )
 
 
@@ -95,6 +98,7 @@ def load_accelerator(
             specs.constraints,
             specs.mapper,
             tuple(str(p) for p in paths),
+            specs.sources.get("mapper"),
         )
     return accelerator if datawidth is None else accelerator.with_datawidth(datawidth)
 
@@ -199,6 +203,7 @@ def resize_accelerator(
         accelerator.constraints,
         accelerator.mapper,
         accelerator.sources,
+        accelerator.mapper_file,
     )
 
 

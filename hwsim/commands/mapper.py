@@ -12,7 +12,8 @@ from hwsim.commands.output_paths import check_output_file
 from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.backends import BACKENDS, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
-from hwsim.mapper.search import MapperSettings, Objective
+from hwsim.mapper.search import MapperSettings
+from hwsim.mapper.settings_file import read_mapper_settings
 from hwsim.mapper.task import MappingTask
 from hwsim.nest import LoopNest
 from hwsim.spec.files import load_specs
@@ -61,23 +62,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def _file_objective(specs) -> Objective:
-    """The objective of the mapper file among the inputs (Timeloop's optimization-metrics)."""
-    from hwsim.errors import SpecError
-    from hwsim.mapper.objectives import parse_objective
-
-    mapper = specs.mapper if isinstance(specs.mapper, dict) else {}
-    metrics = mapper.get("optimization-metrics", mapper.get("optimization_metrics"))
-    if metrics is None:
-        return "energy"
-    try:
-        return parse_objective(metrics)
-    except SpecError as err:
-        raise SpecError(
-            str(err), file=specs.sources.get("mapper"), field="mapper.optimization-metrics"
-        ) from None
-
-
 def run(args: argparse.Namespace) -> int:
     if args.out:
         check_output_file(args.out, "--out")
@@ -86,13 +70,14 @@ def run(args: argparse.Namespace) -> int:
     assert specs.architecture is not None and specs.problem is not None
     out = Path(args.out) if args.out else Path("out/mapper") / f"{specs.problem.name}.map.yaml"
     check_output_file(out, "--out")
+    file_objective = read_mapper_settings(specs.mapper, specs.sources.get("mapper"))
     source = args.energy or (specs.energy_tables[0] if specs.energy_tables else COURSE_ENERGY)
     table = load_energy_table(
         source, architecture=specs.architecture, compound_components=specs.compound_components
     )
     constraints = parse_constraints(list(specs.constraints), specs.architecture, specs.problem)
     settings = MapperSettings(
-        objective=args.objective or _file_objective(specs),
+        objective=args.objective or file_objective or "energy",
         budget=args.budget,
         seed=args.seed,
         timeloop_version=args.timeloop_version,

@@ -11,6 +11,7 @@ from hwsim.commands.options import COURSE_ENERGY, COURSE_OBJECTIVE, add_input_sh
 from hwsim.commands.output_paths import check_output_folder
 from hwsim.errors import SpecError
 from hwsim.mapper.search import MapperSettings
+from hwsim.mapper.settings_file import read_mapper_settings
 from hwsim.network import network_energy
 from hwsim.spec.architecture import MAX_WORD_BITS
 from hwsim.workload_sources import load_workloads
@@ -64,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder(args.out, "--out")
     problems = load_workloads(args.source, args.input_shape)
     accelerator = load_accelerator(args.arch, datawidth=args.datawidth)
+    file_objective = read_mapper_settings(accelerator.mapper, accelerator.mapper_file)
     settings = MapperSettings(
-        objective=args.objective or COURSE_OBJECTIVE,
+        objective=args.objective or file_objective or COURSE_OBJECTIVE,
         timeloop_version=args.timeloop_version,
         progress=False,
     )
