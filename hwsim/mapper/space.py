@@ -132,9 +132,10 @@ class Mapspace:
             if fx * fy == 1:
                 for dim, n in lc.spatial.factors.items():
                     if n > 1:
-                        raise SpecError(
+                        raise lc.spatial.error(
+                            dim,
                             f"spatial factor {dim}={n} at {_shown(name)}: the level has no "
-                            "spatial fanout below it"
+                            "spatial fanout below it",
                         )
             if fx * fy > 1:
                 sc = lc.spatial
@@ -146,10 +147,11 @@ class Mapspace:
                     axes = axes_of[dim]
                     width = max(fx if a == "X" else fy for a in axes)
                     if required is not None and required > width:
-                        raise SpecError(
+                        raise sc.error(
+                            dim,
                             f"spatial factor {dim}={required} at {_shown(name)} needs {required} "
                             f"instances along {'/'.join(axes)}, but the mesh is {width} wide there "
-                            f"(meshX={fx}, meshY={fy})"
+                            f"(meshX={fx}, meshY={fy})",
                         )
                     spatial += [(dim, a) for a in axes]
                 spatial.sort(key=lambda da: da[1])  # X loops first (innermost), then Y
@@ -367,9 +369,10 @@ def _check_fixed_factors(
                     continue
                 if size % (fixed * n):
                     others = f" times the fixed factors below it ({fixed})" if fixed > 1 else ""
-                    raise SpecError(
+                    raise loops.error(
+                        dim,
                         f"{kind} factor {dim}={n} at {_shown(name)}{others} does not divide "
-                        f"the problem's {dim}={size}"
+                        f"the problem's {dim}={size}",
                     )
                 fixed *= n
 
