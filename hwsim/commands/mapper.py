@@ -10,6 +10,7 @@ from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, add_objective
 from hwsim.commands.output_paths import check_output_file
 from hwsim.energy.sources import load_energy_table
+from hwsim.errors import SpecError
 from hwsim.mapper.backends import BACKENDS, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings
@@ -85,7 +86,12 @@ def run(args: argparse.Namespace) -> int:
     )
     files = tuple(Path(f) for f in args.files)
     task = MappingTask(specs.problem, specs.architecture, constraints, table, settings, files)
-    result = backend(args.backend).map(task)
+    try:
+        result = backend(args.backend).map(task)
+    except SpecError as err:  # about a problem field (a dimension too large to search)
+        if err.file or not (err.field or "").startswith("problem"):
+            raise
+        raise err.at(file=specs.sources["problem"]) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(mapping_yaml(result))
     if args.json:

@@ -252,7 +252,8 @@ class Mapspace:
                 raise SpecError(
                     f"{dim}={problem.size(dim):,} splits {ways:,} ways over its {len(idx)} "
                     f"loops, more than the mapper enumerates ({MAX_SPLITS:,}); fix some of its "
-                    "factors in the mapspace constraints"
+                    "factors in the mapspace constraints",
+                    field=f"problem.instance.{dim}",
                 )
             options = np.array(
                 ordered_factorizations(problem.size(dim), tuple(limits)), dtype=np.int64
