@@ -65,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder(args.out, "--out")
     problems = load_workloads(args.source, args.input_shape)
     accelerator = load_accelerator(args.arch, datawidth=args.datawidth)
-    file_objective = read_mapper_settings(accelerator.mapper, accelerator.mapper_file)
+    file_objective = read_mapper_settings(
+        accelerator.mapper, accelerator.mapper_file, warn=args.arch not in NAMED
+    )
     settings = MapperSettings(
         objective=args.objective or file_objective or COURSE_OBJECTIVE,
         timeloop_version=args.timeloop_version,

@@ -67,9 +67,10 @@ def _check(key: str, value: Any, file: str | None) -> None:
         raise SpecError(f"expected {wanted}, got {value!r}", file=file, field=field)
 
 
-def read_mapper_settings(document: Any, file: str | None) -> Objective | None:
+def read_mapper_settings(document: Any, file: str | None, *, warn: bool = True) -> Objective | None:
     """The objective a ``mapper:`` section sets (``None`` when it sets none); every other key
-    is checked and, when Timeloop knows it, named in one `SpecWarning` as ignored."""
+    is checked and, when Timeloop knows it, named in one `SpecWarning` as ignored (`warn`
+    False: not for an accelerator shipped with hwsim, whose file the user did not write)."""
     if document is None:
         return None
     if not isinstance(document, Mapping):
@@ -93,7 +94,7 @@ def read_mapper_settings(document: Any, file: str | None) -> Objective | None:
                 file=file,
                 field=f"mapper.{raw_key}",
             )
-    if ignored:
+    if ignored and warn:
         warnings.warn(
             SpecWarning(
                 f"{file or 'mapper'}: mapper: hwsim's search ignores Timeloop's "
