@@ -64,6 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.budget < 1:
+        raise SpecError(f"must be at least 1, got {args.budget}", field="--budget")
+    if args.seed < 0:
+        raise SpecError(f"must be >= 0, got {args.seed}", field="--seed")
     if args.out:
         check_output_file(args.out, "--out")
     specs = load_specs(args.files)

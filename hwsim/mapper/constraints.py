@@ -105,6 +105,11 @@ def _parse_factors(
     text = text.split("#")[0]
     exact: dict[str, int] = {}
     upper: dict[str, int] = {}
+    unread = _FACTOR.sub(" ", text).replace(",", " ").split()
+    if unread:
+        raise SpecError(
+            f"cannot read {unread[0]!r} (write DIM=N, or DIM<=N for a maximum)", field=where
+        )
     for name, op, number in _FACTOR.findall(text):
         if name not in problem.dimensions:
             raise SpecError(
@@ -189,6 +194,9 @@ def _merge(
     return replace(old, keep=old.keep | frozenset(keep), bypass=old.bypass | frozenset(bypass))
 
 
+#: Timeloop constraint types that do not restrict hwsim's search (read and skipped).
+_IGNORED_KINDS = ("utilization", "parallelism", "max_overbooked_proportion")
+
 _KINDS = {
     "temporal": "temporal",
     "spatial": "spatial",
@@ -231,7 +239,15 @@ def parse_constraints(
             directive = {normalize_key(str(k)): v for k, v in raw.items()}
             kind = _KINDS.get(str(directive.get("type", "")))
             if kind is None:
-                continue
+                if directive.get("type") in _IGNORED_KINDS:
+                    continue
+                raise SpecError(
+                    f"unknown constraint type {directive.get('type')!r} (hwsim reads "
+                    f"{', '.join(_KINDS)}; Timeloop's {', '.join(_IGNORED_KINDS)} do not "
+                    "constrain its search)",
+                    file=file,
+                    field=f"{where}.type",
+                )
             target = _resolve(str(directive.get("target", "")), arch)
             if target is None:
                 raise SpecError(

@@ -190,6 +190,10 @@ CASES = [
     Case("mapper_bad_metrics", ("mapper", "arch.yaml", "prob.yaml", "m.yaml", "--out", "o.yaml"), ("m.yaml", "mapper.optimization-metrics", "latency"), {**BASE, "m.yaml": MAPPER.replace("[delay, energy]", "[latency]")}),
     # ---------------------------------------------------------------- mapspace constraints
     Case("constraint_factor", ("mapper", "arch.yaml", "prob.yaml", "c.yaml", "--out", "o.yaml"), ("c.yaml", "mapspace_constraints.targets[0].factors", "M=5"), {**BASE, "c.yaml": "mapspace_constraints:\n  targets:\n  - {target: Buffer, type: temporal, factors: M=5}\n"}),
+    Case("constraint_unknown_type", ("mapper", "arch.yaml", "prob.yaml", "c.yaml", "--out", "o.yaml"), ("c.yaml", "targets[0].type", "'temproal'"), {**BASE, "c.yaml": "mapspace_constraints:\n  targets:\n  - {target: Buffer, type: temproal, factors: M=8}\n"}),
+    Case("constraint_unreadable_factor", ("mapper", "arch.yaml", "prob.yaml", "c.yaml", "--out", "o.yaml"), ("c.yaml", "targets[0].factors", "'M:8'"), {**BASE, "c.yaml": "mapspace_constraints:\n  targets:\n  - {target: Buffer, type: temporal, factors: M:8}\n"}),
+    Case("mapper_negative_seed", ("mapper", "arch.yaml", "prob.yaml", "--seed", "-1", "--out", "o.yaml"), ("--seed", "got -1"), BASE),
+    Case("reference_csv_fifo", ("sweep-components", "--reference", "r.csv", "--out", "q2"), ("r.csv", "not a regular file"), {"r.csv": fifo}),
     Case("constraint_split", ("mapper", "arch.yaml", "prob.yaml", "c.yaml", "--out", "o.yaml"), ("c.yaml", "targets[0].split", "integer"), {**BASE, "c.yaml": "mapspace_constraints:\n  targets:\n  - {target: Buffer, type: spatial, split: abc}\n"}),
 ]  # fmt: skip
 
