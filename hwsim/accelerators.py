@@ -83,7 +83,7 @@ def load_accelerator(
             paths = [Path(p) for p in spec]
             label = "+".join(p.name for p in paths)
         for path in paths:
-            if not path.exists():
+            if not path.exists() and not path.is_symlink():  # a link loop: load_specs says so
                 raise SpecError(
                     f"not a shipped accelerator ({', '.join(NAMED)}) and no such file or folder",
                     file=str(path),

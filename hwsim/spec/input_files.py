@@ -27,6 +27,23 @@ def _os_problem(err: OSError) -> str:
     return f"cannot be read ({err.strerror or err})"
 
 
+def refuse_special_file(path: str | Path) -> None:
+    """A `SpecError` if `path` exists but is neither a regular file nor a folder (a FIFO, a
+    device) or cannot be looked at (a symbolic link loop); for arguments that may also be a
+    name rather than a path (``resnet32``), so a missing path is not an error here."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise SpecError(_os_problem(err), file=str(path)) from None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise SpecError(
+            "not a regular file (a FIFO, device or socket); hwsim reads regular files only",
+            file=str(path),
+        )
+
+
 def read_input_bytes(path: str | Path) -> bytes:
     """The bytes of the regular file `path`; anything else is a `SpecError` naming it."""
     path = Path(path)

@@ -143,6 +143,9 @@ CASES = [
     Case("not_utf8", ("model", "arch.yaml", "p.yaml", "map.yaml"), ("p.yaml", "not a text file"), {**BASE, "p.yaml": not_utf8}),
     Case("empty_folder", ("model", "arch.yaml", "specs", "map.yaml"), ("specs", "no *.yaml file"), {**BASE, "specs": folder}),
     Case("energy_fifo", (*MODEL, "--energy", "e.json"), ("e.json", "not a regular file"), {**BASE, "e.json": fifo}),
+    Case("energy_symlink_loop", (*MODEL, "--energy", "e.yaml"), ("e.yaml", "symbolic link loop"), {**BASE, "e.yaml": symlink_loop}),
+    Case("network_source_fifo", ("network-energy", "layers"), ("layers", "not a regular file"), {"layers": fifo}),
+    Case("network_arch_symlink_loop", ("network-energy", "prob.yaml", "--arch", "a.yaml"), ("a.yaml", "symbolic link loop"), {**BASE, "a.yaml": symlink_loop}),
     # ------------------------------------------------------------------------- hostile YAML
     Case("alias_bomb", ("model", "arch.yaml", "p.yaml", "map.yaml"), ("p.yaml", "line 7", "aliases expand"), {**BASE, "p.yaml": alias_bomb()}),
     Case("recursive_alias", ("model", "arch.yaml", "p.yaml", "map.yaml"), ("p.yaml", "line 1", "recursive alias"), {**BASE, "p.yaml": "problem: &a [*a]\n"}),
