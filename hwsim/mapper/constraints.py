@@ -249,6 +249,15 @@ def parse_constraints(
                     field=f"{where}.type",
                 )
             target = _resolve(str(directive.get("target", "")), arch)
+            dropped = {c.name: c.class_name for c in arch.components if c.kind == "other"}
+            if target is None and directive.get("target") in dropped:
+                raise SpecError(
+                    f"{directive.get('target')!r} is not a storage level: its class "
+                    f"{dropped[directive.get('target')]!r} is neither storage nor compute, so "
+                    "the architecture leaves it out (a misspelt class?)",
+                    file=file,
+                    field=f"{where}.target",
+                )
             if target is None:
                 raise SpecError(
                     f"unknown target {directive.get('target')!r} (storage levels are {list(arch.storage_names)})",
