@@ -75,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
     assert specs.architecture is not None and specs.problem is not None
     out = Path(args.out) if args.out else Path("out/mapper") / f"{specs.problem.name}.map.yaml"
     check_output_file(out, "--out")
-    file_objective = read_mapper_settings(specs.mapper, specs.sources.get("mapper"))
+    # the timeloop backend hands the mapper file to timeloop-mapper, which uses every setting
+    file_objective = read_mapper_settings(
+        specs.mapper, specs.sources.get("mapper"), warn=args.backend != "timeloop"
+    )
     source = args.energy or (specs.energy_tables[0] if specs.energy_tables else COURSE_ENERGY)
     table = load_energy_table(
         source, architecture=specs.architecture, compound_components=specs.compound_components

@@ -70,7 +70,7 @@ def _check(key: str, value: Any, file: str | None) -> None:
 def read_mapper_settings(document: Any, file: str | None, *, warn: bool = True) -> Objective | None:
     """The objective a ``mapper:`` section sets (``None`` when it sets none); every other key
     is checked and, when Timeloop knows it, named in one `SpecWarning` as ignored (`warn`
-    False: not for an accelerator shipped with hwsim, whose file the user did not write)."""
+    False: not where the settings are not ignored, or the file is hwsim's own)."""
     if document is None:
         return None
     if not isinstance(document, Mapping):
