@@ -8,6 +8,7 @@ option, and nothing is created.
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,14 @@ def _existing_folder(path: Path, option: str, target: Path) -> Path:
         what = "is not a folder" if current.exists() else "does not exist"
         raise SpecError(f"cannot write there: {current} {what}", file=str(target), field=option)
     return current
+
+
+def _is_link_loop(path: Path) -> bool:
+    try:
+        path.stat()
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
 
 
 def _probe(folder: Path, option: str, target: Path) -> None:
@@ -66,6 +75,18 @@ def check_output_file(path: str | Path, option: str, *, suffixes: tuple[str, ...
         )
     if path.is_dir():
         raise SpecError("cannot write there: it is a folder", file=str(path), field=option)
+    if _is_link_loop(path):
+        raise SpecError("cannot write there: a symbolic link loop", file=str(path), field=option)
+    if path.is_symlink() and not path.exists():  # writing creates the link's target
+        target = path.resolve()
+        if not target.parent.is_dir():
+            raise SpecError(
+                f"cannot write there: a symbolic link to {target}, whose folder does not exist",
+                file=str(path),
+                field=option,
+            )
+        _probe(target.parent, option, path)
+        return path
     if path.exists() and not path.is_file():
         raise SpecError(
             "cannot write there: not a regular file (a FIFO or device)",

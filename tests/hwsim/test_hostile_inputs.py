@@ -177,6 +177,8 @@ CASES = [
     Case("plot_in_proc", (*MODEL, "--plot", "/proc/hwsim_e.png"), ("/proc/hwsim_e.png", "--plot"), BASE),
     Case("plot_bad_suffix", (*MODEL, "--plot", "e.txt"), ("e.txt", "--plot", ".png"), BASE),
     Case("plot_is_a_folder", (*MODEL, "--plot", "d.png"), ("d.png", "--plot", "folder"), {**BASE, "d.png": folder}),
+    Case("plot_symlink_loop", (*MODEL, "--plot", "e.png"), ("e.png", "--plot", "link loop"), {**BASE, "e.png": symlink_loop}),
+    Case("plot_dangling_link", (*MODEL, "--plot", "e.png"), ("e.png", "--plot", "folder does not exist"), {**BASE, "e.png": lambda path: path.symlink_to(path.parent / "no" / "e.png")}),
     Case("mapper_out_under_a_file", ("mapper", "arch.yaml", "prob.yaml", "--out", "afile/m.yaml"), ("afile/m.yaml", "--out"), {**BASE, "afile": plain_file}),
     Case("mapper_out_in_proc", ("mapper", "arch.yaml", "prob.yaml", "--out", "/proc/hwsim_m.yaml"), ("/proc/hwsim_m.yaml", "--out"), BASE),
     Case("table2_out_in_proc", ("table2", "--out", "/proc/hwsim_t2"), ("/proc/hwsim_t2", "--out"), {}),
