@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 docs: $(STAMP)
-	$(BIN)/pdoc hwsim -o docs/api
+	$(BIN)/pdoc hwsim hwcomponents_hwkd models codesign course -o docs/api
 	@echo "API docs written to docs/api/index.html"
 
 bench: $(STAMP)
@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12 or run 'make PYTHON=/path/to/python3.12'" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip >/dev/null
-	$(BIN)/python -m pip install --config-settings editable_mode=compat -e '.[dev,energy,train,cluster]'
+	$(BIN)/python -m pip install --config-settings editable_mode=compat -e '.[dev,energy,train,cluster,accelforge]'
 	$(BIN)/python -m hwsim.energy.setup
 	$(BIN)/python -m hwsim.precompile
 	touch $(STAMP)

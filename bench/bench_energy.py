@@ -1,9 +1,9 @@
 """Time to build the energy table of the course's Eyeriss-like architecture, per energy source.
 
-Workload: the course's Q3 architecture shipped with hwsim (hwsim/data/architectures/
+Workload: the course's Q3 architecture shipped with hwsim (hwsim/data/course/
 eyeriss_like_q3: v0.3 arch + smartbuffer compound components) or any files given with --arch.
 Specs are parsed once, outside the timings. Sources: ``classic`` (classic Accelergy 0.3 rules,
-CACTI rows cached) and ``models`` (hwcomponents component models), measured in the same run.
+CACTI rows cached) and ``hwcomponents`` (component models), measured in the same run.
 
 Measured per source, each against a fresh, private cache folder:
 - cold, new process: a fresh Python builds the table with an empty cache (imports hwcomponents,
@@ -53,7 +53,7 @@ class Builder:
         self.source, self.specs, self.misses = source, specs, 0
 
     def __call__(self):
-        if self.source == "models":
+        if self.source == "hwcomponents":
             from hwsim.energy.components import default_evaluator, energy_table_for_specs
 
             evaluator = default_evaluator()
@@ -128,7 +128,10 @@ def main() -> int:
         help="architecture files or folders",
     )
     parser.add_argument(
-        "--sources", nargs="+", default=["classic", "models"], choices=("classic", "models")
+        "--sources",
+        nargs="+",
+        default=["classic", "hwcomponents"],
+        choices=("classic", "hwcomponents"),
     )
     parser.add_argument("--repeat", type=int, default=20, help="warm builds to time (default 20)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -153,8 +156,8 @@ def main() -> int:
         print(
             f"  cold / warm: {r['speedup_cold_over_warm']:.0f}x; goal warm < {WARM_GOAL_MS:.0f} ms: {goal}"
         )
-    if {"classic", "models"} <= set(results):
-        c, m = results["classic"], results["models"]
+    if {"classic", "hwcomponents"} <= set(results):
+        c, m = results["classic"], results["hwcomponents"]
         print(
             "classic / models (baseline): "
             f"cold new process {c['cold_new_process_ms'] / m['cold_new_process_ms']:.2f}x, "

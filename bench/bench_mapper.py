@@ -26,7 +26,8 @@ from pathlib import Path
 import yaml
 from layer_shapes import ERT, resnet32_layers
 
-from hwsim.accelerators import load_accelerator, named_accelerator_dir
+from hwsim.accelerators import load_accelerator
+from hwsim.course_material import accelerator_dir
 from hwsim.energy.sources import load_energy_table
 from hwsim.mapper.backends import parse_timeloop_stats
 from hwsim.mapper.constraints import parse_constraints
@@ -41,7 +42,7 @@ def run_timeloop(binary: str, problem, work: Path) -> tuple[float, float]:
     work.mkdir(parents=True, exist_ok=True)
     prob = work / "prob.yaml"
     prob.write_text(yaml.safe_dump(problem.to_timeloop("0.3"), sort_keys=False))
-    q3 = named_accelerator_dir("eyeriss_like_q3")
+    q3 = accelerator_dir("eyeriss_like_q3")
     files = [
         q3 / "arch.yaml",
         *sorted((q3 / "components").glob("*.yaml")),

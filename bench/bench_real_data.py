@@ -2,7 +2,7 @@
 docs/results.md with the exact command, test accuracy, epochs and wall time of every run.
 
     .venv/bin/python bench/bench_real_data.py                      # every run below, in order
-    .venv/bin/python bench/bench_real_data.py --runs resnet14-ce   # one run; the others are kept
+    .venv/bin/python bench/bench_real_data.py --runs resnet8-ce   # one run; the others are kept
 
 Each run is `python train.py <overrides>` in a new process (the command recorded is the one that
 ran), with its Hydra run directory under outputs/real_data/<run>. Its measured figures go to
@@ -11,7 +11,7 @@ rendered from that file alone: no figure in it is typed by hand. The KD run dist
 checkpoint of the `resnet32` run, so that one runs first (its checkpoint must still exist).
 
 The runs: the course's student (ResNet-32, 8-bit QAT) by the CPU recipe of
-conf/experiment/cifar10_cpu.yaml; a smaller variant (ResNet-14) by cross-entropy; the same smaller
+conf/experiment/cifar10_cpu.yaml; a smaller variant (ResNet-8) by cross-entropy; the same smaller
 variant distilled from the trained ResNet-32 (KD vs CE at equal epochs, same seed and recipe).
 """
 
@@ -50,16 +50,16 @@ RUNS = {
             ("experiment=cifar10_cpu",),
         ),
         Run(
-            "resnet14-ce",
-            "smaller variant (ResNet-14, 8-bit QAT), cross-entropy",
-            ("experiment=cifar10_cpu", "model=resnet14", f"trainer.max_epochs={SMALL_EPOCHS}"),
+            "resnet8-ce",
+            "smaller variant (ResNet-8, 8-bit QAT, 1/5 of the MACs), cross-entropy",
+            ("experiment=cifar10_cpu", "model=resnet8", f"trainer.max_epochs={SMALL_EPOCHS}"),
         ),
         Run(
-            "resnet14-kd",
+            "resnet8-kd",
             "smaller variant distilled from the trained ResNet-32 (T=4, α=0.9)",
             (
                 "experiment=cifar10_cpu",
-                "model=resnet14",
+                "model=resnet8",
                 f"trainer.max_epochs={SMALL_EPOCHS}",
                 "kd.alpha=0.9",
                 "kd.T=4",
@@ -207,12 +207,12 @@ def render(results: dict) -> str:
             f"{r['load_before']} before, {r['load_after']} after; {r['date']}",
             "",
         ]
-    if "resnet14-ce" in results and "resnet14-kd" in results:
-        ce, kd = results["resnet14-ce"], results["resnet14-kd"]
+    if "resnet8-ce" in results and "resnet8-kd" in results:
+        ce, kd = results["resnet8-ce"], results["resnet8-kd"]
         lines += [
             "## Distillation vs cross-entropy at equal epochs",
             "",
-            f"ResNet-14, {ce['epochs']} epochs each, same seed and recipe: cross-entropy "
+            f"ResNet-8, {ce['epochs']} epochs each, same seed and recipe: cross-entropy "
             f"{ce['test_acc']:.2%}, distilled from the trained ResNet-32 {kd['test_acc']:.2%} "
             f"({(kd['test_acc'] - ce['test_acc']) * 100:+.2f} points); the teacher costs "
             f"{kd['wall_time_s'] / ce['wall_time_s']:.2f}x the wall time (it runs at every step).",

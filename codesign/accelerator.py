@@ -96,7 +96,7 @@ def _area_mm2(arch: str, values: tuple[tuple[str, Any], ...], datawidth: int) ->
 
     sized = _build(arch, values).with_datawidth(datawidth)
     table = load_energy_table(
-        "models",
+        "hwcomponents",
         architecture=sized.architecture,
         compound_components=sized.compound_components,
     )

@@ -23,7 +23,8 @@ from models.errors import UserError
 #: Where `python sweep.py experiment=demo` keeps its study, under the project root.
 DEMO_STORAGE = Path("outputs") / "sweeps" / "demo" / "study.db"
 ENERGY_SOURCES = {
-    "models": "the hwcomponents component models",
+    "hwcomponents": "the hwcomponents component models",
+    "models": "the hwcomponents component models",  # its former name, in older studies
     "classic": "classic Accelergy 0.3, as the course ran it",
     "table1": "the assignment's Table 1",
 }

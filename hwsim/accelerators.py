@@ -17,16 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hwsim.course_material import ACCELERATORS, accelerator_dir
 from hwsim.errors import SpecError
 from hwsim.spec.architecture import MAX_WORD_BITS, Architecture, ComputeLevel, StorageLevel
 from hwsim.spec.files import load_specs
 
-#: Accelerators shipped with hwsim (folders under ``hwsim/data/architectures``).
-NAMED = ("eyeriss_like_q3",)
+#: Accelerators shipped with hwsim (the course's: `hwsim.course_material`).
+NAMED = ACCELERATORS
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,6 @@ class Accelerator:
         )
 
 
-def named_accelerator_dir(name: str) -> Path:
-    return Path(str(resources.files("hwsim") / "data" / "architectures" / name))
-
-
 def load_accelerator(
     spec: str | Path | Accelerator | Iterable[str | Path], *, datawidth: int | None = None
 ) -> Accelerator:
@@ -77,7 +73,7 @@ def load_accelerator(
     else:
         if isinstance(spec, str | Path):
             text = str(spec)
-            paths = [named_accelerator_dir(text)] if text in NAMED else [Path(text)]
+            paths = [accelerator_dir(text)] if text in NAMED else [Path(text)]
             label = text
         else:
             paths = [Path(p) for p in spec]

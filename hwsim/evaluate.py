@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from hwsim.analytical.model import Reuse, analyze
 from hwsim.energy.pricing import price
-from hwsim.energy.sources import MODELS_SOURCE, load_energy_table
+from hwsim.energy.sources import HWCOMPONENTS_SOURCE, load_energy_table
 from hwsim.energy.table import EnergyTable, named_table
 from hwsim.errors import SpecError
 from hwsim.evaluation import Evaluation
@@ -59,11 +59,11 @@ def evaluate(
         problem, architecture: the workload and the hardware.
         mapping: a bound `Mapping` or raw Timeloop mapping directives.
         engine: ``"analytical"`` (closed form) or ``"trace"`` (walks the nest).
-        energy: a named table (``"table1"``), ``"models"`` (component models of `architecture`),
+        energy: a named table (``"table1"``), ``"hwcomponents"`` (component models of `architecture`),
             an ERT file, or an `EnergyTable` (pass one to price many mappings with one table).
         reuse: analytical reuse policy, ``"timeloop"`` or ``"retain"`` (the trace's policy).
         timeloop_version: ``"master"``, ``"v3.0"`` or ``"e1d76d6"`` (analytical, timeloop reuse).
-        compound_components: raw ``compound_components`` documents, for ``energy="models"``.
+        compound_components: raw ``compound_components`` documents, for ``energy="hwcomponents"``.
     """
     counts = count(
         problem,
@@ -84,7 +84,7 @@ def default_energy_table(arch: Architecture) -> str:
     table1 = named_table("table1")
     components = [*(level for level in arch.storage if not level.pass_through), arch.compute]
     covered = all(table1.entry(c.name, c.class_name) is not None for c in components)
-    return "table1" if covered else MODELS_SOURCE
+    return "table1" if covered else HWCOMPONENTS_SOURCE
 
 
 def evaluate_files(

@@ -234,7 +234,7 @@ def network_energy(
             (``(name, problem, repeat)``); a problem's own name is used otherwise.
         accelerator: an `Accelerator`, an `Architecture` (no constraints), a shipped name
             (``eyeriss_like_q3``) or Timeloop files.
-        energy_table: an `EnergyTable`, ``"models"`` (component models; the default), ``"table1"``
+        energy_table: an `EnergyTable`, ``"hwcomponents"`` (component models; the default), ``"table1"``
             or an ERT file.
         settings: mapper settings (objective, budget, Timeloop version...).
         cache: reuse mappings from the on-disk cache (``True``), a cache folder, or ``False``.
@@ -246,7 +246,7 @@ def network_energy(
         accelerator = load_accelerator(accelerator)
     arch = accelerator.architecture
     table = load_energy_table(
-        energy_table if energy_table is not None else "models",
+        energy_table if energy_table is not None else "hwcomponents",
         architecture=arch,
         compound_components=accelerator.compound_components,
     )

@@ -110,12 +110,13 @@ def estimate_energy(
         out_dir.mkdir(parents=True, exist_ok=True)
         energy.to_csv(out_dir / "energy.csv")
         energy.plot(out_dir / "energy.png")
+    from hwsim.energy.sources import source_name
     from hwsim.mapper.objectives import objective_label
 
     return {
         "total_pj": float(energy.total_energy_pj),
         "arch": str(hw_cfg["arch"]),
-        "energy_table": str(hw_cfg["energy"]),
+        "energy_table": source_name(str(hw_cfg["energy"])),
         "objective": objective_label(settings.objective),
         "datawidth": int(hw_cfg.get("datawidth") or accelerator.architecture.compute.datawidth),
         "by_level_pj": energy.by_level(),

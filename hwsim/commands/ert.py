@@ -1,4 +1,4 @@
-"""``hwsim ert ARCH... [--energy models|classic]``: the energy reference table of an architecture."""
+"""``hwsim ert ARCH... [--energy hwcomponents|classic]``: the energy reference table of an architecture."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from hwsim.energy.sources import source_name
 from hwsim.errors import SpecError
 from hwsim.spec import load_specs
 
@@ -15,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ert",
         help="energy per action of every component of an architecture (component models or classic Accelergy)",
         description="Price every component of an architecture spec and print pJ per access. "
-        "--energy models (default): the component models (CACTI SRAM, hwsim's register file and "
+        "--energy hwcomponents (default): the component models (CACTI SRAM, hwsim's register file and "
         "DRAM bursts, Aladdin MACs and adders, compound components through their action trees), "
         "with leakage per cycle and area. --energy classic: as classic Accelergy 0.3 and its "
         "plug-ins price it (the course's Timeloop-Accelergy scale); an action's energy is its "
@@ -29,9 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--energy",
-        choices=("models", "classic"),
-        default="models",
-        help="models: hwcomponents component models; classic: classic Accelergy 0.3 (default: models)",
+        choices=("hwcomponents", "classic", "models"),
+        default="hwcomponents",
+        help="hwcomponents: the component models; classic: classic Accelergy 0.3 (default: "
+        "hwcomponents; models: its former name)",
     )
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.add_argument(
@@ -61,14 +63,14 @@ def run(args: argparse.Namespace) -> int:
             table, placeholders, summary = _classic(specs, args)
             label = "classic Accelergy 0.3"
         else:
-            table, placeholders, summary = _models(specs, args)
+            table, placeholders, summary = _hwcomponents(specs, args)
             label = "component models"
     except SpecError as err:  # a component that cannot be priced: name the architecture file
         raise err.at(file=specs.sources["architecture"]) from None
     if args.json:
         document = {
             "name": table.name,
-            "energy": args.energy,
+            "energy": source_name(args.energy),
             "architecture": specs.sources["architecture"],
             "components": table.to_dict(),
         }
@@ -97,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _models(specs, args):
+def _hwcomponents(specs, args):
     from hwsim.energy.components import default_evaluator, energy_table_for_specs
 
     evaluator = default_evaluator(use_cache=not args.no_cache)

@@ -38,8 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--energy",
         metavar="SOURCE",
         default=None,
-        help="an Accelergy ERT file, 'classic' (classic Accelergy 0.3), 'models' (component "
-        "models) or 'table1'; default: an ERT among FILEs, else classic",
+        help="an Accelergy ERT file, 'classic' (classic Accelergy 0.3), 'hwcomponents' "
+        "(component models) or 'table1'; default: an ERT among FILEs, else classic",
     )
     p.add_argument("--backend", choices=sorted(BACKENDS), default="native")
     p.add_argument("--timeloop-version", choices=list(TIMELOOP_VERSIONS), default="master")

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--energy",
         metavar="TABLE",
         default=None,
-        help="'table1' (the assignment's Table 1), 'models' (component models), an Accelergy ERT file, or "
+        help="'table1' (the assignment's Table 1), 'hwcomponents' (component models), an Accelergy ERT file, or "
         "a {component: {action: pJ}} file; default: an ERT among FILEs, else table1 if it prices every "
         "component, else models",
     )

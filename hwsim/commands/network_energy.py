@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--energy",
         default=COURSE_ENERGY,
-        help="'classic' (classic Accelergy 0.3, the course's scale; the default), 'models' "
+        help="'classic' (classic Accelergy 0.3, the course's scale; the default), 'hwcomponents' "
         "(component models), 'table1' or an ERT file",
     )
     p.add_argument(

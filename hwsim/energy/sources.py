@@ -3,8 +3,9 @@
 ``--energy`` and ``hw.energy`` take a named table (``table1``), an Accelergy ERT or ERT_summary
 file, a ``{component: {action: pJ}}`` JSON/YAML file (or one written by `EnergyTable.to_json`),
 or a source that prices the architecture itself: ``classic`` (classic Accelergy 0.3, the course's
-scale: `hwsim.energy.classic`) or ``models`` (hwcomponents component models:
-`hwsim.energy.components`). This module is the one place that tells them apart.
+scale: `hwsim.energy.classic`) or ``hwcomponents`` (the hwcomponents component models:
+`hwsim.energy.components`; ``models``, its name before, is still accepted). This module is the one
+place that tells them apart.
 """
 
 from __future__ import annotations
@@ -29,9 +30,16 @@ from hwsim.spec.input_files import read_input_text
 from hwsim.spec.yaml_io import load_yaml_file
 
 #: The source name that builds a table from component models (needs the architecture).
-MODELS_SOURCE = "models"
+HWCOMPONENTS_SOURCE = "hwcomponents"
 #: Energy sources computed from the architecture itself rather than read from a table.
-ARCHITECTURE_SOURCES = (MODELS_SOURCE, CLASSIC_SOURCE)
+ARCHITECTURE_SOURCES = (HWCOMPONENTS_SOURCE, CLASSIC_SOURCE)
+#: Former names, still read (studies and checkpoints that recorded them): name -> source.
+FORMER_NAMES = {"models": HWCOMPONENTS_SOURCE}
+
+
+def source_name(spec: str) -> str:
+    """The current name of an energy source (`FORMER_NAMES` translated); anything else as is."""
+    return FORMER_NAMES.get(spec, spec)
 
 
 def load_energy_table(
@@ -41,12 +49,12 @@ def load_energy_table(
     compound_components: Iterable[Any] = (),
 ) -> EnergyTable:
     """A named table (``table1``), an ERT file path, a JSON/YAML ``{component: {action: pJ}}`` file,
-    ``"models"``: every component of `architecture` priced by the component models
+    ``"hwcomponents"``: every component of `architecture` priced by the component models
     (`hwsim.energy.components`; `compound_components` are raw ``compound_components`` documents),
     or ``"classic"``: priced as classic Accelergy 0.3 does (`hwsim.energy.classic`)."""
     if isinstance(spec, EnergyTable):
         return spec
-    text = str(spec)
+    text = source_name(str(spec))
     if text in ARCHITECTURE_SOURCES:
         if architecture is None:
             raise SpecError(

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from hwsim.course_material import TABLE1
 from hwsim.errors import SpecError
 from hwsim.spec.yaml_io import load_yaml_file
 
@@ -213,13 +214,6 @@ class EnergyTable:
 
 
 # ---------------------------------------------------------------------------- named tables
-#: The assignment's Table 1 (energy per action), keyed by component class.
-TABLE1 = {
-    "SRAM": {"read": 7.95, "write": 5.45},
-    "regfile": {"read": 0.42, "write": 0.42},
-    "intmac": {"compute": 0.56},
-}
-
 NAMED_TABLES: dict[str, Mapping[str, Mapping[str, float]]] = {"table1": TABLE1}
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from hwsim.course_material import q1_spec_dir
 from hwsim.energy.sources import load_energy_table
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
@@ -29,8 +29,8 @@ from hwsim.spec.yaml_io import load_yaml_file
 
 
 def default_spec_dir() -> Path:
-    """The project's copy of the course's Q1 specs (shipped as package data)."""
-    return Path(str(resources.files("hwsim") / "data" / "course_q1"))
+    """The project's copy of the course's Q1 specs (`hwsim.course_material`)."""
+    return q1_spec_dir()
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def test_markdown_and_html_hold_every_section_and_figure(built):
 def test_q2_exponents_are_hwsims_fits_of_the_same_points(built):
     sweeps = q2_sweeps()
     models = fit_sweeps(
-        run_sweeps(sweeps, technology="45nm", evaluator=default_evaluator()), source="models"
+        run_sweeps(sweeps, technology="45nm", evaluator=default_evaluator()), source="hwcomponents"
     )
     classic = classic_points(sweeps, "45nm")
     classic_fits = fit_sweeps(reference_as_points(classic), source="classic")

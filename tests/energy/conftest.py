@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from absent import in_ci
 
 from hwsim.energy.components.evaluate import evaluate_with_hwcomponents
 from hwsim.energy.components.query import PrimitiveQuery, PrimitiveResult
@@ -53,6 +54,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Skip, with the reason, tests of modules that set NEEDS_MODELS when the energy extra is absent."""
     if MODELS_INSTALLED:
         return
+    if in_ci():  # CI runs every check: a missing extra is an error there, not a quiet skip
+        raise pytest.UsageError("the energy extra is not installed (pip install -e '.[energy]')")
     skip = pytest.mark.skip(reason="the energy extra is not installed (pip install -e '.[energy]')")
     for item in items:
         if getattr(item.module, "NEEDS_MODELS", False) and HERE in Path(str(item.fspath)).parents:

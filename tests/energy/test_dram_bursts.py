@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from absent import require_module
 
 from hwcomponents_hwkd.dram_interfaces import burst_plan
 
@@ -33,7 +34,7 @@ def test_impossible_accesses_are_refused() -> None:
 
 
 def test_burst_energy_is_the_devices_per_bit_energy() -> None:
-    pytest.importorskip("hwcomponents_cacti")
+    require_module("hwcomponents_cacti", "needs the energy extra: pip install -e '.[energy]'")
     from hwcomponents_hwkd.dram_bursts import DRAMBursts
 
     for width in (16, 64, 128, 2048):

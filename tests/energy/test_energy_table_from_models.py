@@ -282,10 +282,12 @@ def test_spatial_pass_through_levels_cost_nothing_and_are_left_out(recorded, eye
 
 
 def test_load_energy_table_models_source(replay_cacti) -> None:
-    table = load_energy_table("models", architecture=load_architecture(Q1_ARCH))
+    table = load_energy_table("hwcomponents", architecture=load_architecture(Q1_ARCH))
     assert set(table.entries) == {"MainMemory", "Buffer", "MACC"}
     with pytest.raises(SpecError, match="pass architecture"):
-        load_energy_table("models")
+        load_energy_table("hwcomponents")
+    former = load_energy_table("models", architecture=load_architecture(Q1_ARCH))  # former name
+    assert former.name == "hwcomponents" and former.entries == table.entries
 
 
 def test_an_unknown_class_lists_every_primitive_class(recorded) -> None:

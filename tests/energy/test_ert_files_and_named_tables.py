@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from absent import require_module
 from shared_material import shared_path
 
 from hwsim.energy.sources import load_energy_table
@@ -88,7 +89,7 @@ def test_table1_values_and_round_trips(tmp_path) -> None:
 
 
 def test_model_tables_round_trip_through_json_with_area_and_notes(tmp_path, recorded) -> None:
-    pytest.importorskip("hwcomponents")
+    require_module("hwcomponents", "needs the energy extra: pip install -e '.[energy]'")
     from hwsim.energy.components import build_energy_table
     from hwsim.report.table2 import default_spec_dir
     from hwsim.spec import load_architecture

@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from absent import require_module
 
-pytest.importorskip("hwcomponents", reason="needs the energy extra: pip install -e '.[energy]'")
+require_module("hwcomponents", "needs the energy extra: pip install -e '.[energy]'")
 
 PROBE = """
 import json, sys

@@ -112,7 +112,7 @@ def test_power_law_fit() -> None:
 
 
 def test_fitted_exponents_of_the_models(recorded) -> None:
-    fits = fit_sweeps(_points(recorded), source="models").set_index(
+    fits = fit_sweeps(_points(recorded), source="hwcomponents").set_index(
         ["component", "sweep", "quantity"]
     )
     exponent = fits.exponent

@@ -6,10 +6,11 @@ import itertools
 import math
 
 import pytest
+from absent import require_module
 
 NEEDS_MODELS = True
 
-hwcomponents = pytest.importorskip("hwcomponents")
+hwcomponents = require_module("hwcomponents", "needs the energy extra: pip install -e '.[energy]'")
 
 from hwcomponents.scaling import tech_node_area, tech_node_energy  # noqa: E402
 

@@ -10,6 +10,7 @@ from math import prod
 
 import pytest
 import yaml
+from absent import require_module
 from mapper_fixtures import SMALL_ARCH, TABLE, batch_energy
 from shared_material import shared_path
 from spec_builders import conv1d
@@ -28,10 +29,7 @@ from hwsim.report.table2 import default_spec_dir
 from hwsim.spec import load_specs
 from hwsim.spec.mapping import bind_mapping
 
-pytest.importorskip(
-    "accelforge",
-    reason="accelforge is not installed; the accelforge backend needs pip install 'hwkd[accelforge]'",
-)
+require_module("accelforge", "the accelforge backend needs pip install 'hwkd[accelforge]'")
 
 # AccelForge's own use of pandas' deprecated ``inplace=`` is not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")

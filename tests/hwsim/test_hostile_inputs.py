@@ -21,15 +21,15 @@ import pytest
 import yaml
 
 from hwsim.cli import main
-from hwsim.report.table2 import default_spec_dir
+from hwsim.course_material import accelerator_dir, q1_spec_dir
 from hwsim.spec.input_files import MAX_INPUT_BYTES
 from hwsim.spec.yaml_io import MAX_DEPTH
 
-Q1 = default_spec_dir()
+Q1 = q1_spec_dir()
 ARCH = (Q1 / "arch.yaml").read_text()
 PROB = (Q1 / "prob.yaml").read_text()
 MAP = (Q1 / "4-os-tiled.map.yaml").read_text()
-EYERISS = Path(default_spec_dir()).parent / "architectures" / "eyeriss_like_q3"
+EYERISS = accelerator_dir("eyeriss_like_q3")
 ROOT = Path(__file__).resolve().parents[2]
 #: Seconds one case may take before it counts as a hang (each takes well under one).
 CASE_TIMEOUT_S = 30
@@ -167,7 +167,7 @@ CASES = [
     Case("width_huge", MODEL, ("arch.yaml", "attributes.width", "at most"), {**BASE, "arch.yaml": ARCH.replace("width: 8", "width: 100000", 1)}),
     Case("datawidth_huge", MODEL, ("arch.yaml", "attributes.datawidth", "at most"), {**BASE, "arch.yaml": ARCH.replace("datawidth: 8", "datawidth: 5000", 1)}),
     Case("misspelt_class", MODEL, ("map.yaml", "mapping[1].target", "'Buffer' is not a storage level", "'regfiel'"), {**BASE, "arch.yaml": ARCH.replace("class: regfile", "class: regfiel")}, warning=True),
-    Case("bad_technology", (*MODEL, "--energy", "models"), ("arch.yaml", "MainMemory", "technology"), {**BASE, "arch.yaml": ARCH.replace('technology: "45nm"', "technology: banana")}),
+    Case("bad_technology", (*MODEL, "--energy", "hwcomponents"), ("arch.yaml", "MainMemory", "technology"), {**BASE, "arch.yaml": ARCH.replace('technology: "45nm"', "technology: banana")}),
     Case("ert_bad_technology", ("ert", "arch.yaml", "--technology", "banana"), ("--technology", "45nm"), BASE),
     # ------------------------------------------------------------------------ big problems
     Case("trace_memory", ("model", "--engine", "trace", "arch.yaml", "prob.yaml", "map.yaml"), ("map.yaml", "mapping", "GiB", "--engine analytical"), {"arch.yaml": DRAM_ARCH, "prob.yaml": PROB.replace("P: 16", "P: 1073741824"), "map.yaml": MAP.replace("P=16", "P=1073741824")}),

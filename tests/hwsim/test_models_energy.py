@@ -1,4 +1,4 @@
-"""``energy="models"`` (component models of the architecture) through `evaluate` and ``hwsim table2``.
+"""``energy="hwcomponents"`` (component models of the architecture) through `evaluate` and ``hwsim table2``.
 
 CACTI is replayed from the energy tests' recording (``tests/energy/recorded/cacti_sram.json``), in a
 private ``HWKD_CACHE_DIR``; the other models run live (they are fast).
@@ -6,11 +6,11 @@ private ``HWKD_CACHE_DIR``; the other models run live (they are fast).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from absent import require_module
 
 import hwsim.energy.sources as sources
 from hwsim.cli import main
@@ -21,13 +21,8 @@ from hwsim.evaluate import evaluate
 from hwsim.report.table2 import build_table2, default_spec_dir
 from hwsim.spec import load_specs
 
-pytestmark = pytest.mark.skipif(
-    not all(
-        importlib.util.find_spec(m)
-        for m in ("hwcomponents", "hwcomponents_cacti", "hwcomponents_library")
-    ),
-    reason="the energy extra is not installed (pip install -e '.[energy]')",
-)
+for _module in ("hwcomponents", "hwcomponents_cacti", "hwcomponents_library"):
+    require_module(_module, "needs the energy extra: pip install -e '.[energy]'")
 
 RECORDING = Path(__file__).resolve().parents[1] / "energy" / "recorded" / "cacti_sram.json"
 Q1 = default_spec_dir()
@@ -55,7 +50,7 @@ def replay_cacti(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the architectures `load_energy_table("models", ...)` priced, in order."""
+    """Names of the architectures `load_energy_table("hwcomponents", ...)` priced, in order."""
     seen: list[str] = []
     build = sources.build_energy_table
 
@@ -70,9 +65,9 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_evaluate_prices_with_the_component_models(tmp_path: Path) -> None:
     (tmp_path / "map.yaml").write_text(MAPPING)
     specs = load_specs([Q1 / "arch.yaml", Q1 / "prob.yaml", tmp_path / "map.yaml"])
-    result = evaluate(specs.problem, specs.architecture, specs.mapping(), energy="models")
-    table = load_energy_table("models", architecture=specs.architecture)
-    assert result.energy_table == "models"
+    result = evaluate(specs.problem, specs.architecture, specs.mapping(), energy="hwcomponents")
+    table = load_energy_table("hwcomponents", architecture=specs.architecture)
+    assert result.energy_table == "hwcomponents"
     assert result.total_energy_pj > 0
     assert result.compute_energy_pj == pytest.approx(
         result.computes * table.energy("MACC", "compute", "intmac")
@@ -82,15 +77,15 @@ def test_evaluate_prices_with_the_component_models(tmp_path: Path) -> None:
 
 
 def test_table2_prices_every_mapping_with_one_models_table(builds: list[str]) -> None:
-    table = build_table2(energy="models")
+    table = build_table2(energy="hwcomponents")
     assert len(builds) == 1  # one table for all mappings and both engines
     assert {e.energy_table for e in (*table.analytical.values(), *table.trace.values())} == {
-        "models"
+        "hwcomponents"
     }
 
 
 def test_table2_cli_with_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["table2", "--energy", "models", "--out", str(tmp_path / "out")]) == 0
+    assert main(["table2", "--energy", "hwcomponents", "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "| ws " in out and "energy (pJ)" in out
     assert (tmp_path / "out" / "table2.csv").exists()

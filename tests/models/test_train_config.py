@@ -85,7 +85,7 @@ def test_defaults_are_the_course_q3_setup(tmp_path):
 def test_energy_source_default_is_the_courses(tmp_path):
     """Classic Accelergy prices by default (the course's scale); the models are one override away."""
     assert compose_config(tmp_path).hw.energy == "classic"
-    assert compose_config(tmp_path, ["hw.energy=models"]).hw.energy == "models"
+    assert compose_config(tmp_path, ["hw.energy=hwcomponents"]).hw.energy == "hwcomponents"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import lightning as L
 import pandas as pd
 import pytest
 import torch
+from absent import require_module
 
 from models.errors import UserError
 from models.hw_energy import estimate_energy
@@ -118,11 +119,11 @@ def test_datawidth_student_retargets_to_the_quantized_bits(fake_hwsim, small_cfg
 def test_models_energy_and_energy_objective_are_one_override_away(
     fake_hwsim, small_cfg, train_module
 ):
-    cfg = small_cfg("debug=fdr", "hw.enabled=true", "hw.energy=models", "hw.objective=energy")
+    cfg = small_cfg("debug=fdr", "hw.enabled=true", "hw.energy=hwcomponents", "hw.objective=energy")
     result = train_module.train(cfg)
     assert fake_hwsim["objective"] == "energy"
     assert (
-        result.energy["energy_table"] == "models"
+        result.energy["energy_table"] == "hwcomponents"
         and result.energy["objective"] == "[energy, delay]"
     )
 
@@ -134,10 +135,10 @@ def test_float_student_uses_hw_datawidth(fake_hwsim, small_cfg, train_module):
 
 def test_real_hwsim_energy_of_a_student(tmp_path):
     """With hwsim's network energy in place: a positive total, one row per conv/linear layer."""
-    pytest.importorskip("hwcomponents", reason="needs the energy extra (component models)")
+    require_module("hwcomponents", "needs the energy extra: pip install -e '.[energy]'")
     model = build_student("resnet8", width=8)
     energy = estimate_energy(
-        model, (1, 3, 32, 32), {"arch": "eyeriss_like_q3", "energy": "models"}, tmp_path
+        model, (1, 3, 32, 32), {"arch": "eyeriss_like_q3", "energy": "hwcomponents"}, tmp_path
     )
     layers = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
     assert energy["total_pj"] > 0 and len(energy["layers"]) == len(layers)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from absent import absent
 from kd_fixtures import ROOT, compose_config
 from omegaconf import open_dict
 
@@ -21,7 +22,7 @@ FLOOR = 0.45
 @pytest.mark.slow
 def test_resnet8_learns_real_cifar10_on_cpu(tmp_path, train_module):
     if not CIFAR_JPEG.is_file():
-        pytest.skip(f"real CIFAR-10 not present: {CIFAR_JPEG} (read only when ../shared exists)")
+        absent(f"real CIFAR-10 not present: {CIFAR_JPEG} (read only when ../shared exists)")
     cfg = compose_config(
         tmp_path,
         [

@@ -91,7 +91,7 @@ def build_energy_table(
     compound_source: str = "compound components",
     evaluator: Evaluator | None = None,
     technology: str | None = None,
-    name: str = "models",
+    name: str = "hwcomponents",
 ) -> EnergyTable:
     """Price every component of `architecture` with the component models.
 

@@ -119,7 +119,7 @@ class FittedSweeps:
     @classmethod
     def of(cls, points: pd.DataFrame, reference: pd.DataFrame | None = None) -> FittedSweeps:
         """Fit `points` and `reference` (classic rows as `classic_reference` returns them)."""
-        fits = fit_sweeps(points, source="models")
+        fits = fit_sweeps(points, source="hwcomponents")
         if reference is None or reference.empty:
             return cls(points, fits)
         ref = reference_as_points(reference)
