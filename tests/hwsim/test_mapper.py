@@ -442,9 +442,9 @@ def test_mapper_command_follows_the_mapper_files_metrics(tmp_path, capsys) -> No
     from hwsim.mapper.settings_file import read_mapper_settings
     from hwsim.spec import load_specs
 
-    arch = (
-        Path(__file__).resolve().parents[2] / "hwsim" / "data" / "architectures" / "eyeriss_like_q3"
-    )
+    from hwsim.course_material import accelerator_dir
+
+    arch = accelerator_dir("eyeriss_like_q3")
     specs = load_specs([arch])
     assert read_mapper_settings(specs.mapper, specs.sources["mapper"], warn=False) == "delay"
     bad = tmp_path / "mapper.yaml"
