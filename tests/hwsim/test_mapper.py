@@ -439,10 +439,9 @@ def test_mapper_command_follows_the_mapper_files_metrics(tmp_path, capsys) -> No
     """A mapper file's optimization-metrics ([delay, energy] in the course's) set the objective;
     nonsense there is one error naming the file and the field."""
     from hwsim.cli import main
+    from hwsim.course_material import accelerator_dir
     from hwsim.mapper.settings_file import read_mapper_settings
     from hwsim.spec import load_specs
-
-    from hwsim.course_material import accelerator_dir
 
     arch = accelerator_dir("eyeriss_like_q3")
     specs = load_specs([arch])
