@@ -22,7 +22,7 @@ from typing import Any
 
 from hwsim.course_material import ACCELERATORS, accelerator_dir
 from hwsim.errors import SpecError
-from hwsim.spec.architecture import Architecture, ComputeLevel, StorageLevel
+from hwsim.spec.architecture import MAX_WORD_BITS, Architecture, ComputeLevel, StorageLevel
 from hwsim.spec.files import load_specs
 
 #: Accelerators shipped with hwsim (the course's: `hwsim.course_material`).
@@ -40,6 +40,7 @@ class Accelerator:
         constraints: raw constraint documents (see `hwsim.mapper.constraints.parse_constraints`).
         mapper: the ``mapper`` settings document, if any (kept for reference).
         sources: files it was read from.
+        mapper_file: the file that holds `mapper`, if any.
     """
 
     name: str
@@ -48,6 +49,7 @@ class Accelerator:
     constraints: tuple[Any, ...] = ()
     mapper: Any = None
     sources: tuple[str, ...] = field(default_factory=tuple)
+    mapper_file: str | None = None
 
     def with_datawidth(self, bits: int) -> Accelerator:
         """The same accelerator with `bits`-bit words in every storage level and MAC."""
@@ -58,6 +60,7 @@ class Accelerator:
             self.constraints,
             self.mapper,
             self.sources,
+            self.mapper_file,
         )
 
 
@@ -76,7 +79,7 @@ def load_accelerator(
             paths = [Path(p) for p in spec]
             label = "+".join(p.name for p in paths)
         for path in paths:
-            if not path.exists():
+            if not path.exists() and not path.is_symlink():  # a link loop: load_specs says so
                 raise SpecError(
                     f"not a shipped accelerator ({', '.join(NAMED)}) and no such file or folder",
                     file=str(path),
@@ -91,14 +94,15 @@ def load_accelerator(
             specs.constraints,
             specs.mapper,
             tuple(str(p) for p in paths),
+            specs.sources.get("mapper"),
         )
-    return accelerator.with_datawidth(datawidth) if datawidth else accelerator
+    return accelerator if datawidth is None else accelerator.with_datawidth(datawidth)
 
 
 def retarget_datawidth(arch: Architecture, bits: int) -> Architecture:
     """Every storage level and the compute level re-targeted to `bits`-bit words."""
-    if bits < 1:
-        raise SpecError(f"datawidth must be >= 1 bit, got {bits}")
+    if not 1 <= bits <= MAX_WORD_BITS:
+        raise SpecError(f"datawidth must be 1 to {MAX_WORD_BITS} bits, got {bits}")
     storage: list[StorageLevel] = []
     for level in arch.storage:
         if level.pass_through:
@@ -195,6 +199,7 @@ def resize_accelerator(
         accelerator.constraints,
         accelerator.mapper,
         accelerator.sources,
+        accelerator.mapper_file,
     )
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from hwsim.commands import COMMANDS
-from hwsim.errors import SpecError
+from hwsim.errors import SpecError, SpecWarning
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,9 +30,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A `SpecWarning` on one line, ``hwsim: warning: ...``; other warnings as Python shows them."""
+    if issubclass(category, SpecWarning):
+        print(f"hwsim: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", SpecWarning)
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args) or 0)
     except SpecError as err:

@@ -8,6 +8,12 @@ and the field path. The CLI prints it on one line and exits with status 2, witho
 from __future__ import annotations
 
 
+class SpecWarning(UserWarning):
+    """Something in the user's input hwsim reads but does not use, or reads by a rule that may
+    surprise (a component whose class is neither storage nor compute is left out, as Timeloop
+    does). The CLI prints each on one line, ``hwsim: warning: ...``; the message names the file."""
+
+
 class SpecError(ValueError):
     """A user-facing input error: names the file, the field path and what is wrong.
 

@@ -29,6 +29,7 @@ from hwsim.mapper.objectives import objective_label
 from hwsim.mapper.search import MapperSettings, map_problem
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.files import load_specs
+from hwsim.spec.input_files import files_in_folder
 from hwsim.spec.mapping import Mapping, bind_mapping
 from hwsim.spec.problem import Problem
 
@@ -321,7 +322,7 @@ def load_layer_problems(paths: Iterable[str | Path]) -> list[Problem]:
     files: list[Path] = []
     for p in paths:
         p = Path(p)
-        files.extend(sorted(p.glob("*.yaml")) if p.is_dir() else [p])
+        files.extend(files_in_folder(p, recursive=False) if p.is_dir() else [p])
     problems = []
     for path in files:
         specs = load_specs([path])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hwsim.errors import SpecError
 from hwsim.network import load_layer_problems
+from hwsim.spec.input_files import files_in_folder, refuse_special_file
 from hwsim.spec.problem import Problem
 from hwsim.spec.yaml_io import load_yaml_file
 
@@ -31,8 +32,9 @@ def _is_problem_file(path: Path) -> bool:
 def load_workloads(source: str | Path, input_shape: tuple[int, ...] = (3, 32, 32)) -> list[Problem]:
     """The layers of `source` as hwsim problems, in network order."""
     path = Path(source)
+    refuse_special_file(path)
     if path.is_dir() and not (path / ".hydra").exists():
-        files = sorted(p for p in path.glob("*.yaml") if _is_problem_file(p))
+        files = [p for p in files_in_folder(path, recursive=False) if _is_problem_file(p)]
         if files:
             return load_layer_problems(files)
     if path.is_file() and _is_problem_file(path):

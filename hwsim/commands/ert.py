@@ -7,6 +7,7 @@ import json
 import sys
 
 from hwsim.energy.sources import source_name
+from hwsim.errors import SpecError
 from hwsim.spec import load_specs
 
 
@@ -47,15 +48,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.energy.table_format import format_energy_table
 
+    if args.technology is not None:
+        from hwsim.energy.components.technology import parse_technology
+
+        try:
+            parse_technology(args.technology)
+        except ValueError as err:
+            raise SpecError(str(err), field="--technology") from None
     specs = load_specs(args.files)
     specs.require("architecture")
     assert specs.architecture is not None
-    if args.energy == "classic":
-        table, placeholders, summary = _classic(specs, args)
-        label = "classic Accelergy 0.3"
-    else:
-        table, placeholders, summary = _hwcomponents(specs, args)
-        label = "component models"
+    try:
+        if args.energy == "classic":
+            table, placeholders, summary = _classic(specs, args)
+            label = "classic Accelergy 0.3"
+        else:
+            table, placeholders, summary = _hwcomponents(specs, args)
+            label = "component models"
+    except SpecError as err:  # a component that cannot be priced: name the architecture file
+        raise err.at(file=specs.sources["architecture"]) from None
     if args.json:
         document = {
             "name": table.name,

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from hwsim.commands.options import add_input_shape
+from hwsim.commands.output_paths import check_output_folder
 from hwsim.workload_sources import load_workloads
 
 
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_folder(args.out_dir, "OUT_DIR")
     problems = load_workloads(args.source, args.input_shape)
     formats = ["v0.4", "v0.3"] if args.format == "both" else [args.format]
     out = Path(args.out_dir)

@@ -8,10 +8,13 @@ from pathlib import Path
 
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, add_objective
+from hwsim.commands.output_paths import check_output_file
 from hwsim.energy.sources import load_energy_table
+from hwsim.errors import SpecError
 from hwsim.mapper.backends import BACKENDS, backend, mapping_yaml
 from hwsim.mapper.constraints import parse_constraints
-from hwsim.mapper.search import MapperSettings, Objective
+from hwsim.mapper.search import MapperSettings
+from hwsim.mapper.settings_file import read_mapper_settings
 from hwsim.mapper.task import MappingTask
 from hwsim.nest import LoopNest
 from hwsim.spec.files import load_specs
@@ -60,34 +63,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def _file_objective(specs) -> Objective:
-    """The objective of the mapper file among the inputs (Timeloop's optimization-metrics)."""
-    from hwsim.errors import SpecError
-    from hwsim.mapper.objectives import parse_objective
-
-    mapper = specs.mapper if isinstance(specs.mapper, dict) else {}
-    metrics = mapper.get("optimization-metrics", mapper.get("optimization_metrics"))
-    if metrics is None:
-        return "energy"
-    try:
-        return parse_objective(metrics)
-    except SpecError as err:
-        raise SpecError(
-            str(err), file=specs.sources.get("mapper"), field="mapper.optimization-metrics"
-        ) from None
-
-
 def run(args: argparse.Namespace) -> int:
+    if args.budget < 1:
+        raise SpecError(f"must be at least 1, got {args.budget}", field="--budget")
+    if args.seed < 0:
+        raise SpecError(f"must be >= 0, got {args.seed}", field="--seed")
+    if args.out:
+        check_output_file(args.out, "--out")
     specs = load_specs(args.files)
     specs.require("architecture", "problem")
     assert specs.architecture is not None and specs.problem is not None
+    out = Path(args.out) if args.out else Path("out/mapper") / f"{specs.problem.name}.map.yaml"
+    check_output_file(out, "--out")
+    # the timeloop backend hands the mapper file to timeloop-mapper, which uses every setting
+    file_objective = read_mapper_settings(
+        specs.mapper, specs.sources.get("mapper"), warn=args.backend != "timeloop"
+    )
     source = args.energy or (specs.energy_tables[0] if specs.energy_tables else COURSE_ENERGY)
     table = load_energy_table(
         source, architecture=specs.architecture, compound_components=specs.compound_components
     )
     constraints = parse_constraints(list(specs.constraints), specs.architecture, specs.problem)
     settings = MapperSettings(
-        objective=args.objective or _file_objective(specs),
+        objective=args.objective or file_objective or "energy",
         budget=args.budget,
         seed=args.seed,
         timeloop_version=args.timeloop_version,
@@ -95,8 +93,12 @@ def run(args: argparse.Namespace) -> int:
     )
     files = tuple(Path(f) for f in args.files)
     task = MappingTask(specs.problem, specs.architecture, constraints, table, settings, files)
-    result = backend(args.backend).map(task)
-    out = Path(args.out) if args.out else Path("out/mapper") / f"{specs.problem.name}.map.yaml"
+    try:
+        result = backend(args.backend).map(task)
+    except SpecError as err:  # about a problem field (a dimension too large to search)
+        if err.file or not (err.field or "").startswith("problem"):
+            raise
+        raise err.at(file=specs.sources["problem"]) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(mapping_yaml(result))
     if args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.commands.output_paths import PLOT_SUFFIXES, check_output_file
 from hwsim.evaluate import evaluate_files
 
 
@@ -39,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot:
+        check_output_file(args.plot, "--plot", suffixes=PLOT_SUFFIXES)
     result = evaluate_files(
         args.files,
         engine=args.engine,

@@ -8,8 +8,12 @@ from pathlib import Path
 from hwsim.accelerators import NAMED
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, COURSE_OBJECTIVE, add_input_shape, add_objective
+from hwsim.commands.output_paths import check_output_folder
+from hwsim.errors import SpecError
 from hwsim.mapper.search import MapperSettings
+from hwsim.mapper.settings_file import read_mapper_settings
 from hwsim.network import network_energy
+from hwsim.spec.architecture import MAX_WORD_BITS
 from hwsim.workload_sources import load_workloads
 
 
@@ -53,10 +57,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.accelerators import load_accelerator
 
+    if args.datawidth is not None and not 1 <= args.datawidth <= MAX_WORD_BITS:
+        raise SpecError(
+            f"must be 1 to {MAX_WORD_BITS} bits, got {args.datawidth}", field="--datawidth"
+        )
+    if args.out:
+        check_output_folder(args.out, "--out")
     problems = load_workloads(args.source, args.input_shape)
     accelerator = load_accelerator(args.arch, datawidth=args.datawidth)
+    file_objective = read_mapper_settings(
+        accelerator.mapper, accelerator.mapper_file, warn=args.arch not in NAMED
+    )
     settings = MapperSettings(
-        objective=args.objective or COURSE_OBJECTIVE,
+        objective=args.objective or file_objective or COURSE_OBJECTIVE,
         timeloop_version=args.timeloop_version,
         progress=False,
     )

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from hwsim.commands.output_paths import check_output_folder
 from hwsim.errors import SpecError
 
 
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.energy.sweeps.report import summary_markdown
     from hwsim.energy.sweeps.run import run_sweeps
 
+    check_output_folder(args.out, "--out")
     try:
         technology = str(parse_technology(args.technology))
     except ValueError as err:

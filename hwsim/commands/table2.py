@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.commands.output_paths import check_output_folder
 from hwsim.report.table2 import build_table2
 
 
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_folder(args.out, "--out")
     table = build_table2(args.spec_dir, energy=args.energy, timeloop_version=args.timeloop_version)
     paths = table.write(args.out)
     print(table.to_markdown())

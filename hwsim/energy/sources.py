@@ -26,6 +26,7 @@ from hwsim.energy.table import (
 )
 from hwsim.errors import SpecError
 from hwsim.spec.architecture import Architecture
+from hwsim.spec.input_files import read_input_text
 from hwsim.spec.yaml_io import load_yaml_file
 
 #: The source name that builds a table from component models (needs the architecture).
@@ -59,19 +60,24 @@ def load_energy_table(
             raise SpecError(
                 f"the {text!r} energy table prices an architecture: pass architecture=..."
             )
-        if text == CLASSIC_SOURCE:
-            return load_classic_table(architecture, compound_components=tuple(compound_components))
-        return build_energy_table(architecture, compound_components=tuple(compound_components))
+        try:
+            if text == CLASSIC_SOURCE:
+                return load_classic_table(
+                    architecture, compound_components=tuple(compound_components)
+                )
+            return build_energy_table(architecture, compound_components=tuple(compound_components))
+        except SpecError as err:  # a component that cannot be priced: name the architecture file
+            raise err.at(file=architecture.file) from None
     if text in NAMED_TABLES:
         return named_table(text)
     path = Path(text)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a link loop: the reader says so
         raise SpecError(
             f"not a named energy table ({sorted(NAMED_TABLES)}) and no such file", file=text
         )
     if path.suffix == ".json":
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(read_input_text(path))
         except json.JSONDecodeError as err:
             raise SpecError(f"invalid JSON: {err}", file=text) from None
     else:

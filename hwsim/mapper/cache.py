@@ -42,9 +42,14 @@ def mapping_cache_dir() -> Path:
 
 
 def _canonical(value: Any) -> Any:
-    """JSON-able and independent of hash order (sets sorted), for stable keys across processes."""
+    """JSON-able and independent of hash order (sets sorted), for stable keys across processes;
+    dataclass fields outside equality (where a value came from) are left out."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _canonical(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.compare
+        }
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, set | frozenset):
@@ -66,7 +71,7 @@ def cache_key(
         "code": source_fingerprint(*CODE),
         "shape": problem.shape.model_dump(exclude={"name"}),
         "instance": dict(sorted(problem.instance.items())),
-        "architecture": arch.model_dump(mode="json"),
+        "architecture": arch.model_dump(mode="json", exclude={"file"}),
         "constraints": _canonical(constraints),
         "energy": table.to_dict(),
         "settings": settings.key(),

@@ -21,6 +21,7 @@ from hwsim.errors import SpecError
 from hwsim.nest import Axis
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.problem import Problem
+from hwsim.spec.validation import expect_int
 from hwsim.spec.yaml_io import normalize_key
 
 _FACTOR = re.compile(r"([A-Za-z_][A-Za-z_0-9]*?)\s*(<=|=)?\s*(\d+)")
@@ -36,6 +37,7 @@ class LoopConstraints:
         inner: dimensions whose loops are innermost, in this order (innermost first).
         outer: dimensions whose loops are outermost, in this order (innermost first).
         split: for spatial loops, how many of the permutation's first entries run along X.
+        origin: dimension → (file, field) of the directive that fixed its factor, for errors.
     """
 
     factors: dict[str, int] = field(default_factory=dict)
@@ -43,6 +45,12 @@ class LoopConstraints:
     inner: tuple[str, ...] = ()
     outer: tuple[str, ...] = ()
     split: int | None = None
+    origin: dict[str, tuple[str | None, str]] = field(default_factory=dict, compare=False)
+
+    def error(self, dim: str, message: str) -> SpecError:
+        """A `SpecError` about `dim`'s fixed factor, located where the constraint set it."""
+        file, where = self.origin.get(dim, (None, None))
+        return SpecError(message, file=file, field=where)
 
     def ordered(self, dims: tuple[str, ...]) -> list[str]:
         """`dims` in permutation order: the listed inner ones, the free ones, the outer ones."""
@@ -97,6 +105,11 @@ def _parse_factors(
     text = text.split("#")[0]
     exact: dict[str, int] = {}
     upper: dict[str, int] = {}
+    unread = _FACTOR.sub(" ", text).replace(",", " ").split()
+    if unread:
+        raise SpecError(
+            f"cannot read {unread[0]!r} (write DIM=N, or DIM<=N for a maximum)", field=where
+        )
     for name, op, number in _FACTOR.findall(text):
         if name not in problem.dimensions:
             raise SpecError(
@@ -144,7 +157,12 @@ def _resolve(target: str, arch: Architecture) -> str | None:
 
 
 def _merge(
-    old: LevelConstraints, kind: str, directive: MappingABC[str, Any], problem: Problem, where: str
+    old: LevelConstraints,
+    kind: str,
+    directive: MappingABC[str, Any],
+    problem: Problem,
+    where: str,
+    file: str | None,
 ) -> LevelConstraints:
     if kind in ("temporal", "spatial"):
         loops: LoopConstraints = getattr(old, kind)
@@ -158,9 +176,14 @@ def _merge(
             inner, outer = _parse_permutation(
                 directive["permutation"], problem, f"{where}.permutation"
             )
-        split = int(directive["split"]) if "split" in directive else loops.split
+        split = (
+            expect_int(directive["split"], f"{where}.split", minimum=0)
+            if "split" in directive
+            else loops.split
+        )
+        origin = {**loops.origin, **dict.fromkeys(exact, (file, f"{where}.factors"))}
         merged = LoopConstraints(
-            {**loops.factors, **exact}, {**loops.max_factors, **upper}, inner, outer, split
+            {**loops.factors, **exact}, {**loops.max_factors, **upper}, inner, outer, split, origin
         )
         return replace(old, temporal=merged) if kind == "temporal" else replace(old, spatial=merged)
     keep = directive.get("keep") or []
@@ -170,6 +193,9 @@ def _merge(
             raise SpecError(f"unknown data space {name!r}", field=where)
     return replace(old, keep=old.keep | frozenset(keep), bypass=old.bypass | frozenset(bypass))
 
+
+#: Timeloop constraint types that do not restrict hwsim's search (read and skipped).
+_IGNORED_KINDS = ("utilization", "parallelism", "max_overbooked_proportion")
 
 _KINDS = {
     "temporal": "temporal",
@@ -204,7 +230,7 @@ def parse_constraints(
             if isinstance(body, MappingABC):
                 targets.append({"target": component.name, "type": directive_type, **body})
         if targets:
-            sources.append((None, f"{component.name}.constraints", targets))
+            sources.append((arch.file, f"{component.name}.constraints", targets))
     for file, key, targets in sources:
         for i, raw in enumerate(targets):
             where = f"{key}.targets[{i}]"
@@ -213,8 +239,25 @@ def parse_constraints(
             directive = {normalize_key(str(k)): v for k, v in raw.items()}
             kind = _KINDS.get(str(directive.get("type", "")))
             if kind is None:
-                continue
+                if directive.get("type") in _IGNORED_KINDS:
+                    continue
+                raise SpecError(
+                    f"unknown constraint type {directive.get('type')!r} (hwsim reads "
+                    f"{', '.join(_KINDS)}; Timeloop's {', '.join(_IGNORED_KINDS)} do not "
+                    "constrain its search)",
+                    file=file,
+                    field=f"{where}.type",
+                )
             target = _resolve(str(directive.get("target", "")), arch)
+            dropped = {c.name: c.class_name for c in arch.components if c.kind == "other"}
+            if target is None and directive.get("target") in dropped:
+                raise SpecError(
+                    f"{directive.get('target')!r} is not a storage level: its class "
+                    f"{dropped[directive.get('target')]!r} is neither storage nor compute, so "
+                    "the architecture leaves it out (a misspelt class?)",
+                    file=file,
+                    field=f"{where}.target",
+                )
             if target is None:
                 raise SpecError(
                     f"unknown target {directive.get('target')!r} (storage levels are {list(arch.storage_names)})",
@@ -223,7 +266,7 @@ def parse_constraints(
                 )
             try:
                 levels[target] = _merge(
-                    levels.get(target, LevelConstraints()), kind, directive, problem, where
+                    levels.get(target, LevelConstraints()), kind, directive, problem, where, file
                 )
             except SpecError as err:
                 raise err.at(file=file) from None

@@ -76,6 +76,8 @@ class MapperSettings:
         for name in ("budget", "max_skeletons"):
             if getattr(self, name) < 1:
                 raise SpecError(f"mapper {name} must be at least 1, got {getattr(self, name)}")
+        if self.seed < 0:
+            raise SpecError(f"mapper seed must be >= 0, got {self.seed}")
 
     def key(self) -> str:
         return "/".join(

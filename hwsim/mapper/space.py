@@ -36,6 +36,37 @@ from hwsim.spec.problem import Problem
 
 
 @cache
+def divisors(n: int) -> tuple[int, ...]:
+    """The divisors of `n` >= 1, ascending (from its prime factors: trial division to sqrt n)."""
+    primes: list[tuple[int, int]] = []
+    rest, p = n, 2
+    while p * p <= rest:
+        if rest % p == 0:
+            power = 0
+            while rest % p == 0:
+                rest //= p
+                power += 1
+            primes.append((p, power))
+        p += 1 if p == 2 else 2
+    if rest > 1:
+        primes.append((rest, 1))
+    out = [1]
+    for prime, power in primes:
+        out = [d * prime**k for d in out for k in range(power + 1)]
+    return tuple(sorted(out))
+
+
+@cache
+def count_factorizations(n: int, limits: tuple[tuple[int | None, int], ...]) -> int:
+    """How many tuples `ordered_factorizations(n, limits)` holds, without listing them."""
+    if not limits:
+        return 1 if n == 1 else 0
+    (required, upper), rest = limits[0], limits[1:]
+    choices = [required] if required is not None else divisors(n)
+    return sum(count_factorizations(n // d, rest) for d in choices if d <= upper and n % d == 0)
+
+
+@cache
 def ordered_factorizations(
     n: int, limits: tuple[tuple[int | None, int], ...]
 ) -> tuple[tuple[int, ...], ...]:
@@ -44,13 +75,9 @@ def ordered_factorizations(
         return ((),) if n == 1 else ()
     (required, upper), rest = limits[0], limits[1:]
     out = []
-    choices = (
-        [required]
-        if required is not None
-        else [d for d in range(1, min(n, upper) + 1) if n % d == 0]
-    )
+    choices = [required] if required is not None else divisors(n)
     for d in choices:
-        if n % d:
+        if d > upper or n % d:
             continue
         for tail in ordered_factorizations(n // d, rest):
             out.append((d, *tail))
@@ -105,9 +132,10 @@ class Mapspace:
             if fx * fy == 1:
                 for dim, n in lc.spatial.factors.items():
                     if n > 1:
-                        raise SpecError(
+                        raise lc.spatial.error(
+                            dim,
                             f"spatial factor {dim}={n} at {_shown(name)}: the level has no "
-                            "spatial fanout below it"
+                            "spatial fanout below it",
                         )
             if fx * fy > 1:
                 sc = lc.spatial
@@ -119,10 +147,11 @@ class Mapspace:
                     axes = axes_of[dim]
                     width = max(fx if a == "X" else fy for a in axes)
                     if required is not None and required > width:
-                        raise SpecError(
+                        raise sc.error(
+                            dim,
                             f"spatial factor {dim}={required} at {_shown(name)} needs {required} "
                             f"instances along {'/'.join(axes)}, but the mesh is {width} wide there "
-                            f"(meshX={fx}, meshY={fy})"
+                            f"(meshX={fx}, meshY={fy})",
                         )
                     spatial += [(dim, a) for a in axes]
                 spatial.sort(key=lambda da: da[1])  # X loops first (innermost), then Y
@@ -218,6 +247,14 @@ class Mapspace:
                         upper = min(upper, required)
                         required = None
                 limits.append((required, upper))
+            ways = count_factorizations(problem.size(dim), tuple(limits))
+            if ways > MAX_SPLITS:
+                raise SpecError(
+                    f"{dim}={problem.size(dim):,} splits {ways:,} ways over its {len(idx)} "
+                    f"loops, more than the mapper enumerates ({MAX_SPLITS:,}); fix some of its "
+                    "factors in the mapspace constraints",
+                    field=f"problem.instance.{dim}",
+                )
             options = np.array(
                 ordered_factorizations(problem.size(dim), tuple(limits)), dtype=np.int64
             )
@@ -333,13 +370,16 @@ def _check_fixed_factors(
                     continue
                 if size % (fixed * n):
                     others = f" times the fixed factors below it ({fixed})" if fixed > 1 else ""
-                    raise SpecError(
+                    raise loops.error(
+                        dim,
                         f"{kind} factor {dim}={n} at {_shown(name)}{others} does not divide "
-                        f"the problem's {dim}={size}"
+                        f"the problem's {dim}={size}",
                     )
                 fixed *= n
 
 
+#: Most ways one dimension may split over its loops (each is a row of a NumPy array).
+MAX_SPLITS = 2_000_000
 #: `factor_rows` enumerates the whole factor space when it is at most this many times `limit`
 #: (then samples the valid rows), and draws at most this many times `limit` in one round.
 _ENUMERATE = 16

@@ -23,6 +23,7 @@ from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
 from hwsim.evaluation import Evaluation
 from hwsim.spec.files import load_specs
+from hwsim.spec.input_files import files_in_folder
 from hwsim.spec.mapping import bind_mapping
 from hwsim.spec.yaml_io import load_yaml_file
 
@@ -199,7 +200,7 @@ def mapping_label(path: Path) -> str:
 
 def _mapping_files(spec_dir: Path) -> tuple[list[Path], list[Path]]:
     specs, mappings = [], []
-    for path in sorted(spec_dir.rglob("*.yaml")):
+    for path in files_in_folder(spec_dir):
         document = load_yaml_file(path)
         if isinstance(document, dict) and "mapping" in document:
             mappings.append(path)

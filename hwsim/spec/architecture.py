@@ -21,13 +21,14 @@ Components are classified the way Timeloop does it, by substring of the class na
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hwsim.errors import SpecError
+from hwsim.errors import SpecError, SpecWarning
 from hwsim.spec.expressions import ExpressionError, accelergy_functions, evaluate_attribute
 from hwsim.spec.validation import expect_int, expect_positive
 from hwsim.spec.yaml_io import Tagged, normalize_key
@@ -36,6 +37,8 @@ _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 STORAGE_CLASS_MARKERS = ("DRAM", "SRAM", "regfile", "smartbuffer", "storage")
 COMPUTE_CLASS_MARKERS = ("mac", "intmac", "fpmac", "compute")
+#: Classes of interconnect, left out of the hierarchy without a warning (lower case).
+NETWORK_MARKERS = ("network", "noc", "wire", "router", "bus")
 DEFAULT_WORD_BITS = 16
 
 Kind = Literal["storage", "compute", "other"]
@@ -156,6 +159,7 @@ class Architecture(BaseModel):
         compute: the compute level.
         components: every component in the file, in order (networks and unknown classes too).
         attributes: attributes of the top container (``technology``, ``global_cycle_seconds``...).
+        file: the file it was read from (errors about its components name it), if any.
     """
 
     model_config = _FROZEN
@@ -165,6 +169,7 @@ class Architecture(BaseModel):
     compute: ComputeLevel
     components: tuple[Component, ...] = ()
     attributes: Mapping[str, Any] = {}
+    file: str | None = None
 
     @property
     def storage_names(self) -> tuple[str, ...]:
@@ -240,6 +245,23 @@ STORAGE_INTEGERS = (
 STORAGE_NUMBERS = ("sizeKB", "multiple_buffering")
 COMPUTE_INTEGERS = ("datawidth", "width", "multiplier_width")
 
+#: Widest word (bits) a storage level or MAC may have; also the bound of ``--datawidth``.
+MAX_WORD_BITS = 1024
+#: Sane upper bounds of the numbers above: a register file of depth 10^12 or a 100000-bit
+#: word is a typo, and would make the component models run for ever or overflow.
+STORAGE_LIMITS: dict[str, float] = {
+    **dict.fromkeys(("word_bits", "word_width", "datawidth"), MAX_WORD_BITS),
+    **dict.fromkeys(("width", "memory_width", "data_storage_width"), 65536),
+    **dict.fromkeys(("block_size", "n_words", "cluster_size"), 65536),
+    **dict.fromkeys(("depth", "memory_depth", "data_storage_depth"), 2**32),
+    "entries": 2**40,
+    "sizeKB": 2**30,
+    "multiple_buffering": 64,
+}
+COMPUTE_LIMITS: dict[str, float] = dict.fromkeys(COMPUTE_INTEGERS, MAX_WORD_BITS)
+#: Most instances of one component (a 1024 x 1024 PE array).
+MAX_INSTANCES = 2**20
+
 
 def _resolve(attrs: Mapping[str, Any], key: str) -> Any:
     """A string attribute may be arithmetic over the others (``depth: rows * 2``), as Accelergy
@@ -261,13 +283,16 @@ def _numeric_attributes(
     the field that wrote it (the component's own attributes or an enclosing container's)."""
     integers = STORAGE_INTEGERS if kind == "storage" else COMPUTE_INTEGERS
     numbers = STORAGE_NUMBERS if kind == "storage" else ()
+    limits = STORAGE_LIMITS if kind == "storage" else COMPUTE_LIMITS
     out = dict(attrs)
     for key in (*integers, *numbers):
         if key in attrs and attrs[key] is not None:
             field = fields.get(key, f"attributes.{key}")
             value = _resolve(attrs, key)
             out[key] = (
-                expect_int(value, field) if key in integers else expect_positive(value, field)
+                expect_int(value, field, maximum=int(limits[key]))
+                if key in integers
+                else expect_positive(value, field, maximum=limits[key])
             )
     return out
 
@@ -360,8 +385,14 @@ def _parse_v04(nodes: Any, field: str) -> tuple[list[Component], dict[str, Any],
             name = str(node["name"])
             attrs, fields = _attrs(node, here)
             spatial = _mapping(node, "spatial", here, "a mapping {meshX: ..., meshY: ...}")
-            fx = expect_int(spatial.get("meshX", 1), f"{here}.spatial.meshX")
-            fy = expect_int(spatial.get("meshY", 1), f"{here}.spatial.meshY")
+            fx = expect_int(spatial.get("meshX", 1), f"{here}.spatial.meshX", maximum=MAX_INSTANCES)
+            fy = expect_int(spatial.get("meshY", 1), f"{here}.spatial.meshY", maximum=MAX_INSTANCES)
+            if mesh_x * mesh_y * fx * fy > MAX_INSTANCES:
+                raise SpecError(
+                    f"{mesh_x * mesh_y * fx * fy:,} instances below this node, more than "
+                    f"hwsim models ({MAX_INSTANCES:,})",
+                    field=f"{here}.spatial",
+                )
             constraints = _mapping(node, "constraints", here, "a mapping {spatial: ..., ...}")
             if tag in ("Container",) or "class" not in node:
                 inherited.update(attrs)
@@ -431,6 +462,11 @@ def _parse_tree(root: Mapping[str, Any], field: str) -> tuple[list[Component], d
             raise SpecError("a subtree needs a name", field=where)
         base, count = split_instance_range(str(node["name"]))
         multiplicity *= count
+        if multiplicity > MAX_INSTANCES:
+            raise SpecError(
+                f"{multiplicity:,} instances, more than hwsim models ({MAX_INSTANCES:,})",
+                field=f"{where}.name",
+            )
         path.append(base)
         attrs, fields = _attrs(node, where)
         inherited.update(attrs)
@@ -447,6 +483,11 @@ def _parse_tree(root: Mapping[str, Any], field: str) -> tuple[list[Component], d
             merged = {**inherited, **local_attrs}
             merged_fields = {**inherited_fields, **local_fields}
             instances = multiplicity * lcount
+            if instances > MAX_INSTANCES:
+                raise SpecError(
+                    f"{instances:,} instances, more than hwsim models ({MAX_INSTANCES:,})",
+                    field=f"{lwhere}.name",
+                )
             mesh_x = instances
             if merged.get("meshX") is not None:
                 mesh_x = expect_int(merged["meshX"], merged_fields["meshX"])
@@ -487,6 +528,17 @@ def parse_architecture(document: Any, *, file: str | None = None) -> Architectur
     except SpecError as err:
         raise err.at(file=file) from None
 
+    for c in components:
+        if c.kind == "other" and not any(m in c.class_name.lower() for m in NETWORK_MARKERS):
+            warnings.warn(
+                SpecWarning(
+                    f"{file or 'architecture'}: component {c.name!r} has class {c.class_name!r}, "
+                    f"neither storage ({', '.join(STORAGE_CLASS_MARKERS)}) nor compute "
+                    f"({', '.join(COMPUTE_CLASS_MARKERS)}): left out of the hierarchy, as "
+                    "Timeloop does"
+                ),
+                stacklevel=2,
+            )
     storage = [c for c in components if isinstance(c, StorageLevel)]
     compute = [c for c in components if isinstance(c, ComputeLevel)]
     if not compute:
@@ -517,4 +569,5 @@ def parse_architecture(document: Any, *, file: str | None = None) -> Architectur
         compute=compute[0],
         components=tuple(components),
         attributes=top_attrs,
+        file=file,
     )

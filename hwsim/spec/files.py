@@ -13,6 +13,7 @@ from typing import Any
 
 from hwsim.errors import SpecError
 from hwsim.spec.architecture import Architecture, parse_architecture
+from hwsim.spec.input_files import files_in_folder
 from hwsim.spec.mapping import Mapping, bind_mapping
 from hwsim.spec.problem import Problem, parse_problem
 from hwsim.spec.yaml_io import load_yaml_file, normalize_key
@@ -80,7 +81,10 @@ def load_specs(paths: Iterable[str | Path]) -> SpecSet:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files.extend(sorted(q for q in p.rglob("*.yaml") if not q.name.startswith(".")))
+            found = files_in_folder(p)
+            if not found:
+                raise SpecError("the folder holds no *.yaml file", file=str(p))
+            files.extend(found)
         else:
             files.append(p)
     parts: dict[str, Any] = {}

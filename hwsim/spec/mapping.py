@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from hwsim.errors import SpecError
-from hwsim.spec.architecture import Architecture
+from hwsim.spec.architecture import STORAGE_CLASS_MARKERS, Architecture
 from hwsim.spec.problem import Problem
 from hwsim.spec.validation import expect_int
 from hwsim.spec.yaml_io import normalize_key
@@ -234,6 +234,15 @@ def bind_mapping(
         raw_target = str(directive["target"])
         target = _resolve_target(raw_target, arch)
         if target is None:
+            dropped = {c.name: c.class_name for c in arch.components if c.kind == "other"}
+            if raw_target in dropped:
+                raise SpecError(
+                    f"{raw_target!r} is not a storage level: its class {dropped[raw_target]!r} "
+                    f"is neither storage ({', '.join(STORAGE_CLASS_MARKERS)}) nor compute, so "
+                    "the architecture leaves it out (a misspelt class?)",
+                    file=file,
+                    field=f"{where}.target",
+                )
             raise SpecError(
                 f"unknown target {raw_target!r} (storage levels are {list(arch.storage_names)})",
                 file=file,

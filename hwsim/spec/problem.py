@@ -27,6 +27,12 @@ from hwsim.spec.validation import normalize_keys, validate_model
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
+#: Largest dimension size or coefficient (stride, dilation) an instance may give.
+MAX_INSTANCE_VALUE = 2**40
+#: Most computes (the product of the dimension sizes) a problem may have: counts stay exact
+#: in 64-bit integers.
+MAX_COMPUTES = 10**18
+
 
 class Term(BaseModel):
     """One ``coefficient × dimension`` term of a rank expression (coefficient 1 when ``None``)."""
@@ -35,13 +41,20 @@ class Term(BaseModel):
     dimension: str
     coefficient: str | int | None = None
 
+    @field_validator("coefficient")
+    @classmethod
+    def _positive(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, int) and not 1 <= value <= MAX_INSTANCE_VALUE:
+            raise ValueError(f"a coefficient (stride, dilation) must be >= 1, got {value}")
+        return value
+
 
 class Coefficient(BaseModel):
     """A named coefficient with its default value (e.g. ``Wstride`` defaulting to 1)."""
 
     model_config = _FROZEN
     name: str
-    default: int = Field(ge=0)
+    default: int = Field(ge=1)
 
 
 class DataSpace(BaseModel):
@@ -163,11 +176,23 @@ class Problem(BaseModel):
                     f"{key!r} is neither a dimension {list(self.shape.dimensions)} nor a coefficient",
                     field=f"instance.{key}",
                 )
-            if key in self.shape.dimensions and item < 1:
-                raise SpecError(f"dimension size must be >= 1, got {item}", field=f"instance.{key}")
+            what = "dimension size" if key in self.shape.dimensions else "coefficient"
+            if item < 1:
+                raise SpecError(f"{what} must be >= 1, got {item}", field=f"instance.{key}")
+            if item > MAX_INSTANCE_VALUE:
+                raise SpecError(
+                    f"{what} must be at most {MAX_INSTANCE_VALUE:,} (2^40), got {item:,}",
+                    field=f"instance.{key}",
+                )
         missing = [d for d in self.shape.dimensions if d not in self.instance]
         if missing:
             raise SpecError(f"no size given for dimension(s) {missing}", field="instance")
+        if self.macs > MAX_COMPUTES:
+            raise SpecError(
+                f"the dimensions multiply to {self.macs:.3g} computes, more than hwsim counts "
+                f"({MAX_COMPUTES:.0e})",
+                field="instance",
+            )
         return self
 
     # ----------------------------------------------------------------------------- queries

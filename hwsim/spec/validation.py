@@ -60,8 +60,9 @@ def _hint(value: Any) -> str:
     return " (an unfilled template placeholder?)" if isinstance(value, str) and "$" in value else ""
 
 
-def expect_int(value: Any, field: str, *, minimum: int = 1) -> int:
-    """`value` as an integer >= `minimum` (``64``, ``"64"``, ``64.0``), else a `SpecError` at `field`."""
+def expect_int(value: Any, field: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """`value` as an integer in `minimum`..`maximum` (``64``, ``"64"``, ``64.0``), else a
+    `SpecError` at `field`."""
     if isinstance(value, bool):
         raise SpecError(f"expected an integer, got {value!r}", field=field)
     if isinstance(value, int):
@@ -78,10 +79,12 @@ def expect_int(value: Any, field: str, *, minimum: int = 1) -> int:
         number = int(real)
     if number < minimum:
         raise SpecError(f"must be >= {minimum}, got {value!r}", field=field)
+    if maximum is not None and number > maximum:
+        raise SpecError(f"must be at most {maximum:,}, got {number:,}", field=field)
     return number
 
 
-def expect_positive(value: Any, field: str) -> float:
+def expect_positive(value: Any, field: str, *, maximum: float | None = None) -> float:
     """`value` as a number > 0, else a `SpecError` at `field` (the float twin of `expect_int`)."""
     if isinstance(value, bool):
         raise SpecError(f"expected a number, got {value!r}", field=field)
@@ -91,6 +94,8 @@ def expect_positive(value: Any, field: str) -> float:
         raise SpecError(f"expected a number, got {value!r}{_hint(value)}", field=field) from None
     if not number > 0 or number == float("inf"):
         raise SpecError(f"must be > 0, got {value!r}", field=field)
+    if maximum is not None and number > maximum:
+        raise SpecError(f"must be at most {maximum:,}, got {value!r}", field=field)
     return number
 
 

@@ -4,6 +4,10 @@ Timeloop v0.4 files tag architecture nodes (``!Container``, ``!Component``, ``!P
 ``!Hierarchical``, ``!Nothing``, ...). PyYAML's safe loader rejects unknown tags, so this loader
 turns every tagged mapping into a `Tagged` dict that remembers its tag. Syntax errors become a
 `SpecError` naming the file, line and column.
+
+Hostile input is refused before it is built: a key written twice in one mapping (YAML keeps the
+last silently), nesting deeper than `MAX_DEPTH`, a recursive alias, and aliases that expand to
+more than `MAX_VALUES` values (a "billion laughs" file is a few lines).
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ from typing import Any
 import yaml
 
 from hwsim.errors import SpecError
+from hwsim.spec.input_files import read_input_text
+
+#: Deepest nesting of YAML collections accepted (Timeloop specs nest about ten deep).
+MAX_DEPTH = 100
+#: Most values (scalars and collections) a document may hold once its aliases are expanded.
+MAX_VALUES = 1_000_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class Tagged(dict):
@@ -27,8 +39,49 @@ class Tagged(dict):
         return f"!{self.tag} {dict.__repr__(self)}"
 
 
+class _LimitError(Exception):
+    """A document over one of the limits, at a position of the file."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
 class _TimeloopLoader(yaml.SafeLoader):
-    """Safe loader that accepts any ``!Tag`` on mappings, sequences and scalars."""
+    """Safe loader that accepts any ``!Tag`` on mappings, sequences and scalars, refuses
+    duplicate keys, and stops composing past `MAX_DEPTH`."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _LimitError(
+                    f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = (key_node.tag, normalize_key(str(key_node.value)))
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise _LimitError(
+                    f"duplicate key {key_node.value!r} (first on line {first}); "
+                    "write each key once",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
 def _construct_tagged(loader: _TimeloopLoader, tag_suffix: str, node: yaml.Node) -> Any:
@@ -44,31 +97,78 @@ def _construct_tagged(loader: _TimeloopLoader, tag_suffix: str, node: yaml.Node)
 _TimeloopLoader.add_multi_constructor("!", _construct_tagged)
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a recursive alias, or aliases that expand past `MAX_VALUES` values or `MAX_DEPTH`
+    levels: one pass over the composed graph (aliases share nodes), nothing expanded."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            children = _children(node)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_VALUES:
+                raise _LimitError(
+                    f"aliases expand this document past {MAX_VALUES:,} values", node.start_mark
+                )
+            if depth[key] > MAX_DEPTH:
+                raise _LimitError(
+                    f"aliases nest this document more than {MAX_DEPTH} levels deep",
+                    node.start_mark,
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise _LimitError("a recursive alias (it contains itself)", node.start_mark)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+
+
+def _where(mark: yaml.Mark | None) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+
+
 def parse_yaml_text(text: str, *, file: str | None = None) -> Any:
-    """Parse YAML text; raise `SpecError` (with line and column) on a syntax error."""
+    """Parse YAML text; raise `SpecError` (with line and column) on a syntax error, a duplicate
+    key, or a document over the nesting and alias limits."""
+    loader = _TimeloopLoader(text)
     try:
-        return yaml.load(text, Loader=_TimeloopLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
+    except _LimitError as err:
+        raise SpecError(f"{_where(err.mark)}{err.message}", file=file) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = err.problem or err.context or "invalid YAML"
-        raise SpecError(f"YAML syntax error: {where}{problem}", file=file) from None
+        raise SpecError(f"YAML syntax error: {_where(mark)}{problem}", file=file) from None
     except yaml.YAMLError as err:
         raise SpecError(f"YAML syntax error: {err}", file=file) from None
+    finally:
+        loader.dispose()
 
 
 def load_yaml_file(path: str | Path) -> Any:
-    """Read and parse one YAML file; a missing file or bad syntax is a `SpecError`."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise SpecError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise SpecError("is a directory, expected a YAML file", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise SpecError("not a text file", file=str(path)) from None
-    return parse_yaml_text(text, file=str(path))
+    """Read and parse one YAML file; a missing, unreadable or non-regular file or bad syntax is
+    a `SpecError` (see `hwsim.spec.input_files`)."""
+    return parse_yaml_text(read_input_text(path), file=str(path))
 
 
 def normalize_key(key: str) -> str:

@@ -37,6 +37,7 @@ from hwsim.nest import LoopNest
 from hwsim.trace.buffer_state import BufferState
 from hwsim.trace.counters import Counters
 from hwsim.trace.hierarchy import Hierarchy
+from hwsim.trace.memory import check_memory
 from hwsim.trace.tiles import ElementNumbering, epoch_offsets, tile_ids
 
 Mode = Literal["vectorized", "stepwise"]
@@ -226,6 +227,7 @@ def simulate(nest: LoopNest, *, mode: Mode = "vectorized", capacity: bool = True
     """Run the trace simulator (``mode`` ``"vectorized"`` or ``"stepwise"``)."""
     if capacity:
         check_capacity(nest)
+    check_memory(nest)
     sim = TraceSimulator(nest)
     if mode == "vectorized":
         return sim.run_vectorized()

@@ -49,7 +49,7 @@ def test_ert_errors_are_one_line_with_status_2(tmp_path, capsys, replay_cacti) -
     err = capsys.readouterr().err.strip()
     assert (
         err
-        == "hwsim: error: component 'Mem' (class SRAM): missing attribute 'depth' (also read as memory_depth, data_storage_depth, entries, sizeKB)"
+        == f"hwsim: error: {arch}: component 'Mem' (class SRAM): missing attribute 'depth' (also read as memory_depth, data_storage_depth, entries, sizeKB)"
     )
     assert main(["ert", Q1_ARCH, "--technology", "1nm"]) == 2
     assert "outside the 7–130 nm" in capsys.readouterr().err

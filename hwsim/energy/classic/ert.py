@@ -22,6 +22,7 @@ Timeloop charges. Components priced by Accelergy's placeholder estimator are lis
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ from hwsim.energy.components.compound import (
 )
 from hwsim.energy.errors import EnergyModelError, component_error
 from hwsim.energy.table import ComponentEnergy, EnergyTable
+from hwsim.errors import SpecWarning
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.expressions import (
     ExpressionError,
@@ -433,10 +435,21 @@ def load_classic_table(
     compound_source: str = "compound components",
     technology: str | None = None,
 ) -> EnergyTable:
-    """The classic ERT of `architecture` as an `EnergyTable` (max energy per action)."""
-    return classic_ert(
+    """The classic ERT of `architecture` as an `EnergyTable` (max energy per action); components
+    classic could only price with its placeholder estimator are a `SpecWarning` (one line)."""
+    ert = classic_ert(
         architecture,
         compound_components=compound_components,
         compound_source=compound_source,
         technology=technology,
-    ).to_energy_table()
+    )
+    if ert.placeholders:
+        listed = "; ".join(f"{p.component} ({p.reason})" for p in ert.placeholders)
+        warnings.warn(
+            SpecWarning(
+                f"{architecture.file or 'architecture'}: classic Accelergy prices these with its "
+                f"placeholder, 1 pJ per action: {listed}"
+            ),
+            stacklevel=2,
+        )
+    return ert.to_energy_table()

@@ -9,11 +9,13 @@ without any file; `load_reference_csv` reads a full reference file in the same f
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 
 from hwsim.errors import SpecError
+from hwsim.spec.input_files import read_input_text
 
 COLUMNS = ["component", "sweep", "technology", "depth", "width", "read_pj", "write_pj", "estimator"]
 
@@ -79,12 +81,11 @@ def reference_as_points(reference: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_reference_csv(path: str | Path) -> pd.DataFrame:
-    """A reference file in the format above; a missing file or column is a `SpecError`."""
+    """A reference file in the format above; a missing, unreadable or non-regular file, or a
+    missing column, is a `SpecError`."""
     try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise SpecError("file not found", file=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        frame = pd.read_csv(io.StringIO(read_input_text(path)))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise SpecError(f"not a CSV file: {err}", file=str(path)) from None
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
