@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ARCH = [ROOT / "hwsim" / "data" / "architectures" / "eyeriss_like_q3"]
+DEFAULT_ARCH = [ROOT / "hwsim" / "data" / "course" / "eyeriss_like_q3"]
 WARM_GOAL_MS = 50.0
 
 CHILD = """
