@@ -482,6 +482,7 @@ def bookkeeping(
     instances: np.ndarray,
     partition: np.ndarray,
     counts: np.ndarray,
+    scratch: np.ndarray,
 ) -> None:
     """Timeloop's bookkeeping (``CollapseTiles``, ``loop-analysis/tiling.cpp``) of one data
     space, levels innermost first; `hv` is rescaled in place.
@@ -500,6 +501,7 @@ def bookkeeping(
         partition: out: the part of the tensor one instance of each level is responsible for.
         counts: out (3, V): reads, fills, updates, totals over utilized instances (rounded like
             C++ ``std::round``); 0 where the level does not keep the data space.
+        scratch: (3, V) float64 work space (allocating it here would cost more than the rest).
 
     The steps: a level is read once per delivery (per multicast pair); the outermost partition
     is its tile and going inward a partition is split among a fanout in proportion ``tile /
@@ -513,9 +515,9 @@ def bookkeeping(
     first arrival.
     """
     levels = size.shape[0]
-    content = np.zeros(levels)
-    share = np.zeros(levels)
-    links = np.zeros(levels)
+    content = scratch[0]
+    share = scratch[1]
+    links = scratch[2]
     for s in range(levels):
         acc = 0.0
         for j in range(hn[s]):
@@ -528,6 +530,8 @@ def bookkeeping(
             for j in range(hn[s + 1]):
                 acc += hc[s + 1, j] * hv[s + 1, j]
             share[s] = acc / level_fanout[s + 1]
+        else:
+            share[s] = 0.0
     partition[levels - 1] = size[levels - 1]
     for s in range(levels - 2, -1, -1):
         denominator = union[s + 1] if level_fanout[s + 1] > 1 else float(size[s])
@@ -661,6 +665,7 @@ def evaluate_chunk(
     link_amount = np.zeros((levels, plans))
     n_plans = np.zeros(levels, dtype=np.int64)
     counts = np.zeros((3, levels))
+    scratch = np.zeros((3, levels))
     # the link recursion's memo, allocated on the first row that needs it
     link_memo = np.zeros((1, 1, 1, 3), dtype=np.int64)
     link_memo_amount = np.zeros((1, 1, 1, plans))
@@ -872,6 +877,7 @@ def evaluate_chunk(
                 instances[i],
                 partition,
                 counts,
+                scratch,
             )
             for s in range(levels):
                 reads[i, s, k] = counts[0, s]

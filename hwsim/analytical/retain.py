@@ -120,6 +120,7 @@ def retain_counts(nest: LoopNest, ds: str) -> list[DataSpaceCounts]:
         instances,
         partition,
         counts,
+        np.zeros((3, levels)),
     )
     return [
         DataSpaceCounts(
