@@ -17,8 +17,9 @@ from hwsim.nest import LoopNest
 def capacity_error(skeleton: Skeleton, bounds: np.ndarray, file: str | None) -> SpecError | None:
     """The `SpecError` naming the mapping file and the level whose tiles do not fit, or
     ``None`` when every level's tiles fit (one row of `bounds`)."""
-    sizes = batch.tile_sizes(skeleton, bounds.reshape(1, -1))[0]
-    s = kernel.overfull_level(sizes, skeleton.kernel_layout.capacity)
+    all_sizes = batch.tile_sizes(skeleton, bounds.reshape(1, -1))
+    s = kernel.overfull_level(all_sizes, 0, skeleton.kernel_layout.capacity)
+    sizes = all_sizes[0]
     if s < 0:
         return None
     name = skeleton.level_names[s]

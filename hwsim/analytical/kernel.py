@@ -92,6 +92,9 @@ CHUNK = 512
 #: costs more than it saves there, milliseconds when other processes hold the cores.
 PARALLEL_ROWS = 4 * CHUNK
 
+#: Rows of `bookkeeping`'s scratch space.
+ACCESSES, SHARE, LINKS = 0, 1, 2
+
 #: ``range`` when interpreted; `hwsim.analytical.jit.compiled` puts numba's ``prange`` here.
 prange = range
 
@@ -467,7 +470,7 @@ def _link_amounts(
 
 
 # ------------------------------------------------------------------------ Timeloop's rules
-@kernel()
+@kernel(inline="always")
 def bookkeeping(
     size: np.ndarray,
     union: np.ndarray,
@@ -477,9 +480,11 @@ def bookkeeping(
     hn: np.ndarray,
     transfers: np.ndarray,
     keep: np.ndarray,
+    k: int,
     read_write: bool,
     subtract_first: bool,
     instances: np.ndarray,
+    i: int,
     partition: np.ndarray,
     counts: np.ndarray,
     scratch: np.ndarray,
@@ -494,14 +499,16 @@ def bookkeeping(
         hv, hc, hn: per level, ``hn[s]`` pairs: ``hv[s, j]`` reads the level makes, each
             delivering to ``hc[s, j]`` instances (multicast).
         transfers: per level, elements its fanout's instances took from a neighbour.
-        keep, read_write: whether each level keeps the data space; whether it is updated.
+        keep, k: whether each level keeps the data space (``keep[k]``).
+        read_write: whether the data space is updated.
         subtract_first: whether an inner level's first fill of read-write data is free
             (Timeloop e1d76d6 did not subtract it).
-        instances: utilized instances of each level.
+        instances, i: utilized instances of each level (``instances[i]``).
         partition: out: the part of the tensor one instance of each level is responsible for.
         counts: out (3, V): reads, fills, updates, totals over utilized instances (rounded like
             C++ ``std::round``); 0 where the level does not keep the data space.
-        scratch: (3, V) float64 work space (allocating it here would cost more than the rest).
+        scratch: (3, V) float64 work space: per level the accesses, the parent's share and
+            the link transfers (allocating it here would cost more than the rest).
 
     The steps: a level is read once per delivery (per multicast pair); the outermost partition
     is its tile and going inward a partition is split among a fanout in proportion ``tile /
@@ -515,87 +522,88 @@ def bookkeeping(
     first arrival.
     """
     levels = size.shape[0]
-    content = scratch[0]
-    share = scratch[1]
-    links = scratch[2]
     for s in range(levels):
         acc = 0.0
         for j in range(hn[s]):
             acc += hv[s, j]
-        content[s] = acc
-        links[s] = transfers[s]
+        scratch[ACCESSES, s] = acc
+        scratch[LINKS, s] = transfers[s]
     for s in range(levels):
         if s + 1 < levels:
             acc = 0.0
             for j in range(hn[s + 1]):
                 acc += hc[s + 1, j] * hv[s + 1, j]
-            share[s] = acc / level_fanout[s + 1]
+            scratch[SHARE, s] = acc / level_fanout[s + 1]
         else:
-            share[s] = 0.0
+            scratch[SHARE, s] = 0.0
     partition[levels - 1] = size[levels - 1]
     for s in range(levels - 2, -1, -1):
         denominator = union[s + 1] if level_fanout[s + 1] > 1 else float(size[s])
         partition[s] = partition[s + 1] * size[s] // max(np.int64(denominator), 1)
     for cur in range(levels):
-        if keep[cur]:
+        if keep[k, cur]:
             continue
         if cur + 1 >= levels:
             break
         weighted = 0.0
         for j in range(hn[cur + 1]):
             weighted += hc[cur + 1, j] * hv[cur + 1, j]
-        factor = content[cur] * level_fanout[cur + 1] / weighted if weighted > 0 else 1.0
+        factor = scratch[ACCESSES, cur] * level_fanout[cur + 1] / weighted if weighted > 0 else 1.0
         acc = 0.0
         for j in range(hn[cur + 1]):
             hv[cur + 1, j] = hv[cur + 1, j] * factor
             acc += hv[cur + 1, j]
-        content[cur + 1] = acc
-        links[cur + 1] = 0.0  # the bypassed level's children now read the outer level
+        scratch[ACCESSES, cur + 1] = acc
+        scratch[LINKS, cur + 1] = 0.0  # the bypassed level's children now read the outer level
     outermost = -1
     for s in range(levels):
-        if keep[s]:
+        if keep[k, s]:
             outermost = s
     for s in range(levels):
-        if not keep[s]:
+        if not keep[k, s]:
             partition[s] = 0
             counts[0, s] = 0.0
             counts[1, s] = 0.0
             counts[2, s] = 0.0
             continue
-        peer = links[s + 1] / instances[s] if s + 1 < levels and links[s + 1] > 0 else 0.0
-        fill_share = 0.0 if s == outermost else share[s]
+        peer = (
+            scratch[LINKS, s + 1] / instances[i, s]
+            if s + 1 < levels and scratch[LINKS, s + 1] > 0
+            else 0.0
+        )
+        fill_share = 0.0 if s == outermost else scratch[SHARE, s]
         if read_write:
-            r = content[s] - partition[s] + peer
+            r = scratch[ACCESSES, s] - partition[s] + peer
             if s == outermost or not subtract_first:
                 f = fill_share + peer
             else:
                 f = fill_share + peer - partition[s]
-            u = content[s]
+            u = scratch[ACCESSES, s]
         else:
-            r, f, u = content[s] + peer, fill_share + peer, 0.0
-        inst = instances[s]
+            r, f, u = scratch[ACCESSES, s] + peer, fill_share + peer, 0.0
+        inst = instances[i, s]
         counts[0, s] = np.floor(r + 0.5) * inst
         counts[1, s] = np.floor(f + 0.5) * inst
         counts[2, s] = np.floor(u + 0.5) * inst
 
 
-@kernel()
-def overfull_level(sizes: np.ndarray, capacity: np.ndarray) -> int:
-    """The capacity rule: the innermost level whose kept tiles (``sizes`` (V, S), words per
+@kernel(inline="always")
+def overfull_level(sizes: np.ndarray, i: int, capacity: np.ndarray) -> int:
+    """The capacity rule: the innermost level whose kept tiles (``sizes[i]`` (V, S), words per
     instance, 0 where not kept) need more words than it holds (``capacity``, −1: unbounded),
     or −1 when everything fits."""
-    for s in range(sizes.shape[0]):
+    for s in range(sizes.shape[1]):
         if capacity[s] < 0:
             continue
         needed = 0
-        for k in range(sizes.shape[1]):
-            needed += sizes[s, k]
+        for k in range(sizes.shape[2]):
+            needed += sizes[i, s, k]
         if needed > capacity[s]:
             return s
     return -1
 
 
-@kernel()
+@kernel(inline="always")
 def vector_accesses(total: float, instances: int, block: float) -> float:
     """Timeloop's pricing unit: a level is accessed a vector (`block` words) at a time, so each
     instance's share of `total` scalar accesses is rounded up to whole vectors."""
@@ -666,7 +674,7 @@ def evaluate_chunk(
     n_plans = np.zeros(levels, dtype=np.int64)
     counts = np.zeros((3, levels))
     scratch = np.zeros((3, levels))
-    # the link recursion's memo, allocated on the first row that needs it
+    # the link recursion's memo, allocated (for the used loops of the row) when a row needs it
     link_memo = np.zeros((1, 1, 1, 3), dtype=np.int64)
     link_memo_amount = np.zeros((1, 1, 1, plans))
     stack_amount = np.zeros((n_slots + 2, plans))
@@ -796,12 +804,12 @@ def evaluate_chunk(
                             legacy,
                             b == 0,
                         ):
-                            if link_memo.shape[0] < n_slots + 1:
+                            if link_memo.shape[0] < count + 1:  # sized by used loops
                                 link_memo = np.zeros(
-                                    (n_slots + 1, n_slots + 1, n_slots + 2, 3), dtype=np.int64
+                                    (n_used + 1, n_used + 1, n_used + 2, 3), dtype=np.int64
                                 )
                                 link_memo_amount = np.zeros(
-                                    (n_slots + 1, n_slots + 1, n_slots + 2, plans)
+                                    (n_used + 1, n_used + 1, n_used + 2, plans)
                                 )
                             token += 1
                             _link_amounts(
@@ -871,10 +879,12 @@ def evaluate_chunk(
                 hc,
                 hn,
                 transfers,
-                keep[k],
+                keep,
+                k,
                 read_write[k],
                 subtract_first,
-                instances[i],
+                instances,
+                i,
                 partition,
                 counts,
                 scratch,
@@ -885,7 +895,7 @@ def evaluate_chunk(
                 updates[i, s, k] = counts[2, s]
                 tiles[i, s, k] = size[s] if keep[k, s] else 0
                 partitions[i, s, k] = partition[s]
-        fits[i] = overfull_level(tiles[i], capacity) < 0
+        fits[i] = overfull_level(tiles, i, capacity) < 0
 
 
 @kernel(parallel=True)
@@ -960,36 +970,51 @@ def energy_rows(
         )
 
 
+@kernel(inline="always")
+def _kept_sizes(
+    bounds: np.ndarray,
+    i: int,
+    layout: tuple,
+    ext: np.ndarray,
+    spare: np.ndarray,
+    out: np.ndarray,
+    row: int,
+) -> None:
+    """Words of each kept data space one instance of each level holds for row `i` of `bounds`,
+    into ``out[row]`` (V, S) (0 where a level does not keep it): the tiles' bounding boxes."""
+    slot_dim, _, prefix, _, _, coef, terms, keep, _, _ = layout
+    for d in range(ext.shape[1]):
+        ext[0, d] = 1
+    p = 0
+    for s in range(prefix.shape[0] - 1):
+        while p < prefix[s + 1]:
+            ext[0, slot_dim[p]] *= bounds[i, p]
+            p += 1
+        for k in range(coef.shape[0]):
+            out[row, s, k] = _hull(ext, 0, terms, k, spare, 0) if keep[k, s] else 0
+
+
 @kernel()
 def tile_sizes_chunk(lo: int, hi: int, bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
-    """Words of each kept data space one instance of each level holds, rows ``lo:hi``, into
-    `out` (N, V, S) (0 where a level does not keep it): the tiles' bounding boxes."""
-    slot_dim, _, prefix, _, _, coef, terms, keep, _, _ = layout
-    n_spaces, ranks, n_dims = coef.shape
-    levels = prefix.shape[0] - 1
-    ext = np.ones((1, n_dims), dtype=np.int64)
-    spare = np.zeros((1, ranks), dtype=np.int64)
+    """`_kept_sizes` of rows ``lo:hi``, into `out` (N, V, S)."""
+    coef = layout[5]
+    ext = np.ones((1, coef.shape[2]), dtype=np.int64)
+    spare = np.zeros((1, coef.shape[1]), dtype=np.int64)
     for i in range(lo, hi):
-        for d in range(n_dims):
-            ext[0, d] = 1
-        p = 0
-        for s in range(levels):
-            while p < prefix[s + 1]:
-                ext[0, slot_dim[p]] *= bounds[i, p]
-                p += 1
-            for k in range(n_spaces):
-                out[i, s, k] = _hull(ext, 0, terms, k, spare, 0) if keep[k, s] else 0
+        _kept_sizes(bounds, i, layout, ext, spare, out, i)
 
 
 @kernel()
 def tile_fits_chunk(lo: int, hi: int, bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
     """Whether every level's kept tiles fit its capacity (`overfull_level`), rows ``lo:hi``,
     into `out` (N,)."""
-    capacity = layout[9]
-    sizes = np.zeros((1, layout[2].shape[0] - 1, layout[5].shape[0]), dtype=np.int64)
+    coef, capacity = layout[5], layout[9]
+    ext = np.ones((1, coef.shape[2]), dtype=np.int64)
+    spare = np.zeros((1, coef.shape[1]), dtype=np.int64)
+    sizes = np.zeros((1, layout[2].shape[0] - 1, coef.shape[0]), dtype=np.int64)
     for i in range(lo, hi):
-        tile_sizes_chunk(0, 1, bounds[i : i + 1], layout, sizes)
-        out[i] = overfull_level(sizes[0], capacity) < 0
+        _kept_sizes(bounds, i, layout, ext, spare, sizes, 0)
+        out[i] = overfull_level(sizes, 0, capacity) < 0
 
 
 @kernel(parallel=True)
