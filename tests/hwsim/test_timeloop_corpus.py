@@ -4,7 +4,7 @@ The corpus was produced by running the C++ ``timeloop-model`` of Timeloop v3.0 a
 (4cf6d4c) on seeded random problems (1-D and 2-D convolutions with strides and dilations, matrix
 multiplies), architectures of 2–4 levels with and without fanouts, bypass, multicast, spatial
 reduction and systolic link transfers; see its README. Every count of every case must match, for
-both versions, from single-mapping evaluation (`analyze`, the engine interpreted), from the
+both versions, from single-mapping evaluation (`analyze`: the engine, interpreted at first), from the
 batch evaluator (the engine compiled) and from the scalar oracle (tests/oracles).
 """
 
