@@ -1,17 +1,39 @@
-"""Compiled per-row kernels of the batch evaluator (numba).
+"""The engine: Timeloop's rules, per mapping, in one implementation (interpreted or compiled).
+
+Every count hwsim derives with Timeloop's rules comes from here: single-mapping evaluation
+(`hwsim.analytical.model.analyze`), the batch evaluator (`hwsim.analytical.batch`) and so the
+mapper. The functions are plain Python in the subset numba compiles (`hwsim.analytical.jit`):
+`hwsim.analytical.batch` runs them compiled for batches and interpreted for a single mapping.
+
+**Timeloop's nest analysis.** Every time the loops above a child level advance, the child's
+tile (a bounding box, Timeloop's AAHR) moves, and the child receives the new tile minus what it
+keeps. Timeloop runs only iterations #0 and #1 of every loop and scales iteration #1 by
+``n − 1``, so the inner loops "wrap" from index 1: with loops ``j = 1..K`` above the child
+(innermost first) stepping the tile by ``v_j``, loop ``j``'s advance moves it by
+``t_j = v_j − Σ_{i<j} v_i``. The leaves of this binary recursion form a ruler sequence (leaf
+``x`` moves by ``t_j`` for ``j`` the lowest loop at index 1, and weighs ``Π (n_i − 1)`` over its
+index-1 loops); `_timeloop_total` evaluates it by dynamic programming over (subtree height,
+remembered stride). Subtracting two equal boxes keeps ``|t_r| · Π_{s≠r} e_s`` when they differ
+along one rank ``r`` by less than its extent, else the whole box (`_box_delta`). Timeloop
+refuses sliding-window reuse whenever the direction of movement changes; the stride state
+machine differs by version (`hwsim.analytical.versions`): under master a zero move costs
+nothing and leaves the remembered stride alone, a non-zero move is subtracted if no stride is
+remembered (then remembered) or equals the remembered one, otherwise the whole tile is
+re-fetched and the memory cleared; v3.0 remembers the first move even when it is zero. The
+compute units receive one fresh operand per compute. Spatial fanouts, multicast and link
+transfers: `hwsim.analytical.fanout`; bookkeeping: `bookkeeping`.
 
 `hwsim.analytical.batch.evaluate_batch` prepares, in Python, everything that depends only on the
-`Skeleton` or on a level's spatial fanout configuration, and hands this module flat arrays;
-the kernels then walk the rows (in parallel chunks) and compute for each row exactly what the
-NumPy path computes, with the same floating-point operations in the same order, so the two
-backends agree bit for bit.
+`Skeleton` or on a level's spatial fanout configuration, and hands this module flat arrays; the
+row functions then walk the rows (in parallel chunks when compiled).
 
 Arguments travel in three tuples of arrays, unpacked on the kernels' first line, so that a call
 site cannot put two same-typed arrays in each other's place: ``layout`` (`KernelLayout.arrays`:
 ``slot_dim, temporal, prefix, group_ptr, group_slots, coef, terms, keep, read_write,
-capacity``), ``fanout`` (``hist_ptr, hist_c, hist_n, off_ptr, off_vec``) and ``out`` (``reads,
-fills, updates, instances, cycles, computes, fits, links``); besides them each row kernel takes
-``bounds``, ``cfg`` and two flags.
+capacity``), ``fanout`` (``hist_ptr, hist_c, hist_n, off_ptr, off_vec, off_linked, rest_ptr,
+rest_c, rest_n``) and ``out`` (``reads, fills, updates, instances, cycles, computes, fits,
+tiles, partitions``); besides them each row function takes ``bounds``, ``cfg`` and two version
+flags (`hwsim.analytical.versions.version_flags`).
 
 Data layout (``L`` slots innermost first, ``D`` problem dimensions, ``S`` data spaces,
 ``R`` ranks — the largest rank count of any data space; a data space with fewer ranks is padded
@@ -31,40 +53,38 @@ innermost first):
 - ``keep`` (S, V) bool, ``read_write`` (S,) bool, ``capacity`` (V,) int64 (−1: unbounded).
 - ``cfg`` (N, V) int64: per row and level, the id of the row's fanout configuration (its spatial
   bounds and the extents below them; −1 when the level has no spatial slot). Per configuration
-  ``g`` and data space ``k``, entry ``g * S + k`` of two CSR tables describes the fanout:
+  ``g`` and data space ``k``, entry ``e = g * S + k`` of the CSR tables describes the fanout:
 
   - ``hist_ptr`` / ``hist_c`` / ``hist_n``: the multicast histogram — ``hist_n[j]`` distinct
-    deltas go to ``hist_c[j]`` instances, sorted by ``hist_c``;
-  - ``off_ptr`` / ``off_vec`` (·, R): the translation differences that a mesh neighbour offers
-    (non-empty only where a link transfer is conceivable).
+    deltas go to ``hist_c[j]`` instances;
+  - ``off_ptr`` / ``off_vec`` (·, R) / ``off_linked``: the link plans worth using — a
+    translation difference that mesh neighbours offer and, when a step's delta moved by exactly
+    that much, how many instances take it from their neighbour; ``rest_ptr`` / ``rest_c`` /
+    ``rest_n`` (per plan): the multicast histogram of the instances still served by the level.
 
 Outputs are written into arrays the caller allocates: ``reads``/``fills``/``updates`` (N, V, S)
 float64 (totals over utilized instances, integral), ``instances`` (N, V), ``cycles`` and
-``computes`` (N,) int64, ``fits`` (N,) bool and ``links`` (N, S, V) bool — whether a neighbour
-could forward a delta in level ``s``'s fanout (the rows the caller re-checks with the scalar
-model).
+``computes`` (N,) int64, ``fits`` (N,) bool, ``tiles`` and ``partitions`` (N, V, S) int64 (0
+where a level does not keep a data space).
 
 Per row, `evaluate_chunk` walks the slots once for the dimension extents below each slot, then
 per data space: the bounding box at every level boundary (`_hull`), each slot's one-step
-translation, the moves of the used temporal loops (`loop_moves` in the NumPy path) and which
-of them are equal (decided once: a boundary further out shifts every move above it by the
-same vector), and per boundary the delivery total of Timeloop's recursion (`_timeloop_total`) and
-the link test (`_links_possible`); then multicast accesses and Timeloop's bookkeeping, exactly
-as `hwsim.analytical.batch._counts_numpy` orders them.
+translation, the moves of the used temporal loops and which of them are equal (decided once: a
+boundary further out shifts every move above it by the same vector), per boundary the delivery
+total of Timeloop's recursion (`_timeloop_total`) and, where a neighbour could forward a delta
+(`_links_possible`), what each link plan serves (`_link_amounts`); then multicast accesses and
+Timeloop's bookkeeping (`bookkeeping`). Capacity (`overfull_level`) and pricing
+(`vector_accesses`) live here too, so that every caller applies the same rule.
 
 Entry points come in pairs: ``*_chunk(lo, hi, ...)`` runs rows ``lo:hi`` serially,
-``*_rows(...)`` shares chunks of `CHUNK` rows among threads. Everything is compiled with
-``cache=True``: the machine code is stored next to this file (``__pycache__``) and loaded by
-later processes instead of compiled again.
+``*_rows(...)`` shares chunks of `CHUNK` rows among threads (compiled only).
 """
 
 from __future__ import annotations
 
-import os
-
-import numba
 import numpy as np
-from numba import njit, prange
+
+from hwsim.analytical.jit import kernel
 
 #: Rows per work item of the parallel loops (large enough to amortise scratch allocation).
 CHUNK = 512
@@ -72,25 +92,21 @@ CHUNK = 512
 #: costs more than it saves there, milliseconds when other processes hold the cores.
 PARALLEL_ROWS = 4 * CHUNK
 
-# Threads: numba's own work queue unless the user chose a layer. With the OpenMP layer (numba's
-# first choice here) idle workers spin, so on a machine whose cores other jobs are using, two
-# threads mapped a layer 15-35 % slower than one; the work queue's idle workers sleep (two
-# threads then cost nothing over one, and halve the time on free cores). It is not safe for
-# concurrent launches from several Python threads: `hwsim.analytical.batch` launches one at a
-# time. This only decides before numba's first parallel launch in the process. (numba.config
-# sets its settings through globals(), which mypy cannot see: hence the two ignores.)
-if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":  # type: ignore[attr-defined]
-    numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
+#: Rows of `bookkeeping`'s scratch space.
+ACCESSES, SHARE, LINKS = 0, 1, 2
+
+#: ``range`` when interpreted; `hwsim.analytical.jit.compiled` puts numba's ``prange`` here.
+prange = range
 
 
 # ----------------------------------------------------------------------- small helpers
 # Helpers take a 2-D array and a row index rather than a row view: a view costs two atomic
 # reference-count updates, which in these inner loops would cost more than the arithmetic.
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _box_delta(
     moves: np.ndarray, j: int, nonzero: int, rank: int, extent: np.ndarray, b: int, whole: int
 ) -> int:
-    """`hwsim.analytical.reuse.box_delta` of move ``moves[j]`` (`nonzero` ranks moved, the first
+    """Timeloop's box delta (AAHR subtraction) of move ``moves[j]`` (`nonzero` ranks moved, the first
     being `rank`) for a box ``extent[b]``."""
     if nonzero == 0:
         return 0
@@ -102,7 +118,7 @@ def _box_delta(
     return shift * (whole // max(extent[b, rank], 1))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _hull(ext: np.ndarray, p: int, terms: np.ndarray, k: int, out: np.ndarray, b: int) -> int:
     """Bounding box of data space `k` (per rank, into ``out[b]``) of the tile whose dimension
     extents are ``ext[p]``; returns its volume. `terms` are sorted by rank."""
@@ -118,7 +134,7 @@ def _hull(ext: np.ndarray, p: int, terms: np.ndarray, k: int, out: np.ndarray, b
     return volume
 
 
-@njit(cache=True)
+@kernel()
 def _timeloop_total(
     count: int,
     weight: np.ndarray,
@@ -131,13 +147,13 @@ def _timeloop_total(
     token: int,
     stack: np.ndarray,
 ) -> int:
-    """What `hwsim.analytical.reuse.timeloop_total` adds to the first tile, over `count` used
+    """What Timeloop's delivery recursion adds to the first tile, over `count` used
     loops (innermost first): loop ``j`` advances ``weight[j]`` times, each time moving the tile
     (unless ``still[j]``) by a move whose box delta is ``delta[j]``; two loops' moves are equal
     when their `key`s are.
 
-    It evaluates the same memoised recursion, ``subtree(k, state)`` — all leaves of a height-k
-    subtree but its first, entered remembering loop ``state``'s move (``count``: none) — but
+    It evaluates the memoised recursion ``subtree(k, state)`` — all leaves of a height-k
+    subtree but its first, entered remembering loop ``state``'s move (``count``: none) —
     iteratively, with an explicit `stack` of frames (k, state, phase, first, step), and visits
     only the states the recursion reaches (a few per height, against ``count + 1`` for a full
     table). ``memo[k, state]`` holds (total, state left, `token`): entries of an earlier call carry
@@ -203,7 +219,7 @@ def _timeloop_total(
     return ret_total
 
 
-@njit(cache=True)
+@kernel()
 def _links_possible(
     moves: np.ndarray,
     moved: np.ndarray,
@@ -217,9 +233,18 @@ def _links_possible(
     legacy: bool,
     fresh: bool,
 ) -> bool:
-    """`hwsim.analytical.batch._links_possible` for one row: the child's used loops' moves
-    ``moves[:count]`` (``moved[j]`` ranks nonzero, the first ``moved_rank[j]``), the child tile's
-    extent ``extent[b]``, and the neighbour offsets ``offsets[lo:hi]``."""
+    """Whether a neighbour could forward a delta to the fanout's instances (a cheap superset
+    of where a link plan serves a step, so that `_link_amounts` runs only where it may): the
+    child's used loops' moves ``moves[:count]`` (``moved[j]`` ranks nonzero, the first
+    ``moved_rank[j]``), the child tile's extent ``extent[b]``, and the plans' offsets
+    ``offsets[lo:hi]``.
+
+    A step's delta box and the previous one have equal shapes only if both are whole tiles or
+    both slid by the same amount along one rank; the box then moved by the loop's move, give or
+    take the tile extent minus the slide along that rank. A step that does not move the tile
+    delivers nothing, except under v3.0 right after the innermost loop delivered a whole tile
+    (its remembered stride then mismatches). Compute units (`fresh`) receive a whole operand
+    at every step, moving or not."""
     if count == 0 or hi == lo:
         return False
     ranks = moves.shape[1]
@@ -254,8 +279,341 @@ def _links_possible(
     return False
 
 
+# --------------------------------------------------------------------------- link transfers
+@kernel(inline="always")
+def _delta_kind(
+    moves: np.ndarray, moved: np.ndarray, moved_rank: np.ndarray, j: int, extent: np.ndarray, b: int
+) -> int:
+    """The delta a move ``moves[j]`` leaves for a box ``extent[b]``: a slab slid in along one
+    rank (encoded ``j``) or, when it moved along several ranks or by a whole extent, the whole
+    box (encoded ``-1``)."""
+    rank = moved_rank[j]
+    if moved[j] == 1 and abs(moves[j, rank]) < extent[b, rank]:
+        return j
+    return -1
+
+
+@kernel()
+def _link_plan(
+    j: int,
+    previous: int,
+    current: int,
+    whole_kind: int,
+    moves: np.ndarray,
+    moved_rank: np.ndarray,
+    extent: np.ndarray,
+    b: int,
+    offsets: np.ndarray,
+    lo: int,
+    hi: int,
+) -> int:
+    """The link plan (index from `lo`) that serves the step of loop `j`, or −1.
+
+    Deltas are encoded as in `_link_amounts`. A neighbour holds this step's delta when it
+    received, at the previous step, a box of the same shape displaced by exactly its
+    translation difference: the loop's move, corrected by where each slab lies in its tile (a
+    slab slid in at the far end when the move is positive)."""
+    if previous > whole_kind or current > whole_kind:
+        return -1
+    rank = -1
+    shift = 0
+    if previous < whole_kind or current < whole_kind:
+        if previous == whole_kind or current == whole_kind:
+            return -1
+        rank = moved_rank[current]
+        t_now = moves[current, rank]
+        t_before = moves[previous, moved_rank[previous]]
+        if moved_rank[previous] != rank or abs(t_before) != abs(t_now):
+            return -1
+        now = extent[b, rank] - t_now if t_now > 0 else 0
+        before = extent[b, rank] - t_before if t_before > 0 else 0
+        shift = now - before
+    for o in range(lo, hi):
+        match = True
+        for r in range(moves.shape[1]):
+            need = moves[j, r] + (shift if r == rank else 0)
+            if offsets[o, r] != need:
+                match = False
+                break
+        if match:
+            return o - lo
+    return -1
+
+
+@kernel()
+def _link_amounts(
+    count: int,
+    weight: np.ndarray,
+    delta: np.ndarray,
+    still: np.ndarray,
+    key: np.ndarray,
+    moves: np.ndarray,
+    moved: np.ndarray,
+    moved_rank: np.ndarray,
+    extent: np.ndarray,
+    b: int,
+    legacy: bool,
+    fresh: bool,
+    offsets: np.ndarray,
+    lo: int,
+    hi: int,
+    memo: np.ndarray,
+    memo_amount: np.ndarray,
+    token: int,
+    stack: np.ndarray,
+    stack_amount: np.ndarray,
+    amount: np.ndarray,
+) -> None:
+    """Per link plan ``offsets[lo:hi]``, the elements of the steps it serves (delta size ×
+    weight), into ``amount[:hi - lo]``, over the `count` used loops above a child whose tile is
+    ``extent[b]`` (`weight`, `delta`, `still`, `key` as in `_timeloop_total`).
+
+    The same recursion as `_timeloop_total`, which also remembers the previous step's delta:
+    ``subtree(k, state, last)`` with deltas encoded as a loop ``j < count`` (the slab its move
+    slides in, `_delta_kind`), ``count`` (the whole tile) or ``count + 1`` (nothing). A step
+    of loop ``j`` from delta ``last`` to delta ``d`` is served by plan `_link_plan`. Amounts
+    are memoised per (k, state, last) like totals; `fresh` children (compute units) receive a
+    whole tile at every step.
+    """
+    n = hi - lo
+    none = count
+    whole_kind = count
+    nothing = count + 1
+    whole = 1
+    for r in range(extent.shape[1]):
+        whole *= extent[b, r]
+    depth = 0
+    stack[0, 0] = count
+    stack[0, 1] = none
+    stack[0, 2] = whole_kind
+    stack[0, 3] = 0
+    ret_state = none
+    ret_last = whole_kind
+    while depth >= 0:
+        k = stack[depth, 0]
+        st = stack[depth, 1]
+        last = stack[depth, 2]
+        phase = stack[depth, 3]
+        if phase == 0:  # enter: leaf or memoised, else descend into the first subtree
+            if k == 0:
+                for o in range(n):
+                    amount[o] = 0.0
+                ret_state, ret_last = st, last
+                depth -= 1
+            elif memo[k, st, last, 2] == token:
+                for o in range(n):
+                    amount[o] = memo_amount[k, st, last, o]
+                ret_state, ret_last = memo[k, st, last, 0], memo[k, st, last, 1]
+                depth -= 1
+            else:
+                stack[depth, 3] = 1
+                depth += 1
+                stack[depth, 0] = k - 1
+                stack[depth, 1] = st
+                stack[depth, 2] = last
+                stack[depth, 3] = 0
+        elif phase == 1:  # the first subtree returned: loop k - 1 advances
+            j = k - 1
+            s1 = ret_state
+            for o in range(n):
+                stack_amount[depth, o] = amount[o]
+            if fresh:
+                current, s2 = whole_kind, none
+            else:
+                matches = s1 == none or key[s1] == key[j]
+                if legacy:
+                    if matches:
+                        current = (
+                            nothing
+                            if still[j]
+                            else _delta_kind(moves, moved, moved_rank, j, extent, b)
+                        )
+                        s2 = j if s1 == none else s1
+                    else:
+                        current, s2 = whole_kind, none
+                elif still[j]:
+                    current, s2 = nothing, s1
+                elif matches:
+                    current = _delta_kind(moves, moved, moved_rank, j, extent, b)
+                    s2 = j if s1 == none else s1
+                else:
+                    current, s2 = whole_kind, none
+                if current == -1:
+                    current = whole_kind
+            stack[depth, 4] = _link_plan(
+                j, ret_last, current, whole_kind, moves, moved_rank, extent, b, offsets, lo, hi
+            )
+            if current == nothing:
+                stack[depth, 5] = 0
+            elif current == whole_kind:
+                stack[depth, 5] = whole
+            else:
+                stack[depth, 5] = delta[j]
+            stack[depth, 3] = 2
+            depth += 1
+            stack[depth, 0] = k - 1
+            stack[depth, 1] = s2
+            stack[depth, 2] = current
+            stack[depth, 3] = 0
+        else:  # the rest of the subtree returned: combine, memoise, return
+            j = k - 1
+            plan = stack[depth, 4]
+            size = stack[depth, 5]
+            for o in range(n):
+                step = size if o == plan else 0
+                amount[o] = stack_amount[depth, o] + weight[j] * (step + amount[o])
+                memo_amount[k, st, last, o] = amount[o]
+            memo[k, st, last, 0] = ret_state
+            memo[k, st, last, 1] = ret_last
+            memo[k, st, last, 2] = token
+            depth -= 1
+
+
+# ------------------------------------------------------------------------ Timeloop's rules
+@kernel(inline="always")
+def bookkeeping(
+    size: np.ndarray,
+    union: np.ndarray,
+    level_fanout: np.ndarray,
+    hv: np.ndarray,
+    hc: np.ndarray,
+    hn: np.ndarray,
+    transfers: np.ndarray,
+    keep: np.ndarray,
+    k: int,
+    read_write: bool,
+    subtract_first: bool,
+    instances: np.ndarray,
+    i: int,
+    partition: np.ndarray,
+    counts: np.ndarray,
+    scratch: np.ndarray,
+) -> None:
+    """Timeloop's bookkeeping (``CollapseTiles``, ``loop-analysis/tiling.cpp``) of one data
+    space, levels innermost first; `hv` is rescaled in place.
+
+    Args:
+        size: the tile one instance of each level holds (its bounding box).
+        union: the tile of all instances of the level's fanout together.
+        level_fanout: instances of the fanout below each level.
+        hv, hc, hn: per level, ``hn[s]`` pairs: ``hv[s, j]`` reads the level makes, each
+            delivering to ``hc[s, j]`` instances (multicast).
+        transfers: per level, elements its fanout's instances took from a neighbour.
+        keep, k: whether each level keeps the data space (``keep[k]``).
+        read_write: whether the data space is updated.
+        subtract_first: whether an inner level's first fill of read-write data is free
+            (Timeloop e1d76d6 did not subtract it).
+        instances, i: utilized instances of each level (``instances[i]``).
+        partition: out: the part of the tensor one instance of each level is responsible for.
+        counts: out (3, V): reads, fills, updates, totals over utilized instances (rounded like
+            C++ ``std::round``); 0 where the level does not keep the data space.
+        scratch: (3, V) float64 work space: per level the accesses, the parent's share and
+            the link transfers (allocating it here would cost more than the rest).
+
+    The steps: a level is read once per delivery (per multicast pair); the outermost partition
+    is its tile and going inward a partition is split among a fanout in proportion ``tile /
+    union``; a level is filled with its parent's deliveries times their multicast, spread over
+    the parent's fanout; a level that does not keep the data space hands its accesses to the
+    next level out, whose pairs are rescaled to match (and whose link transfers no longer
+    count); the outermost keeping level is never filled; deltas an instance took from a
+    neighbour are read and filled once more by the level that took them (per instance);
+    read-write data: every access is an update, the first update of each element needs no
+    read (reads = accesses − partition), and an inner level's fills exclude each element's
+    first arrival.
+    """
+    levels = size.shape[0]
+    for s in range(levels):
+        acc = 0.0
+        for j in range(hn[s]):
+            acc += hv[s, j]
+        scratch[ACCESSES, s] = acc
+        scratch[LINKS, s] = transfers[s]
+    for s in range(levels):
+        if s + 1 < levels:
+            acc = 0.0
+            for j in range(hn[s + 1]):
+                acc += hc[s + 1, j] * hv[s + 1, j]
+            scratch[SHARE, s] = acc / level_fanout[s + 1]
+        else:
+            scratch[SHARE, s] = 0.0
+    partition[levels - 1] = size[levels - 1]
+    for s in range(levels - 2, -1, -1):
+        denominator = union[s + 1] if level_fanout[s + 1] > 1 else float(size[s])
+        partition[s] = partition[s + 1] * size[s] // max(np.int64(denominator), 1)
+    for cur in range(levels):
+        if keep[k, cur]:
+            continue
+        if cur + 1 >= levels:
+            break
+        weighted = 0.0
+        for j in range(hn[cur + 1]):
+            weighted += hc[cur + 1, j] * hv[cur + 1, j]
+        factor = scratch[ACCESSES, cur] * level_fanout[cur + 1] / weighted if weighted > 0 else 1.0
+        acc = 0.0
+        for j in range(hn[cur + 1]):
+            hv[cur + 1, j] = hv[cur + 1, j] * factor
+            acc += hv[cur + 1, j]
+        scratch[ACCESSES, cur + 1] = acc
+        scratch[LINKS, cur + 1] = 0.0  # the bypassed level's children now read the outer level
+    outermost = -1
+    for s in range(levels):
+        if keep[k, s]:
+            outermost = s
+    for s in range(levels):
+        if not keep[k, s]:
+            partition[s] = 0
+            counts[0, s] = 0.0
+            counts[1, s] = 0.0
+            counts[2, s] = 0.0
+            continue
+        peer = (
+            scratch[LINKS, s + 1] / instances[i, s]
+            if s + 1 < levels and scratch[LINKS, s + 1] > 0
+            else 0.0
+        )
+        fill_share = 0.0 if s == outermost else scratch[SHARE, s]
+        if read_write:
+            r = scratch[ACCESSES, s] - partition[s] + peer
+            if s == outermost or not subtract_first:
+                f = fill_share + peer
+            else:
+                f = fill_share + peer - partition[s]
+            u = scratch[ACCESSES, s]
+        else:
+            r, f, u = scratch[ACCESSES, s] + peer, fill_share + peer, 0.0
+        inst = instances[i, s]
+        counts[0, s] = np.floor(r + 0.5) * inst
+        counts[1, s] = np.floor(f + 0.5) * inst
+        counts[2, s] = np.floor(u + 0.5) * inst
+
+
+@kernel(inline="always")
+def overfull_level(sizes: np.ndarray, i: int, capacity: np.ndarray) -> int:
+    """The capacity rule: the innermost level whose kept tiles (``sizes[i]`` (V, S), words per
+    instance, 0 where not kept) need more words than it holds (``capacity``, −1: unbounded),
+    or −1 when everything fits."""
+    for s in range(sizes.shape[1]):
+        if capacity[s] < 0:
+            continue
+        needed = 0
+        for k in range(sizes.shape[2]):
+            needed += sizes[i, s, k]
+        if needed > capacity[s]:
+            return s
+    return -1
+
+
+@kernel(inline="always")
+def vector_accesses(total: float, instances: int, block: float) -> float:
+    """Timeloop's pricing unit: a level is accessed a vector (`block` words) at a time, so each
+    instance's share of `total` scalar accesses is rounded up to whole vectors."""
+    if total == 0 or instances == 0:
+        return 0.0
+    return np.ceil(total / instances / block - 1e-9) * instances
+
+
 # ------------------------------------------------------------------------------ rows
-@njit(cache=True)
+@kernel()
 def evaluate_chunk(
     lo: int,
     hi: int,
@@ -267,19 +625,23 @@ def evaluate_chunk(
     legacy: bool,
     subtract_first: bool,
 ) -> None:
-    """Rows ``lo:hi`` (see the module docstring), serially; mirrors `evaluate_batch`'s NumPy
-    path operation for operation. Called directly for batches too small to share out."""
+    """Rows ``lo:hi`` (see the module docstring), serially."""
     slot_dim, temporal, prefix, group_ptr, group_slots, coef, terms, keep, read_write, capacity = (
         layout
     )
-    hist_ptr, hist_c, hist_n, off_ptr, off_vec = fanout
-    reads, fills, updates, instances, cycles, computes, fits, links = out
+    hist_ptr, hist_c, hist_n, off_ptr, off_vec, off_linked, rest_ptr, rest_c, rest_n = fanout
+    reads, fills, updates, instances, cycles, computes, fits, tiles, partitions = out
     n_slots = bounds.shape[1]
     n_spaces, ranks, n_dims = coef.shape
     levels = prefix.shape[0] - 1
     widest = 1
-    for g in range(hist_ptr.shape[0] - 1):
-        widest = max(widest, hist_ptr[g + 1] - hist_ptr[g])
+    plans = 1
+    for e in range(hist_ptr.shape[0] - 1):
+        width = hist_ptr[e + 1] - hist_ptr[e]
+        for o in range(off_ptr[e], off_ptr[e + 1]):
+            width += rest_ptr[o + 1] - rest_ptr[o]
+        widest = max(widest, width)
+        plans = max(plans, off_ptr[e + 1] - off_ptr[e])
     # scratch, reused for every row of the chunk
     ext = np.ones((n_slots + 1, n_dims), dtype=np.int64)
     step = np.zeros((n_slots, ranks), dtype=np.int64)
@@ -298,18 +660,25 @@ def evaluate_chunk(
     local_key = np.zeros(n_slots, dtype=np.int64)
     memo = np.zeros((n_slots + 1, n_slots + 1, 3), dtype=np.int64)
     token = 0
-    stack = np.zeros((n_slots + 2, 5), dtype=np.int64)
+    stack = np.zeros((n_slots + 2, 6), dtype=np.int64)
     size = np.zeros(levels, dtype=np.int64)
     received = np.zeros(levels)
     level_fanout = np.ones(levels)
     union = np.zeros(levels)
     partition = np.zeros(levels, dtype=np.int64)
-    content = np.zeros(levels)
-    share = np.zeros(levels)
     hv = np.zeros((levels, widest))
     hc = np.zeros((levels, widest), dtype=np.int64)
     hn = np.zeros(levels, dtype=np.int64)
-    kept = np.zeros(levels)
+    transfers = np.zeros(levels)
+    link_amount = np.zeros((levels, plans))
+    n_plans = np.zeros(levels, dtype=np.int64)
+    counts = np.zeros((3, levels))
+    scratch = np.zeros((3, levels))
+    # the link recursion's memo, allocated (for the used loops of the row) when a row needs it
+    link_memo = np.zeros((1, 1, 1, 3), dtype=np.int64)
+    link_memo_amount = np.zeros((1, 1, 1, plans))
+    stack_amount = np.zeros((n_slots + 2, plans))
+    amount = np.zeros(plans)
 
     for i in range(lo, hi):
         # extents walked by the first p slots; cycles, computes, instances
@@ -345,8 +714,6 @@ def evaluate_chunk(
             while n_below < n_used and used[n_below] < prefix[b]:
                 n_below += 1
             start[b] = n_below
-        for s in range(levels):
-            kept[s] = 0.0
 
         for k in range(n_spaces):
             volume = 1
@@ -384,7 +751,7 @@ def evaluate_chunk(
                     if equal:
                         key[j] = q
                         break
-            # per level boundary: reuse totals (level above) and link candidates (its fanout)
+            # per level boundary: reuse totals (level above) and link plans (its fanout)
             for b in range(levels + 1):
                 first = start[b]
                 count = n_used - first
@@ -419,11 +786,12 @@ def evaluate_chunk(
                     )
                     received[b - 1] = whole + total
                 if b < levels:
+                    n_plans[b] = 0
                     g = cfg[i, b]
-                    flag = False
                     if g >= 0:
                         e = g * n_spaces + k
-                        flag = _links_possible(
+                        p_lo, p_hi = off_ptr[e], off_ptr[e + 1]
+                        if p_hi > p_lo and _links_possible(
                             moves,
                             moved,
                             moved_rank,
@@ -431,97 +799,106 @@ def evaluate_chunk(
                             hull,
                             b,
                             off_vec,
-                            off_ptr[e],
-                            off_ptr[e + 1],
+                            p_lo,
+                            p_hi,
                             legacy,
                             b == 0,
-                        )
-                    links[i, k, b] = flag
+                        ):
+                            if link_memo.shape[0] < count + 1:  # sized by used loops
+                                link_memo = np.zeros(
+                                    (n_used + 1, n_used + 1, n_used + 2, 3), dtype=np.int64
+                                )
+                                link_memo_amount = np.zeros(
+                                    (n_used + 1, n_used + 1, n_used + 2, plans)
+                                )
+                            token += 1
+                            _link_amounts(
+                                count,
+                                weight,
+                                delta,
+                                still,
+                                local_key,
+                                moves,
+                                moved,
+                                moved_rank,
+                                hull,
+                                b,
+                                legacy,
+                                b == 0,
+                                off_vec,
+                                p_lo,
+                                p_hi,
+                                link_memo,
+                                link_memo_amount,
+                                token,
+                                stack,
+                                stack_amount,
+                                amount,
+                            )
+                            n_plans[b] = p_hi - p_lo
+                            for o in range(p_hi - p_lo):
+                                link_amount[b, o] = amount[o]
 
-            # accesses per multicast factor, per level
+            # accesses per multicast pair, per level: the steps no link plan serves go by
+            # multicast alone; those a plan serves leave its linked instances to their neighbours
             for s in range(levels):
                 child = received[s - 1] if s else float(cyc)
                 g = cfg[i, s]
+                transfers[s] = 0.0
                 if g < 0:
                     hn[s] = 1
                     hc[s, 0] = 1
                     hv[s, 0] = child
                     union[s] = float(size[s])
-                else:
-                    e = g * n_spaces + k
-                    hn[s] = hist_ptr[e + 1] - hist_ptr[e]
-                    for j in range(hn[s]):
-                        hc[s, j] = hist_c[hist_ptr[e] + j]
-                        hv[s, j] = hist_n[hist_ptr[e] + j] * child
-                    width = group_ptr[s + 1] - group_ptr[s]
-                    union[s] = float(_hull(ext, prefix[s] + width, terms, k, spare, 0))
-
-            # Timeloop's bookkeeping (same operations, in the same order, as the NumPy path)
-            for s in range(levels):
-                acc = 0.0
-                for j in range(hn[s]):
-                    acc += hv[s, j]
-                content[s] = acc
-            for s in range(levels):
-                if s + 1 < levels:
-                    acc = 0.0
-                    for j in range(hn[s + 1]):
-                        acc += hc[s + 1, j] * hv[s + 1, j]
-                    share[s] = acc / level_fanout[s + 1]
-                else:
-                    share[s] = 0.0
-            partition[levels - 1] = size[levels - 1]
-            for s in range(levels - 2, -1, -1):
-                denominator = union[s + 1] if level_fanout[s + 1] > 1 else float(size[s])
-                partition[s] = partition[s + 1] * size[s] // max(np.int64(denominator), 1)
-            for cur in range(levels):
-                if keep[k, cur]:
                     continue
-                if cur + 1 >= levels:
-                    break
-                weighted = 0.0
-                for j in range(hn[cur + 1]):
-                    weighted += hc[cur + 1, j] * hv[cur + 1, j]
-                factor = content[cur] * level_fanout[cur + 1] / weighted if weighted > 0 else 1.0
-                acc = 0.0
-                for j in range(hn[cur + 1]):
-                    hv[cur + 1, j] = hv[cur + 1, j] * factor
-                    acc += hv[cur + 1, j]
-                content[cur + 1] = acc
-            outermost = -1
+                e = g * n_spaces + k
+                alone = child
+                for o in range(n_plans[s]):
+                    alone -= link_amount[s, o]
+                n = 0
+                for j in range(hist_ptr[e], hist_ptr[e + 1]):
+                    hc[s, n] = hist_c[j]
+                    hv[s, n] = hist_n[j] * alone
+                    n += 1
+                for o in range(n_plans[s]):
+                    plan = off_ptr[e] + o
+                    transfers[s] += off_linked[plan] * link_amount[s, o]
+                    for j in range(rest_ptr[plan], rest_ptr[plan + 1]):
+                        hc[s, n] = rest_c[j]
+                        hv[s, n] = rest_n[j] * link_amount[s, o]
+                        n += 1
+                hn[s] = n
+                width = group_ptr[s + 1] - group_ptr[s]
+                union[s] = float(_hull(ext, prefix[s] + width, terms, k, spare, 0))
+
+            bookkeeping(
+                size,
+                union,
+                level_fanout,
+                hv,
+                hc,
+                hn,
+                transfers,
+                keep,
+                k,
+                read_write[k],
+                subtract_first,
+                instances,
+                i,
+                partition,
+                counts,
+                scratch,
+            )
             for s in range(levels):
-                if keep[k, s]:
-                    outermost = s
-            for s in range(levels):
-                if not keep[k, s]:
-                    reads[i, s, k] = 0.0
-                    fills[i, s, k] = 0.0
-                    updates[i, s, k] = 0.0
-                    continue
-                fill_share = 0.0 if s == outermost else share[s]
-                if read_write[k]:
-                    r = content[s] - partition[s]
-                    if s == outermost or not subtract_first:
-                        f = fill_share
-                    else:
-                        f = fill_share - partition[s]
-                    u = content[s]
-                else:
-                    r, f, u = content[s], fill_share, 0.0
-                inst = instances[i, s]
-                reads[i, s, k] = np.floor(r + 0.5) * inst
-                fills[i, s, k] = np.floor(f + 0.5) * inst
-                updates[i, s, k] = np.floor(u + 0.5) * inst
-                kept[s] += size[s]
-
-        ok = True
-        for s in range(levels):
-            if capacity[s] >= 0 and kept[s] > capacity[s]:
-                ok = False
-        fits[i] = ok
+                reads[i, s, k] = counts[0, s]
+                fills[i, s, k] = counts[1, s]
+                updates[i, s, k] = counts[2, s]
+                tiles[i, s, k] = size[s] if keep[k, s] else 0
+                partitions[i, s, k] = partition[s]
+        fits[i] = overfull_level(tiles, i, capacity) < 0
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def evaluate_rows(
     bounds: np.ndarray,
     cfg: np.ndarray,
@@ -548,7 +925,7 @@ def evaluate_rows(
         )
 
 
-@njit(cache=True)
+@kernel()
 def energy_chunk(
     lo: int,
     hi: int,
@@ -561,22 +938,21 @@ def energy_chunk(
     out: np.ndarray,
 ) -> None:
     """Energy of rows ``lo:hi`` per level and data space, into `out` (N, V, S): per action,
-    whole vector accesses (``block[level]`` words) per utilized instance times the instances,
-    times ``table[level, action]`` (read, fill, update) — as the NumPy path computes it."""
+    `vector_accesses` (``block[level]`` words) times ``table[level, action]`` (read, fill,
+    update)."""
     levels, spaces = reads.shape[1], reads.shape[2]
     for i in range(lo, hi):
         for s in range(levels):
             inst = instances[i, s]
-            safe = max(inst, 1)
             for k in range(spaces):
                 acc = 0.0
-                acc += np.ceil(reads[i, s, k] / safe / block[s] - 1e-9) * inst * table[s, 0]
-                acc += np.ceil(fills[i, s, k] / safe / block[s] - 1e-9) * inst * table[s, 1]
-                acc += np.ceil(updates[i, s, k] / safe / block[s] - 1e-9) * inst * table[s, 2]
+                acc += vector_accesses(reads[i, s, k], inst, block[s]) * table[s, 0]
+                acc += vector_accesses(fills[i, s, k], inst, block[s]) * table[s, 1]
+                acc += vector_accesses(updates[i, s, k], inst, block[s]) * table[s, 2]
                 out[i, s, k] = acc
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def energy_rows(
     reads: np.ndarray,
     fills: np.ndarray,
@@ -594,36 +970,54 @@ def energy_rows(
         )
 
 
-@njit(cache=True)
-def tile_fits_chunk(lo: int, hi: int, bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
-    """`hwsim.analytical.batch.tile_fits` for rows ``lo:hi``, into `out`: whether every level's
-    kept tiles fit its capacity (`coef` gives the shapes, `terms` the arithmetic)."""
-    slot_dim, _, prefix, _, _, coef, terms, keep, _, capacity = layout
-    n_spaces, ranks, n_dims = coef.shape
-    levels = prefix.shape[0] - 1
-    ext = np.ones((1, n_dims), dtype=np.int64)
-    spare = np.zeros((1, ranks), dtype=np.int64)
+@kernel(inline="always")
+def _kept_sizes(
+    bounds: np.ndarray,
+    i: int,
+    layout: tuple,
+    ext: np.ndarray,
+    spare: np.ndarray,
+    out: np.ndarray,
+    row: int,
+) -> None:
+    """Words of each kept data space one instance of each level holds for row `i` of `bounds`,
+    into ``out[row]`` (V, S) (0 where a level does not keep it): the tiles' bounding boxes."""
+    slot_dim, _, prefix, _, _, coef, terms, keep, _, _ = layout
+    for d in range(ext.shape[1]):
+        ext[0, d] = 1
+    p = 0
+    for s in range(prefix.shape[0] - 1):
+        while p < prefix[s + 1]:
+            ext[0, slot_dim[p]] *= bounds[i, p]
+            p += 1
+        for k in range(coef.shape[0]):
+            out[row, s, k] = _hull(ext, 0, terms, k, spare, 0) if keep[k, s] else 0
+
+
+@kernel()
+def tile_sizes_chunk(lo: int, hi: int, bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
+    """`_kept_sizes` of rows ``lo:hi``, into `out` (N, V, S)."""
+    coef = layout[5]
+    ext = np.ones((1, coef.shape[2]), dtype=np.int64)
+    spare = np.zeros((1, coef.shape[1]), dtype=np.int64)
     for i in range(lo, hi):
-        out[i] = True
-        for d in range(n_dims):
-            ext[0, d] = 1
-        p = 0
-        for s in range(levels):
-            while p < prefix[s + 1]:
-                ext[0, slot_dim[p]] *= bounds[i, p]
-                p += 1
-            if capacity[s] < 0:
-                continue
-            needed = 0
-            for k in range(n_spaces):
-                if keep[k, s]:
-                    needed += _hull(ext, 0, terms, k, spare, 0)
-            if needed > capacity[s]:
-                out[i] = False
-                break
+        _kept_sizes(bounds, i, layout, ext, spare, out, i)
 
 
-@njit(cache=True, parallel=True)
+@kernel()
+def tile_fits_chunk(lo: int, hi: int, bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
+    """Whether every level's kept tiles fit its capacity (`overfull_level`), rows ``lo:hi``,
+    into `out` (N,)."""
+    coef, capacity = layout[5], layout[9]
+    ext = np.ones((1, coef.shape[2]), dtype=np.int64)
+    spare = np.zeros((1, coef.shape[1]), dtype=np.int64)
+    sizes = np.zeros((1, layout[2].shape[0] - 1, coef.shape[0]), dtype=np.int64)
+    for i in range(lo, hi):
+        _kept_sizes(bounds, i, layout, ext, spare, sizes, 0)
+        out[i] = overfull_level(sizes, 0, capacity) < 0
+
+
+@kernel(parallel=True)
 def tile_fits_rows(bounds: np.ndarray, layout: tuple, out: np.ndarray) -> None:
     """`tile_fits_chunk` over all rows, chunks of `CHUNK` rows in parallel."""
     n = bounds.shape[0]

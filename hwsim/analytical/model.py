@@ -1,35 +1,20 @@
-"""The analytical model: closed-form counts per storage level and data space.
+"""Counts of one mapped problem: `analyze`.
 
-For each data space and storage level (0 = innermost) it derives, without walking the nest:
-
-1. the tile a level holds (`geometry`), and
-2. how many elements each level receives from outside over the run (`reuse`), driven by the
-   loops above the level's boundary;
-
-then applies Timeloop's bookkeeping (``tiling.cpp``), which turns those into reads, fills and
-updates:
-
-- the innermost level is read once per compute; level ``s`` is read as many times as level
-  ``s−1`` receives elements (its "content accesses");
-- a bypassed level passes its accesses to the next level out that keeps the data space; the
-  outermost keeping level is never filled;
-- read-write data (partial sums): every access is an update; the first update of each element
-  needs no read ("first-read elision"), so reads = accesses − partition size; an inner level's
-  fills likewise exclude the first arrival of each element (except in Timeloop e1d76d6).
-
-`reuse="timeloop"` reproduces Timeloop's nest analysis (master or v3.0/e1d76d6, see
-`hwsim.analytical.reuse`) on bounding boxes; `reuse="retain"` models a buffer that keeps its last
-tile and fetches only the exact points it lacks — what the trace simulator does.
+With ``reuse="timeloop"`` (the default) the mapping goes through the engine
+(`hwsim.analytical.kernel`, via `hwsim.analytical.batch.evaluate_batch`) as a batch of one row —
+the very code that scores the mapper's candidates — and comes back as `AccessCounts`.
+``reuse="retain"`` is the separate retain-tile model (`hwsim.analytical.retain`), which agrees
+with the trace simulator rather than with Timeloop.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from hwsim.analytical.bookkeeping import bookkeeping
-from hwsim.analytical.capacity import check_capacity
-from hwsim.analytical.reuse import TIMELOOP_VERSIONS
-from hwsim.analytical.traffic import level_traffic
+from hwsim.analytical.batch import Skeleton, evaluate_batch
+from hwsim.analytical.capacity import capacity_error
+from hwsim.analytical.retain import retain_counts
+from hwsim.analytical.versions import version_flags
 from hwsim.counts import AccessCounts, DataSpaceCounts
 from hwsim.errors import SpecError
 from hwsim.nest import LoopNest
@@ -52,43 +37,45 @@ def analyze(
             last tile; agrees with the trace simulator).
         timeloop_version: ``"master"`` (current), ``"v3.0"`` or ``"e1d76d6"`` (March 2023);
             only used with ``reuse="timeloop"``.
-        capacity: check that every level's tiles fit its capacity.
+        capacity: check that every level's tiles fit its capacity (a `SpecError` if not).
     """
-    if timeloop_version not in TIMELOOP_VERSIONS:
-        raise SpecError(
-            f"unknown timeloop_version {timeloop_version!r}; choose one of {list(TIMELOOP_VERSIONS)}"
-        )
+    version_flags(timeloop_version)
     if reuse not in ("timeloop", "retain"):
         raise SpecError(f"unknown reuse policy {reuse!r}; choose 'timeloop' or 'retain'")
-    if capacity:
-        check_capacity(nest)
-    version = timeloop_version if reuse == "timeloop" else "master"
-    per_level: dict[str, dict[str, DataSpaceCounts]] = {
-        name: {} for name in reversed(nest.level_names)
-    }
-    for ds in nest.problem.data_spaces:
-        traffic = level_traffic(nest, ds.name, reuse=reuse, version=version)
-        rows = bookkeeping(
-            traffic,
-            nest.keep[ds.name],
-            read_write=ds.read_write,
-            subtract_first_fill=version != "e1d76d6",
-        )
-        for s, (row, t) in enumerate(zip(rows, traffic, strict=True)):
-            instances = t.instances if row.size else 0
-            per_level[nest.level_names[s]][ds.name] = DataSpaceCounts(
-                reads=row.reads * instances,
-                fills=row.fills * instances,
-                updates=row.updates * instances,
-                tile_size=row.size,
-                partition_size=row.partition,
-                instances=instances,
-            )
-    engine = f"analytical[{reuse}{'/' + timeloop_version if reuse == 'timeloop' else ''}]"
+    skeleton, bounds = Skeleton.from_mapping(nest.problem, nest.architecture, nest.mapping)
+    if reuse == "retain":
+        if capacity and (error := capacity_error(skeleton, bounds[0], nest.mapping.file)):
+            raise error
+        per_space = {ds: retain_counts(nest, ds) for ds in nest.problem.data_space_names}
+        levels = {
+            name: {ds: rows[s] for ds, rows in per_space.items()}
+            for s, name in enumerate(nest.level_names)
+        }
+        engine = "analytical[retain]"
+    else:
+        result = evaluate_batch(skeleton, bounds, version=timeloop_version)
+        if capacity and not result.fits[0]:
+            error = capacity_error(skeleton, bounds[0], nest.mapping.file)
+            assert error is not None  # the engine and the message apply the same rule
+            raise error
+        levels = {}
+        for s, name in enumerate(skeleton.level_names):
+            levels[name] = {}
+            for k, ds in enumerate(nest.problem.data_space_names):
+                kept = bool(result.tiles[0, s, k])
+                levels[name][ds] = DataSpaceCounts(
+                    reads=int(result.reads[0, s, k]),
+                    fills=int(result.fills[0, s, k]),
+                    updates=int(result.updates[0, s, k]),
+                    tile_size=int(result.tiles[0, s, k]),
+                    partition_size=int(result.partitions[0, s, k]),
+                    instances=int(result.instances[0, s]) if kept else 0,
+                )
+        engine = f"analytical[timeloop/{timeloop_version}]"
     return AccessCounts(
         engine=engine,
         computes=nest.computes,
-        levels=per_level,
+        levels={name: levels[name] for name in reversed(nest.level_names)},
         compute_level=nest.architecture.compute.name,
         compute_instances=nest.compute_instances,
         cycles=nest.temporal_iterations,

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.analytical.versions import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, add_objective
 from hwsim.commands.output_paths import check_output_file
 from hwsim.energy.sources import load_energy_table

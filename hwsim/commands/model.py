@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.analytical.versions import TIMELOOP_VERSIONS
 from hwsim.commands.output_paths import PLOT_SUFFIXES, check_output_file
 from hwsim.evaluate import evaluate_files
 

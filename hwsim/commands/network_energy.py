@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from hwsim.accelerators import NAMED
-from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.analytical.versions import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, COURSE_OBJECTIVE, add_input_shape, add_objective
 from hwsim.commands.output_paths import check_output_folder
 from hwsim.errors import SpecError

@@ -1,7 +1,8 @@
 """Pricing counts with an energy table, the way Timeloop does.
 
 A storage level is accessed a vector (``block_size`` words) at a time: per instance, each
-action's scalar count is rounded up to whole vectors, and every vector access costs the table's
+action's scalar count is rounded up to whole vectors (the engine's
+`hwsim.analytical.kernel.vector_accesses`, which the batch evaluator applies too), and every vector access costs the table's
 energy for that action. Reads cost ``read``; fills cost ``fill`` (else ``write``); updates cost
 ``update`` (else ``write``). Each compute costs ``compute`` (else ``mac_random``). Pass-through
 spatial levels hold no data and cost nothing.
@@ -9,19 +10,11 @@ spatial levels hold no data and cost nothing.
 
 from __future__ import annotations
 
-from math import ceil
-
+from hwsim.analytical.kernel import vector_accesses
 from hwsim.counts import AccessCounts
 from hwsim.energy.table import EnergyTable
 from hwsim.evaluation import Evaluation
 from hwsim.spec.architecture import Architecture
-
-
-def _vector_accesses(total: int, instances: int, block: int) -> int:
-    if total == 0 or instances == 0:
-        return 0
-    per_instance = total / instances
-    return ceil(per_instance / block - 1e-9) * instances
 
 
 def price(counts: AccessCounts, arch: Architecture, table: EnergyTable) -> Evaluation:
@@ -38,7 +31,7 @@ def price(counts: AccessCounts, arch: Architecture, table: EnergyTable) -> Evalu
             for action, n in (("read", c.reads), ("fill", c.fills), ("update", c.updates)):
                 if n:
                     per_access = table.energy(level.name, action, level.class_name)
-                    total += _vector_accesses(n, c.instances, level.block_size) * per_access
+                    total += vector_accesses(n, c.instances, level.block_size) * per_access
             energies[level_name][ds] = total
     compute = arch.compute
     compute_energy = counts.computes * table.energy(compute.name, "compute", compute.class_name)

@@ -1,7 +1,7 @@
-"""The native mapper: search the constrained mapspace with the vectorised analytical model.
+"""The native mapper: search the constrained mapspace with the engine (Timeloop's rules, compiled).
 
 For every bypass choice and loop order (a `Skeleton`), all valid factorizations are evaluated in
-one NumPy batch (`hwsim.analytical.batch`) and the best row kept. When the number of loop orders
+one batch by the engine (`hwsim.analytical.batch`) and the best row kept. When the number of loop orders
 times factorizations fits the evaluation budget the search is exhaustive — the course's Q3
 Eyeriss constraints fix every loop order, so it always is there. Otherwise loop orders are
 sampled (seeded, so the result is deterministic) and the best mappings found are refined by
@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from hwsim.analytical.batch import Skeleton, energy_vectors, evaluate_batch, tile_fits
-from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.analytical.versions import version_flags
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
@@ -68,11 +68,7 @@ class MapperSettings:
                 f"unknown mapper objective {self.objective!r}; choose one of "
                 f"{list(get_args(Objective))}"
             )
-        if self.timeloop_version not in TIMELOOP_VERSIONS:
-            raise SpecError(
-                f"unknown timeloop_version {self.timeloop_version!r}; choose one of "
-                f"{list(TIMELOOP_VERSIONS)}"
-            )
+        version_flags(self.timeloop_version)
         for name in ("budget", "max_skeletons"):
             if getattr(self, name) < 1:
                 raise SpecError(f"mapper {name} must be at least 1, got {getattr(self, name)}")
@@ -100,7 +96,7 @@ class MapperResult:
 
     Attributes:
         mapping: the best mapping.
-        evaluation: its counts and energy (scalar model).
+        evaluation: its counts and energy (`hwsim.evaluate`).
         cycles: its cycles.
         evaluated: mappings evaluated; valid: of which fit every level.
         skeletons: loop orders × bypass choices visited; exhaustive: whether that was all of them.
@@ -237,7 +233,7 @@ def map_problem(
         notes.append(
             f"sampled {len(plan)} of {orders_total * len(space.keep_choices)} loop orders × bypass choices"
         )
-        best = _refine(space, best, table, settings) or best
+        best = _refine(space, best, vectors, settings) or best
     _score, skeleton, row = best[0]
     mapping = skeleton.mapping(row)
     evaluation = evaluate(
@@ -256,12 +252,9 @@ def map_problem(
     )
 
 
-def _refine(space: Mapspace, best, table: EnergyTable, settings: MapperSettings):
-    """Try orders of the non-trivial free loops of the best mappings (scalar model, bounded)."""
-    from hwsim.analytical.model import analyze
-    from hwsim.energy.pricing import price
-    from hwsim.nest import LoopNest
-
+def _refine(space: Mapspace, best, vectors, settings: MapperSettings):
+    """Try orders of the non-trivial free loops of the best mappings (bounded), each order a
+    skeleton of its own scored by the engine like every other candidate."""
     rng = random.Random(settings.seed + 1)
     improved = list(best)
     for _, skeleton, row in best[: settings.refine]:
@@ -283,14 +276,15 @@ def _refine(space: Mapspace, best, table: EnergyTable, settings: MapperSettings)
             )
             candidate = space.skeleton(dict(skeleton.keep), orders)
             new_row = np.array(
-                [bounds_of.get((sl.level, sl.axis, sl.dimension), 1) for sl in candidate.slots]
+                [[bounds_of.get((sl.level, sl.axis, sl.dimension), 1) for sl in candidate.slots]]
             )
-            nest = LoopNest.build(space.problem, space.architecture, candidate.mapping(new_row))
-            counts = analyze(nest, timeloop_version=settings.timeloop_version, capacity=False)
-            energy = price(counts, space.architecture, table).total_energy_pj
+            result = evaluate_batch(
+                candidate, new_row, version=settings.timeloop_version, energy=vectors
+            )
+            assert result.energy_pj is not None  # priced: the batch was given energy vectors
             primary, secondary = objective_keys(
-                np.array([energy]), np.array([float(counts.cycles)]), settings.objective
+                result.energy_pj, result.cycles.astype(np.float64), settings.objective
             )
-            improved.append(((float(primary[0]), float(secondary[0])), candidate, new_row))
+            improved.append(((float(primary[0]), float(secondary[0])), candidate, new_row[0]))
     improved.sort(key=lambda item: item[0])
     return improved[: len(best)]

@@ -1,8 +1,9 @@
-"""The vectorised batch evaluator against the scalar analytical model, on random spatial and temporal
-mappings (hypothesis): identical counts for every row, from both backends (NumPy and the compiled
-numba kernel); rows where the scalar model finds link transfers are always flagged for re-scoring
-(the flag is a sound filter). The two backends agree bit for bit on whole batches of arbitrary
-bounds — counts, fits, link flags and energies — and on a real mapper mapspace."""
+"""The engine against the oracles (tests/oracles), on random spatial and temporal mappings
+(hypothesis): the scalar model (exact arithmetic, one mapping at a time, link transfers planned
+per step) gives identical counts, tiles and partitions for every mapping, with the engine
+interpreted and compiled; the NumPy oracle (vectorised over rows, no link planning) agrees bit
+for bit on whole batches of arbitrary bounds — counts, fits and energies — wherever it sees no
+possible link transfer, and on a real mapper mapspace."""
 
 from __future__ import annotations
 
@@ -10,20 +11,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracles.batch_numpy import numpy_counts, numpy_energy, numpy_tile_fits
+from oracles.scalar import scalar_analyze
+from oracles.traffic import level_traffic
 from spec_builders import problem
 
 from hwsim.accelerators import load_accelerator
-from hwsim.analytical.batch import (
-    BACKENDS,
-    Skeleton,
-    _counts_numba,
-    _counts_numpy,
-    evaluate_batch,
-    resolve_backend,
-    tile_fits,
-)
+from hwsim.analytical.batch import Skeleton, evaluate_batch, tile_fits
 from hwsim.analytical.model import analyze
-from hwsim.analytical.traffic import level_traffic
 from hwsim.nest import LoopNest
 from hwsim.spec.architecture import parse_architecture
 from hwsim.spec.mapping import bind_mapping
@@ -140,42 +135,85 @@ def spatial_cases(draw):
     return p, a, bind_mapping(directives, a, p), version
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("interpreted", [False, True])
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spatial_cases())
-def test_batch_equals_scalar(backend, case) -> None:
+def test_engine_equals_scalar_oracle(interpreted, case) -> None:
     p, a, mapping, version = case
     nest = LoopNest.build(p, a, mapping)
-    scalar = analyze(nest, timeloop_version=version)
-    links = any(
-        t.link_transfers
-        for ds in p.data_space_names
-        for t in level_traffic(nest, ds, reuse="timeloop", version=version)
-    )
+    scalar = scalar_analyze(nest, timeloop_version=version)
     skeleton, bounds = Skeleton.from_mapping(p, a, mapping)
-    fast = evaluate_batch(skeleton, bounds, version=version, rescore_links=False, backend=backend)
-    exact = evaluate_batch(skeleton, bounds, version=version, backend=backend)
-    if links:
-        assert exact.rescored[0], "a mapping with link transfers was not flagged"
+    batch = evaluate_batch(skeleton, bounds, version=version, interpreted=interpreted)
+    counts = analyze(nest, timeloop_version=version)
     for s, name in enumerate(skeleton.level_names):
         for k, ds in enumerate(p.data_space_names):
             c = scalar.levels[name][ds]
-            assert (exact.reads[0, s, k], exact.fills[0, s, k], exact.updates[0, s, k]) == (
-                c.reads,
-                c.fills,
-                c.updates,
+            want = (c.reads, c.fills, c.updates, c.tile_size, c.partition_size)
+            got = (
+                batch.reads[0, s, k],
+                batch.fills[0, s, k],
+                batch.updates[0, s, k],
+                batch.tiles[0, s, k],
+                batch.partitions[0, s, k],
             )
-            if not links:
-                assert (fast.reads[0, s, k], fast.fills[0, s, k], fast.updates[0, s, k]) == (
-                    c.reads,
-                    c.fills,
-                    c.updates,
-                )
-    assert int(exact.computes[0]) == scalar.computes
+            assert got == want, (name, ds)
+            assert counts.levels[name][ds] == c, (name, ds)
+    assert int(batch.computes[0]) == scalar.computes
+    assert int(batch.cycles[0]) == scalar.cycles
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_rows_are_independent(backend) -> None:
+def test_link_transfers_are_covered() -> None:
+    # A fanout whose instances forward deltas to their neighbours (the oracle finds link
+    # transfers): the engine's link plans give the oracle's counts, under both versions.
+    found = 0
+    p = problem(
+        {"A": 4, "B": 3},
+        [
+            {"name": "X", "projection": [[["A", "one"], ["B", "one"]]]},
+            {"name": "W", "projection": [[["B", "one"]]]},
+            {"name": "Z", "projection": [[["A", "one"]]], "read_write": True},
+        ],
+        coefficients=COEFFICIENTS,
+    )
+    a = parse_architecture(
+        {
+            "version": 0.4,
+            "nodes": [
+                {"name": "Sys", "attributes": {"technology": "45nm"}},
+                {"name": "Outer", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
+                {"name": "PE", "spatial": {"meshX": 4}},
+                {
+                    "name": "Inner",
+                    "class": "regfile",
+                    "attributes": {"width": 8, "datawidth": 8, "depth": 64},
+                },
+                {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
+            ],
+        }
+    )
+    m = bind_mapping(
+        [
+            {"target": "Outer", "type": "temporal", "factors": "A=1 B=3", "permutation": "BA"},
+            {"target": "PE", "type": "spatial", "factors": "A=4 B=1", "permutation": "AB"},
+            {"target": "Inner", "type": "temporal", "factors": "A=1 B=1", "permutation": "AB"},
+        ],
+        a,
+        p,
+    )
+    nest = LoopNest.build(p, a, m)
+    for version in ("master", "v3.0"):
+        found += sum(
+            t.link_transfers
+            for ds in p.data_space_names
+            for t in level_traffic(nest, ds, reuse="timeloop", version=version)
+        )
+        scalar = scalar_analyze(nest, timeloop_version=version)
+        counts = analyze(nest, timeloop_version=version)
+        assert counts.levels == scalar.levels
+    assert found > 0  # X slides along the PE row: each PE takes the next one's operand
+
+
+def test_rows_are_independent() -> None:
     # Evaluating two mappings in one batch gives the same as evaluating each alone.
     p = problem(
         {"A": 4, "B": 6},
@@ -221,15 +259,15 @@ def test_rows_are_independent(backend) -> None:
     ]
     assert row.tolist() == [[1, 1, 2, 2, 1, 1, 2, 3]]
     other = np.array([[1, 1, 1, 4, 1, 1, 1, 6]])  # Inner walks all of A, Outer all of B
-    both = evaluate_batch(skeleton, np.vstack([row, other]), backend=backend)
+    both = evaluate_batch(skeleton, np.vstack([row, other]))
     for i, bounds in enumerate((row, other)):
-        alone = evaluate_batch(skeleton, bounds, backend=backend)
+        alone = evaluate_batch(skeleton, bounds)
         for field in ("reads", "fills", "updates", "computes", "cycles", "fits"):
             assert np.array_equal(getattr(both, field)[i : i + 1], getattr(alone, field)), field
     assert not np.array_equal(both.reads[0], both.reads[1])  # two different mappings
 
 
-# ------------------------------------------------------------------ numba == NumPy, bit for bit
+# ------------------------------------------------------------ engine == NumPy oracle, bit for bit
 def _energy_table(skeleton: Skeleton, seed: int) -> dict[str, dict[str, float]]:
     """Irregular per-action energies, so that rounding differences would show."""
     rng = np.random.default_rng(seed)
@@ -241,32 +279,28 @@ def _energy_table(skeleton: Skeleton, seed: int) -> dict[str, dict[str, float]]:
     return table
 
 
-def assert_backends_agree(skeleton: Skeleton, bounds: np.ndarray, version: str, seed: int) -> None:
-    numpy_counts = _counts_numpy(skeleton, bounds, version)
-    numba_counts = _counts_numba(skeleton, bounds, version)
-    for field in ("reads", "fills", "updates", "instances", "computes", "cycles", "fits"):
-        assert np.array_equal(getattr(numpy_counts, field), getattr(numba_counts, field)), field
-    assert numpy_counts.risky == numba_counts.risky  # the same link suspects
-    assert np.array_equal(
-        tile_fits(skeleton, bounds, backend="numpy"), tile_fits(skeleton, bounds, backend="numba")
-    )
+def assert_oracle_agrees(skeleton: Skeleton, bounds: np.ndarray, version: str, seed: int) -> None:
+    oracle = numpy_counts(skeleton, bounds, version)
     energy = _energy_table(skeleton, seed)
-    results = [
-        evaluate_batch(
-            skeleton, bounds, version=version, energy=energy, rescore_links=False, backend=b
-        )
-        for b in BACKENDS
-    ]
-    assert np.array_equal(results[0].level_energy_pj, results[1].level_energy_pj)
-    assert np.array_equal(results[0].energy_pj, results[1].energy_pj)
+    engine = evaluate_batch(skeleton, bounds, version=version, energy=energy)
+    safe = np.ones(len(bounds), dtype=bool)
+    safe[list(oracle.risky)] = False  # the oracle cannot count link transfers
+    assert safe.any()
+    for field in ("reads", "fills", "updates", "computes", "cycles", "fits", "instances"):
+        assert np.array_equal(getattr(oracle, field)[safe], getattr(engine, field)[safe]), field
+    assert np.array_equal(numpy_tile_fits(skeleton, bounds), tile_fits(skeleton, bounds))
+    assert np.array_equal(engine.fits, tile_fits(skeleton, bounds))
+    level_energy = numpy_energy(skeleton, oracle, energy)
+    assert engine.level_energy_pj is not None
+    assert np.array_equal(level_energy[safe], engine.level_energy_pj[safe])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spatial_cases(), st.integers(0, 2**32 - 1))
-def test_backends_agree_on_arbitrary_bounds(case, seed) -> None:
-    # Any positive bounds are a valid input to both backends (not only factorizations): 32 rows
-    # of random bounds on a random skeleton, many of them 1 (unused loops); spatial bounds stay
-    # small so that the NumPy path's per-fanout Python work stays cheap.
+def test_oracle_agrees_on_arbitrary_bounds(case, seed) -> None:
+    # Any positive bounds are a valid input (not only factorizations): 32 rows of random bounds
+    # on a random skeleton, many of them 1 (unused loops); spatial bounds stay small so that
+    # the NumPy oracle's per-fanout Python work stays cheap.
     p, a, mapping, version = case
     skeleton, _ = Skeleton.from_mapping(p, a, mapping)
     rng = np.random.default_rng(seed)
@@ -276,11 +310,11 @@ def test_backends_agree_on_arbitrary_bounds(case, seed) -> None:
         rng.choice([1, 1, 1, 2, 3, 4, 6], size=(32, len(temporal))),
         rng.choice([1, 1, 2, 3], size=(32, len(temporal))),
     )
-    assert_backends_agree(skeleton, bounds, version, seed)
+    assert_oracle_agrees(skeleton, bounds, version, seed)
 
 
 @pytest.mark.parametrize("version", ["v3.0", "master", "e1d76d6"])
-def test_backends_agree_on_a_mapspace(version) -> None:
+def test_oracle_agrees_on_a_mapspace(version) -> None:
     # Every factorization of a small layer on the shipped Eyeriss-like accelerator: enough rows
     # for the kernels' parallel entry points (the other tests' batches run serially).
     from hwsim.analytical.kernel import PARALLEL_ROWS
@@ -295,21 +329,11 @@ def test_backends_agree_on_a_mapspace(version) -> None:
     skeleton = space.skeleton(space.keep_choices[0], space.default_orders())
     bounds = space.factor_rows(skeleton)
     assert len(bounds) >= PARALLEL_ROWS
-    assert_backends_agree(skeleton, bounds, version, seed=1)
-
-
-def test_backend_choice(monkeypatch) -> None:
-    monkeypatch.delenv("HWSIM_BATCH_BACKEND", raising=False)
-    assert resolve_backend() == "numba"  # numba is a dependency
-    monkeypatch.setenv("HWSIM_BATCH_BACKEND", "numpy")
-    assert resolve_backend() == "numpy"
-    assert resolve_backend("numpy") == "numpy"
-    with pytest.raises(ValueError, match="unknown batch backend"):
-        resolve_backend("cuda")  # type: ignore[arg-type]
+    assert_oracle_agrees(skeleton, bounds, version, seed=1)
 
 
 def test_unknown_timeloop_version_is_an_error() -> None:
-    # the kernels tell versions apart by != "master" / != "e1d76d6": anything else ran as v3.0
+    # the engine tells versions apart by two flags: anything unknown must not run as v3.0
     from hwsim.errors import SpecError
 
     arch = parse_architecture(

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from hwsim.analytical.reuse import TIMELOOP_VERSIONS
+from hwsim.analytical.versions import TIMELOOP_VERSIONS
 from hwsim.cli import build_parser, main
 from hwsim.commands.options import OBJECTIVES, input_shape
 from hwsim.report.table2 import default_spec_dir

@@ -80,7 +80,7 @@ def test_fingerprint_follows_the_source_text(monkeypatch):
 
     def edited(path: Path) -> bytes:
         text = real(path)
-        return text + b"\n# a changed rule\n" if path.name == "reuse.py" else text
+        return text + b"\n# a changed rule\n" if path.name == "kernel.py" else text
 
     source_fingerprint.cache_clear()
     monkeypatch.setattr(disk_cache, "_read_source", edited)
@@ -105,7 +105,7 @@ def test_a_changed_rule_invalidates_cached_mappings(tmp_path, monkeypatch):
     monkeypatch.setattr(
         disk_cache,
         "_read_source",
-        lambda path: real(path) + (b"#" if path.name == "bookkeeping.py" else b""),
+        lambda path: real(path) + (b"#" if path.name == "kernel.py" else b""),
     )
     try:
         assert not _energy(tmp_path).cached  # nobody bumped a number

@@ -1,4 +1,4 @@
-"""Timeloop's bookkeeping: from per-level traffic to reads, fills and updates per instance.
+"""Oracle (tests only), in exact fractions. Timeloop's bookkeeping: from per-level traffic to reads, fills and updates per instance.
 
 This follows the steps of Timeloop's ``CollapseTiles`` (``loop-analysis/tiling.cpp``):
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import floor
 
-from hwsim.analytical.traffic import LevelTraffic
+from oracles.traffic import LevelTraffic
 
 
 def round_half_up(x: Fraction) -> int:

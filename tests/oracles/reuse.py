@@ -1,4 +1,7 @@
-"""How many elements a level receives over a run: closed forms for two reuse policies.
+"""Oracle (tests only): Timeloop's delivery recursion written out plainly, per mapping, in exact
+integers — the scalar model the engine (`hwsim.analytical.kernel`) replaced, kept to check it.
+
+How many elements a level receives over a run: closed forms for two reuse policies.
 
 Every time the loops above a child level advance, the child's tile moves. What it must receive is
 the new tile minus what it keeps. Let the loops above the child's boundary be ``j = 1..K``

@@ -1,4 +1,7 @@
-"""What moves between levels, per instance, before Timeloop's bookkeeping.
+"""Oracle (tests only): per-level traffic of the scalar model, with its own link-transfer
+accounting per recursion step (`spatial_accesses`).
+
+What moves between levels, per instance, before Timeloop's bookkeeping.
 
 For one data space and each storage level ``s`` (0 = innermost):
 
@@ -26,15 +29,14 @@ follow Timeloop's mesh numbering (row-major over the physical X extent).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache, partial
-from itertools import product
+from functools import partial
 from math import prod
 
+from hwsim.analytical.fanout import Fanout, multicast_histogram
 from hwsim.analytical.geometry import ExactGeometry, HullGeometry, freeze_ranks
-from hwsim.analytical.reuse import Event, Vector, retain_tile_total, timeloop_events, timeloop_total
-from hwsim.nest import Axis, Loop, LoopNest
+from hwsim.nest import LoopNest
+from oracles.reuse import Event, Vector, retain_tile_total, timeloop_events, timeloop_total
 
 
 @dataclass(frozen=True)
@@ -67,70 +69,6 @@ def spatial_groups(nest: LoopNest) -> list[list[int]]:
         if loop.spatial:
             groups[loop.level].append(i)
     return groups
-
-
-def multicast_histogram(translations: list[Vector]) -> dict[int, int]:
-    """Group instances by the translation of their delta; count groups per group size."""
-    return dict(Counter(Counter(translations).values()))
-
-
-@dataclass(frozen=True)
-class Fanout:
-    """A level's spatial fanout for one data space: each instance's delta translation, in
-    Timeloop's instance numbering (outer spatial loops most significant), and which
-    translation differences each instance's mesh neighbours offer for link transfers."""
-
-    translations: list[Vector]
-    neighbour_offsets: list[frozenset[Vector]]
-
-    @classmethod
-    def of(cls, loops: list[Loop], vectors: list[Vector], physical: tuple[int, int]) -> Fanout:
-        """The fanout of spatial `loops` (innermost first) stepping by `vectors` on a
-        `physical` (meshX, meshY) mesh. Built once per distinct live (bound > 1) loop shape:
-        the result is shared, so it must not be modified."""
-        live = tuple(
-            (loop.bound, loop.axis, tuple(v)) for loop, v in zip(loops, vectors, strict=True)
-        )
-        return _fanout(
-            tuple(item for item in live if item[0] > 1), len(vectors[0]), tuple(physical)
-        )
-
-
-@lru_cache(maxsize=1 << 14)
-def _fanout(
-    live: tuple[tuple[int, Axis, Vector], ...], ranks: int, physical: tuple[int, int]
-) -> Fanout:
-    """`Fanout.of` its live loops: a loop of bound 1 changes neither the translations nor the
-    instance numbering nor the logical mesh."""
-    translations = []
-    for index in product(*[range(bound) for bound, _, _ in reversed(live)]):  # innermost fastest
-        steps = list(reversed(index))
-        translations.append(
-            tuple(
-                sum(i * v[r] for i, (_, _, v) in zip(steps, live, strict=True))
-                for r in range(ranks)
-            )
-        )
-    logical_x = prod(bound for bound, axis, _ in live if axis == "X")
-    logical_y = prod(bound for bound, axis, _ in live if axis == "Y")
-    h_size, v_size = max(physical[0], logical_x), max(physical[1], logical_y)
-    count = len(translations)
-    offsets: list[set[Vector]] = [set() for _ in range(count)]
-    for v in range(v_size):
-        for h in range(h_size):
-            key = v * h_size + h
-            if key >= count:
-                continue
-            for nh, nv in ((h, v - 1), (h, v + 1), (h - 1, v), (h + 1, v)):
-                other = nv * h_size + nh
-                if 0 <= nh < h_size and 0 <= nv < v_size and other < count:
-                    offsets[key].add(
-                        tuple(
-                            a - b
-                            for a, b in zip(translations[other], translations[key], strict=True)
-                        )
-                    )
-    return Fanout(translations, [frozenset(o) for o in offsets])
 
 
 def spatial_accesses(

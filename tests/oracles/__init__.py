@@ -1,0 +1,1 @@
+"""Oracles: plain, slow reimplementations of the engine's rules that the tests compare it with."""
