@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracles.batch_numpy import numpy_counts, numpy_energy, numpy_tile_fits
 from oracles.scalar import scalar_analyze
@@ -285,7 +285,7 @@ def assert_oracle_agrees(skeleton: Skeleton, bounds: np.ndarray, version: str, s
     engine = evaluate_batch(skeleton, bounds, version=version, energy=energy)
     safe = np.ones(len(bounds), dtype=bool)
     safe[list(oracle.risky)] = False  # the oracle cannot count link transfers
-    assert safe.any()
+    assume(safe.any())  # every row may use a link transfer: nothing to compare (a plain test fails)
     for field in ("reads", "fills", "updates", "computes", "cycles", "fits", "instances"):
         assert np.array_equal(getattr(oracle, field)[safe], getattr(engine, field)[safe]), field
     assert np.array_equal(numpy_tile_fits(skeleton, bounds), tile_fits(skeleton, bounds))
