@@ -205,9 +205,8 @@ def describe_range(p: Param) -> str:
     d = p.distribution
     if isinstance(d, optuna.distributions.CategoricalDistribution):
         return "{" + ", ".join("null" if c is None else str(c) for c in d.choices) + "}"
-    assert isinstance(
-        d, optuna.distributions.FloatDistribution | optuna.distributions.IntDistribution
-    )
+    numeric = optuna.distributions.FloatDistribution | optuna.distributions.IntDistribution
+    assert isinstance(d, numeric), "Optuna's other two kinds"
     text = f"{d.low:g} .. {d.high:g}"
     if d.log:
         text += " (log)"
