@@ -101,7 +101,7 @@ def _energy_facts(done: pd.DataFrame, searched: Sequence[str]) -> list[str]:
             f"{per_mac.min():.3g}–{per_mac.max():.3g} pJ per MAC; what moves pJ/MAC is the "
             "layers' shapes (data reuse on the array) and the word width."
         )
-    widths = done["datawidth"].dropna().unique() if "datawidth" in done else []
+    widths = list(done["datawidth"].dropna().unique()) if "datawidth" in done else []
     if "bits" in done and done["bits"].map(_label).nunique() >= 2 and len(widths) == 1:
         lines.append(
             f"**Quantization bits** move accuracy only: every student ran on {int(widths[0])}-bit "
@@ -154,7 +154,7 @@ def _spearman(x: pd.Series, y: pd.Series) -> float:
     both = pd.concat([x.astype(float), y.astype(float)], axis=1).dropna()
     if len(both) < 2 or both.iloc[:, 0].nunique() < 2 or both.iloc[:, 1].nunique() < 2:
         return 0.0
-    return float(both.corr(method="spearman").iloc[0, 1])  # pandas' own ranks: no SciPy needed
+    return float(both.corr(method="spearman").to_numpy()[0, 1])  # pandas' own ranks: no SciPy
 
 
 def _trend(rho: float) -> str:
@@ -181,7 +181,7 @@ def _label(value) -> str:
 
 
 def _is_numeric(column: pd.Series) -> bool:
-    return pd.to_numeric(column, errors="coerce").notna().all()
+    return bool(pd.to_numeric(column, errors="coerce").notna().all())
 
 
 def _fmt(value: float) -> str:

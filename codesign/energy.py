@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from codesign.accelerator import area_mm2, build_accelerator, describe
 from models.complexity import count_parameters
+from models.config_dict import config_dict
 from models.hw_energy import estimate_energy, hardware_config
 
 
@@ -50,7 +51,7 @@ class EnergyModel:
     def __call__(
         self, model_cfg: DictConfig, accelerator_values: Mapping[str, Any]
     ) -> ArchitectureEnergy:
-        model = OmegaConf.to_container(model_cfg, resolve=True)
+        model = config_dict(model_cfg, "model", resolve=True)
         key = json.dumps(
             [model, dict(accelerator_values), self.hw, self.input_shape],
             sort_keys=True,

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import optuna
 
 from models.errors import UserError
 
+Direction = Literal["minimize", "maximize"]
 #: objective name -> (trials.csv column, direction, axis label)
-KNOWN = {
+KNOWN: dict[str, tuple[str, Direction, str]] = {
     "accuracy": ("accuracy", "maximize", "accuracy"),
     "energy": ("energy_uj", "minimize", "energy per inference (µJ)"),
     "area": ("area_mm2", "minimize", "on-chip area (mm²)"),
@@ -46,7 +48,7 @@ class Objectives:
         return cls(names, metric)
 
     @property
-    def directions(self) -> list[str]:
+    def directions(self) -> list[Direction]:
         return [KNOWN[n][1] for n in self.names]
 
     @property
@@ -54,8 +56,25 @@ class Objectives:
         return [KNOWN[n][0] for n in self.names]
 
     def values(self, measured: Mapping[str, float | None]) -> list[float]:
-        """The study's values from {column: value}."""
-        return [float(measured[c]) for c in self.columns]
+        """The study's values from {column: value}; see `refuse_unmeasured`."""
+        values = []
+        for name, column in zip(self.names, self.columns, strict=True):
+            value = measured[column]
+            if value is None:
+                raise UserError(_unmeasured(name, column))
+            values.append(float(value))
+        return values
+
+    def refuse_unmeasured(self, area_mm2: float | None) -> None:
+        """Before training: a UserError when the study minimises an area that the component
+        models cannot give (an on-chip component of hw.arch without an area)."""
+        if "area" in self.names and area_mm2 is None:
+            raise UserError(_unmeasured("area", KNOWN["area"][0]))
+
+
+def _unmeasured(name: str, column: str) -> str:
+    hint = ": an on-chip component of hw.arch has no area model" if name == "area" else ""
+    return f"sweep.objectives has {name}, but the trial has no {column}{hint}; drop it from sweep.objectives"
 
 
 @dataclass(frozen=True)

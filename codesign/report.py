@@ -76,7 +76,7 @@ def write_report(
     trials = trials_frame(study)
     pareto = pareto_frame(trials)
     chosen_row = choose(trials, pareto, rule)
-    chosen = None if chosen_row is None else chosen_row.to_dict()
+    chosen = None if chosen_row is None else {str(k): v for k, v in chosen_row.to_dict().items()}
     report = Report(
         study.study_name, storage, trials, pareto, chosen, attrs, rule, searched_keys(study)
     )
@@ -155,7 +155,7 @@ def pricing(trials: pd.DataFrame) -> str:
     return "; ".join(_pricing_of(row) for _, row in used.iterrows())
 
 
-def _pricing_of(energy: Mapping[str, Any]) -> str:
+def _pricing_of(energy: Mapping[str, Any] | pd.Series) -> str:
     return f"energy table {energy.get('energy_table')}, mapper objective {energy.get('objective')}"
 
 
@@ -229,6 +229,7 @@ def _chosen_section(report: Report, chosen, floor: float, metric: str) -> list[s
     if chosen is None:
         return ["## Chosen student", "", "No trial has completed yet.", ""]
     a, row = chosen.user_attrs, report.chosen
+    assert row is not None, "a chosen trial has its row in the report"
     energy, result = a.get("energy") or {}, a.get("result") or {}
     why = (
         "the most accurate feasible trial on the Pareto front"

@@ -17,6 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from codesign.space import ACCELERATOR
+from models.config_dict import config_dict
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 
@@ -32,8 +33,8 @@ def sweep_overrides() -> list[str]:
     out = [f"experiment={choices['experiment']}"] if choices.get("experiment") else []
     file = CONF / "sweep" / "experiment" / f"{choices.get('sweep/experiment')}.yaml"
     if choices.get("sweep/experiment") and file.is_file():
-        values = OmegaConf.to_container(OmegaConf.load(file))
-        values = {k: v for k, v in values.items() if k not in ("defaults", "sweep")}
+        written = config_dict(OmegaConf.load(file), str(file))
+        values = {k: v for k, v in written.items() if k not in ("defaults", "sweep")}
         out += [f"{k}={override_value(v)}" for k, v in _flatten(values)]
     out += [
         o

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, overload
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
@@ -15,6 +15,7 @@ from codesign.pruning import AccuracyCurve
 from codesign.report import CHOICES
 from codesign.space import SearchSpace
 from codesign.storage import storage_url
+from models.config_dict import config_dict
 from models.errors import UserError
 from models.hw_energy import hardware_config
 
@@ -63,7 +64,7 @@ class SweepSettings:
             }
         )
         hardware_config(  # a bad hw.datawidth or hw.objective stops the study here
-            OmegaConf.to_container(hw, resolve=True), train_cfg.model.quant.bits
+            config_dict(hw, "hw", resolve=True), train_cfg.model.quant.bits
         )
         curve = None
         if read.boolean("prune.enabled"):
@@ -119,6 +120,12 @@ class _Reader:
     def value(self, key: str) -> Any:
         return OmegaConf.select(self.s, key, throw_on_missing=True)
 
+    @overload
+    def integer(
+        self, key: str, nullable: Literal[False] = False, minimum: int | None = None
+    ) -> int: ...
+    @overload
+    def integer(self, key: str, nullable: bool, minimum: int | None = None) -> int | None: ...
     def integer(self, key: str, nullable: bool = False, minimum: int | None = None) -> int | None:
         value = self.value(key)
         if value is None and nullable:
@@ -131,6 +138,12 @@ class _Reader:
             self._refuse(key, value, f"an integer >= {minimum}")
         return value
 
+    @overload
+    def number(
+        self, key: str, nullable: Literal[False] = False, minimum: float | None = None
+    ) -> float: ...
+    @overload
+    def number(self, key: str, nullable: bool, minimum: float | None = None) -> float | None: ...
     def number(
         self, key: str, nullable: bool = False, minimum: float | None = None
     ) -> float | None:
@@ -149,6 +162,12 @@ class _Reader:
             self._refuse(key, value, "true or false")
         return value
 
+    @overload
+    def text(
+        self, key: str, nullable: Literal[False] = False, choices: tuple[str, ...] = ()
+    ) -> str: ...
+    @overload
+    def text(self, key: str, nullable: bool, choices: tuple[str, ...] = ()) -> str | None: ...
     def text(self, key: str, nullable: bool = False, choices: tuple[str, ...] = ()) -> str | None:
         value = self.value(key)
         if value is None and nullable:
@@ -163,7 +182,9 @@ class _Reader:
         value = self.value(key)
         if not isinstance(value, ListConfig):
             self._refuse(key, value, "a list")
-        return OmegaConf.to_container(value)
+        items = OmegaConf.to_container(value)
+        assert isinstance(items, list), "a ListConfig's container is a list"
+        return items
 
     def mapping(self, key: str) -> DictConfig:
         value = self.value(key)
@@ -172,7 +193,7 @@ class _Reader:
         return value
 
     @staticmethod
-    def _refuse(key: str, value: Any, wanted: str) -> None:
+    def _refuse(key: str, value: Any, wanted: str) -> NoReturn:
         shown = "null" if value is None else repr(_plain(value))
         raise UserError(f"sweep.{key}={shown} must be {wanted}")
 

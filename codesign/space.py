@@ -32,6 +32,7 @@ from typing import Any
 import optuna
 from omegaconf import DictConfig, OmegaConf
 
+from models.config_dict import config_dict
 from models.errors import UserError
 
 #: Keys under this prefix describe the accelerator, not the training config.
@@ -54,6 +55,7 @@ class Param:
             return trial.suggest_float(self.key, d.low, d.high, step=d.step, log=d.log)
         if isinstance(d, optuna.distributions.IntDistribution):
             return trial.suggest_int(self.key, d.low, d.high, step=d.step, log=d.log)
+        assert isinstance(d, optuna.distributions.CategoricalDistribution), "Optuna's third kind"
         return self.decode(trial.suggest_categorical(self.key, d.choices))
 
     def decode(self, stored: Any) -> Any:
@@ -100,7 +102,7 @@ class SearchSpace:
             raise UserError(
                 f"{where} is empty: choose a space with sweep/space=<file> (conf/sweep/space/)"
             )
-        plain = OmegaConf.to_container(space) if isinstance(space, DictConfig) else dict(space)
+        plain = config_dict(space, where)
         entries: dict[str, Any] = {}
         for key, spec in _entries(plain):
             entries[key] = spec  # a key given flat and nested: the later entry (see module doc)
@@ -203,6 +205,8 @@ def describe_range(p: Param) -> str:
     d = p.distribution
     if isinstance(d, optuna.distributions.CategoricalDistribution):
         return "{" + ", ".join("null" if c is None else str(c) for c in d.choices) + "}"
+    numeric = optuna.distributions.FloatDistribution | optuna.distributions.IntDistribution
+    assert isinstance(d, numeric), "Optuna's other two kinds"
     text = f"{d.low:g} .. {d.high:g}"
     if d.log:
         text += " (log)"
@@ -214,7 +218,7 @@ def describe_range(p: Param) -> str:
 def _dotted_keys(cfg: Any, prefix: str = "") -> Iterator[str]:
     if isinstance(cfg, DictConfig):
         for k in cfg:
-            path = f"{prefix}{k}"
+            path = f"{prefix}{k!s}"
             yield path
             try:
                 child = cfg._get_node(k)

@@ -21,9 +21,10 @@ from typing import Any
 
 import optuna
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from codesign.objectives import Constraints, Objectives
+from models.config_dict import config_dict
 from models.errors import UserError
 
 log = logging.getLogger("sweep")
@@ -101,7 +102,7 @@ def open_study(
 
 def fixed_training_config(train_cfg: DictConfig) -> dict[str, Any]:
     """The training config that all trials share, without machine-specific keys."""
-    container = OmegaConf.to_container(train_cfg, resolve=False)
+    container = config_dict(train_cfg, "the training config")
     for key in VOLATILE:
         parent, _, leaf = key.rpartition(".")
         node = container

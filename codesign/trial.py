@@ -42,6 +42,7 @@ from codesign.objectives import Constraints, Objectives
 from codesign.pruning import AccuracyCurve, HopelessRunStopper
 from codesign.retrain import save_config
 from codesign.space import SearchSpace
+from models.config_dict import config_dict
 from models.preemption import Preempted
 
 TrainFn = Callable[..., Any]  # train.train(cfg, callbacks=...) -> TrainResult
@@ -128,6 +129,7 @@ class TrialRunner:
         trial.set_user_attr("energy", {f.name: getattr(energy, f.name) for f in fields(energy)})
         trial.set_user_attr("config", _container(cfg))
         save_config(cfg, Path(cfg.paths.output_dir) / "config.yaml", self.train_cfg)
+        self.objectives.refuse_unmeasured(energy.area_mm2)
         too_costly = self.constraints.before_training(energy.total_uj, energy.area_mm2)
         if too_costly:
             raise optuna.TrialPruned(f"not trained: {too_costly}")
@@ -171,6 +173,6 @@ def resume_from(cfg: DictConfig, checkpoint: str) -> None:
 
 def _container(cfg: DictConfig) -> dict:
     try:
-        return OmegaConf.to_container(cfg, resolve=True)
+        return config_dict(cfg, "the trial's config", resolve=True)
     except Exception:  # an interpolation only Hydra's run can resolve: keep it as written
-        return OmegaConf.to_container(cfg, resolve=False)
+        return config_dict(cfg, "the trial's config")

@@ -20,6 +20,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from typing import Protocol, runtime_checkable
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -31,6 +32,15 @@ log = logging.getLogger("sweep")
 
 #: After each trial: returns True to stop this worker (e.g. too many failures in a row).
 OnTrial = Callable[[optuna.Study, FrozenTrial], bool]
+
+
+@runtime_checkable
+class HeartbeatStorage(Protocol):
+    """What a storage with heartbeats has (RDB storages; Optuna's BaseHeartbeat is private)."""
+
+    def get_heartbeat_interval(self) -> int | None: ...
+
+    def record_heartbeat(self, trial_id: int) -> None: ...
 
 
 def run_worker(
@@ -93,7 +103,7 @@ def _tell(study: optuna.Study, trial: optuna.Trial, values=None, state=None) -> 
 
 def heartbeat_interval(study: optuna.Study) -> int | None:
     storage = study._storage
-    return storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
+    return storage.get_heartbeat_interval() if isinstance(storage, HeartbeatStorage) else None
 
 
 def fail_stale_trials(study: optuna.Study) -> None:
@@ -112,6 +122,7 @@ def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
         yield
         return
     storage, trial_id = study._storage, trial._trial_id
+    assert isinstance(storage, HeartbeatStorage), "only a heartbeat storage has an interval"
     storage.record_heartbeat(trial_id)
     stop = threading.Event()
 

@@ -166,7 +166,7 @@ def _times(n: float) -> str:
 def _best_and_worst(q1: Q1) -> str:
     t2 = q1.table2
     totals = {name: t2.analytical[name].total_energy_pj for name in t2.mappings}
-    ranked = sorted(totals, key=totals.get)
+    ranked = sorted(totals, key=totals.__getitem__)
     best, worst = ranked[0], ranked[-1]
     b, w = t2.analytical[best], t2.analytical[worst]
     gap = totals[worst] - totals[best]
@@ -174,7 +174,7 @@ def _best_and_worst(q1: Q1) -> str:
     diffs = {key: parts_w[key] - parts_b.get(key, 0.0) for key in parts_w}
     (level, tensor), top = max(diffs.items(), key=lambda kv: kv[1])
     levels = {lv: w.level_energy_pj(lv) - b.level_energy_pj(lv) for lv in t2.levels}
-    top_level = max(levels, key=levels.get)
+    top_level = max(levels, key=levels.__getitem__)
     outer = t2.levels[0]
     reads_b = b.counts.levels[outer][tensor].reads
     reads_w = w.counts.levels[outer][tensor].reads

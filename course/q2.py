@@ -47,6 +47,18 @@ class Q2:
     mac: pd.DataFrame
     figures: dict[str, Path]
 
+    @property
+    def reference(self) -> pd.DataFrame:
+        """The classic points as the study's reference (build_q2 always gives it one)."""
+        assert self.study.reference is not None, "build_q2 fits the classic reference"
+        return self.study.reference
+
+    @property
+    def reference_fits(self) -> pd.DataFrame:
+        """The fits of `reference`."""
+        assert self.study.reference_fits is not None, "build_q2 fits the classic reference"
+        return self.study.reference_fits
+
 
 def build_q2(out_dir: Path, models_points: pd.DataFrame | None = None) -> Q2:
     """Price the sweeps with both sources (`models_points`: already priced models rows, e.g. a
@@ -111,7 +123,7 @@ def q2_markdown(q2: Q2, figures: dict[str, str]) -> str:
             "### hwcomponents models: the circuits behind their curves",
             demote_headings(explanations(s.points, s.fits), 1),
             "### Where the two generations disagree, and why",
-            generation_notes(s.points, s.reference, s.reference_fits),
+            generation_notes(s.points, q2.reference, q2.reference_fits),
             _disagreement_extras(q2),
         ]
     )
@@ -136,7 +148,7 @@ def _deviation(classic: pd.DataFrame, recorded: pd.DataFrame) -> float:
 
 
 def _classic_sram(q2: Q2) -> str:
-    ref = q2.study.reference_fits
+    ref = q2.reference_fits
     org = q2.organisation
     depth = org[org.sweep == "depth_sweep"].sort_values("depth")
     width = org[org.sweep == "width_sweep"].sort_values("width")
@@ -152,8 +164,9 @@ def _classic_sram(q2: Q2) -> str:
     rows = [
         [
             "depth" if r.sweep == "depth_sweep" else "width",
-            int(r.width),
-            int(r.depth),
+            # pandas-stubs type an itertuples field as any scalar (a str or a date, too)
+            int(r.width),  # type: ignore[arg-type]
+            int(r.depth),  # type: ignore[arg-type]
             f"{r.Ndwl}×{r.Ndbl}",
             r.Nspd,
             r.rows_per_subarray,
@@ -227,7 +240,7 @@ def _bitlines(first, last, read: bool) -> float:
 
 
 def _classic_regfile(q2: Q2) -> str:
-    ref, rf = q2.study.reference_fits, q2.regfile
+    ref, rf = q2.reference_fits, q2.regfile
     wide = rf[rf.sweep == "width_sweep"].sort_values("width")
     deep = rf[rf.sweep == "depth_sweep"].sort_values("depth")
     w0, w1, d0, d1 = wide.iloc[0], wide.iloc[-1], deep.iloc[0], deep.iloc[-1]
@@ -255,7 +268,7 @@ def _classic_regfile(q2: Q2) -> str:
 
 
 def _classic_dram_and_mac(q2: Q2) -> str:
-    ref, mac = q2.study.reference_fits, q2.mac.sort_values("width")
+    ref, mac = q2.reference_fits, q2.mac.sort_values("width")
     m0, m1 = mac.iloc[0], mac.iloc[-1]
     multiplier = fit_power_law(mac.width, mac.multiplier_pj)
     adder = fit_power_law(mac.width, mac.adder_pj)
@@ -282,7 +295,7 @@ def _classic_dram_and_mac(q2: Q2) -> str:
 
 def _disagreement_extras(q2: Q2) -> str:
     s = q2.study
-    ours, ref = s.fits, s.reference_fits
+    ours, ref = s.fits, q2.reference_fits
     return (
         "In exponents: the register file's width exponent is "
         f"{_a(ours, 'regfile', 'width_sweep', 'read'):.2f} in the models against "

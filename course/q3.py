@@ -222,7 +222,7 @@ def _layer_lines(q3: Q3) -> list[str]:
         if c.startswith("energy_pj[")
         and c[len("energy_pj[") : -1] in ("Weights", "Inputs", "Outputs")
     }
-    heaviest = max(tensors, key=tensors.get) if tensors else None
+    heaviest = max(tensors, key=tensors.__getitem__) if tensors else None
     compute = float(top.get("energy_pj[compute]", 0.0) or 0.0)
     per_mac = layers["energy_pj"].sum() / layers["macs"].sum()
     return [

@@ -146,6 +146,7 @@ def course_nests(spec_dir: str | Path | None = None) -> dict[str, LoopNest]:
     mappings = [p for p, d in documents.items() if isinstance(d, dict) and "mapping" in d]
     base = load_specs([p for p in paths if p not in mappings])
     base.require("architecture", "problem")
+    assert base.architecture is not None and base.problem is not None
     nests = {}
     for path in mappings:
         bound = bind_mapping(

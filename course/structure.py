@@ -16,6 +16,7 @@ import inspect
 import pkgutil
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
@@ -99,7 +100,7 @@ def describe_class(cls: type) -> ClassInfo:
     for name, value in vars(cls).items():
         if name.startswith("_") and name != "__call__":
             continue
-        if isinstance(value, property | _cached_property_type()):
+        if isinstance(value, property | cached_property):
             getter = value.fget if isinstance(value, property) else value.func
             attributes.append(Member(name, "property", _first_line(inspect.getdoc(getter))))
             continue
@@ -236,7 +237,7 @@ def _signature(function) -> str:
 
 
 def _parameter(p: inspect.Parameter) -> str:
-    prefix = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "")
+    prefix = "*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else ""
     default = "" if p.default is p.empty else "=…"
     return f"{prefix}{p.name}{default}"
 
@@ -247,9 +248,3 @@ def _type_name(annotation) -> str:
     if annotation is inspect.Parameter.empty:
         return ""
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
-
-
-def _cached_property_type() -> type:
-    from functools import cached_property
-
-    return cached_property

@@ -108,7 +108,7 @@ class SeparableBlock(nn.Module):
         return self.relu(self.pw2(out) + self.shortcut(x))
 
 
-BLOCKS: dict[str, type[nn.Module]] = {
+BLOCKS: dict[str, type[BasicBlock | Bottleneck | SeparableBlock]] = {
     "basic": BasicBlock,
     "bottleneck": Bottleneck,
     "separable": SeparableBlock,

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from functools import partial
 from itertools import islice
+from typing import Any
 
 import lightning as L
 import torch
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
 
 
-def warmup_cosine(step: int, total: int, warmup: int, min_ratio: float = 0.0) -> float:
+def warmup_cosine(step: int, total: float, warmup: int, min_ratio: float = 0.0) -> float:
     """LR multiplier: linear warm-up over `warmup` steps, then cosine decay to `min_ratio`."""
     if step < warmup:
         return (step + 1) / warmup
@@ -74,28 +75,28 @@ class DistillationModule(L.LightningModule):
     # --- set-up -----------------------------------------------------------------------------
 
     def on_fit_start(self) -> None:
-        dm = self.trainer.datamodule
-        if self.teacher is not None and self.hparams.cache == "auto":
-            self._build_logit_table(dm)
+        dm = self.trainer.datamodule  # type: ignore[attr-defined]  # Lightning sets it in fit(), undeclared
+        if self.teacher is not None and self.hparams["cache"] == "auto":
+            self._build_logit_table(dm, self.teacher)
         quantizers = [m for m in self.model.modules() if isinstance(m, ActivationQuantizer)]
         if quantizers and not all(q.calibrated for q in quantizers):  # not when resuming
-            batches = islice(iter(dm.train_dataloader()), self.hparams.calibration_batches)
+            batches = islice(iter(dm.train_dataloader()), self.hparams["calibration_batches"])
             n = calibrate_activations(self.model.net, (self.model.input(b.image) for b in batches))
             log.info("QAT: activation ranges calibrated on %d batches", n)
 
-    def _build_logit_table(self, dm) -> None:
-        if self.hparams.cache_dir is None:
+    def _build_logit_table(self, dm, frozen: FrozenTeacher) -> None:
+        if self.hparams["cache_dir"] is None:
             raise ValueError("kd.cache=auto needs paths.cache_dir")
-        teacher = self.teacher.teacher
+        teacher = frozen.teacher
         cache = TeacherLogitCache.for_teacher(
-            self.hparams.cache_dir,
+            self.hparams["cache_dir"],
             module_fingerprint(teacher, teacher.input.spec()),
             dm.train_set,
             dm.grid,
-            self.hparams.num_classes,
+            self.hparams["num_classes"],
         )
         computed = cache.fill(
-            self.teacher,
+            frozen,
             dm.train_set.images,
             dm.train_rows,
             dm.grid,
@@ -156,16 +157,20 @@ class DistillationModule(L.LightningModule):
     # --- optimisation -----------------------------------------------------------------------
 
     def configure_optimizers(self):
-        decay, no_decay = [], []
+        decay: list[nn.Parameter] = []
+        no_decay: list[nn.Parameter] = []
         for name, p in self.model.named_parameters():
             flat = p.ndim <= 1 or name.endswith(".bias")  # BatchNorm/LayerNorm weights, biases
-            (no_decay if flat and self.hparams.no_decay_norm_and_bias else decay).append(p)
-        groups = [{"params": decay}, {"params": no_decay, "weight_decay": 0.0}]
+            (no_decay if flat and self.hparams["no_decay_norm_and_bias"] else decay).append(p)
+        groups: list[dict[str, Any]] = [
+            {"params": decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ]
         optimizer = self.optimizer_factory([g for g in groups if g["params"]])
         total = self.trainer.estimated_stepping_batches
-        warmup = round(self.hparams.warmup_epochs * self._steps_per_epoch())
+        warmup = round(self.hparams["warmup_epochs"] * self._steps_per_epoch())
         schedule = partial(
-            warmup_cosine, total=total, warmup=warmup, min_ratio=self.hparams.min_lr_ratio
+            warmup_cosine, total=total, warmup=warmup, min_ratio=self.hparams["min_lr_ratio"]
         )
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
         return {

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import lightning as L
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2)
+# what signal.signal() returns: a function, SIG_DFL or SIG_IGN, or None (set outside Python)
+SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class Preempted(BaseException):
@@ -47,7 +51,7 @@ class _State:
     signum: int | None = None  # the stop signal received, if any
     training: bool = False  # a PreemptionCheckpoint is between batches: it raises, not the handler
     checkpoint: str | None = None
-    previous: dict[int, object] = {}  # noqa: RUF012 (the handlers ours replaced, by signal)
+    previous: dict[int, SignalHandler] = {}  # noqa: RUF012 (the handlers ours replaced, by signal)
     depth = 0
 
 
@@ -78,7 +82,7 @@ def stop_signals() -> Iterator[None]:
             _State.depth -= 1
         return
     try:
-        previous = {s: signal.signal(s, _handler) for s in STOP_SIGNALS}
+        previous: dict[int, SignalHandler] = {s: signal.signal(s, _handler) for s in STOP_SIGNALS}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return

@@ -41,8 +41,8 @@ class QuantSpec:
         return self.bits is not None
 
 
-def fake_quantize(
-    x: torch.Tensor, scale: torch.Tensor, qmin: torch.Tensor | int, qmax: torch.Tensor | int
+def fake_quantize[Bound: (torch.Tensor, int)](
+    x: torch.Tensor, scale: torch.Tensor, qmin: Bound, qmax: Bound
 ) -> torch.Tensor:
     """round(x/scale) clamped to [qmin, qmax], times scale; clipped straight-through gradient."""
     q = torch.clamp(torch.round(x / scale), qmin, qmax) * scale
@@ -60,6 +60,9 @@ def quantize_weight(w: torch.Tensor, bits: int) -> torch.Tensor:
 
 class ActivationQuantizer(nn.Module):
     """Per-tensor fake quantizer for activations with a data-calibrated range."""
+
+    absmax: torch.Tensor  # buffers, registered in __init__
+    signed: torch.Tensor
 
     def __init__(self, bits: int, momentum: float = 0.01):
         super().__init__()
@@ -119,7 +122,10 @@ class QuantLinear(nn.Linear):
         return F.linear(self.input_quantizer(x), quantize_weight(self.weight, self.bits), self.bias)
 
 
-def _quantized_copy(layer: nn.Module, bits: int, momentum: float) -> nn.Module:
+def _quantized_copy(
+    layer: nn.Conv2d | nn.Linear, bits: int, momentum: float
+) -> QuantConv2d | QuantLinear:
+    q: QuantConv2d | QuantLinear
     if isinstance(layer, nn.Conv2d):
         q = QuantConv2d(
             layer.in_channels,
@@ -146,14 +152,15 @@ def _quantized_copy(layer: nn.Module, bits: int, momentum: float) -> nn.Module:
     return q.to(layer.weight.device)
 
 
-def quantize_model(model: nn.Module, spec: QuantSpec) -> nn.Module:
+def quantize_model[M: nn.Module](model: M, spec: QuantSpec) -> M:
     """Swap conv/linear layers for fake-quantized ones in place; returns the model."""
     if not spec.enabled:
         return model
     layers = [
         (name, m)
         for name, m in model.named_modules()
-        if type(m) in (nn.Conv2d, nn.Linear)  # exact types: never re-wrap a quantized layer
+        if isinstance(m, nn.Conv2d | nn.Linear)
+        and type(m) in (nn.Conv2d, nn.Linear)  # exact types: never re-wrap a quantized layer
     ]
     convs = [name for name, m in layers if isinstance(m, nn.Conv2d)]
     linears = [name for name, m in layers if isinstance(m, nn.Linear)]

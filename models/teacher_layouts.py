@@ -143,27 +143,28 @@ VIT_BLOCK = {  # name inside blocks.N -> name inside encoder.layer.N
 BLOCK_KEY = re.compile(r"^blocks\.(?:\d+\.)?(\d+)\.(.+)$")  # blocks.N.x, or chunked blocks.C.N.x
 
 
-def _vit_prefix(state: State) -> str | None:
+def _vit_prefix(state: Mapping[str, torch.Tensor]) -> str | None:
     for prefix in ("", "backbone."):
         if f"{prefix}patch_embed.proj.weight" in state and f"{prefix}cls_token" in state:
             return prefix
     return None
 
 
-def _is_hub(state: State) -> bool:
+def _is_hub(state: Mapping[str, torch.Tensor]) -> bool:
     prefix = _vit_prefix(state)
     return prefix is not None and (
         f"{prefix}mask_token" in state or "linear_head.weight" in state or prefix == "backbone."
     )
 
 
-def _is_timm(state: State) -> bool:
+def _is_timm(state: Mapping[str, torch.Tensor]) -> bool:
     return _vit_prefix(state) == "" and "mask_token" not in state
 
 
 def _from_vit(state: State) -> Split:
     """hub/timm names -> transformers names; the fused qkv projection split into q, k, v."""
     prefix = _vit_prefix(state)
+    assert prefix is not None, "split only a state whose layout matched (_is_hub, _is_timm)"
     head_prefix = next((p for p in VIT_HEADS if f"{p}weight" in state), VIT_HEADS[0])
     backbone: State = {}
     unused = []
@@ -205,7 +206,7 @@ def _fill_vit_defaults(backbone: State) -> None:
 class Layout:
     name: str
     description: str  # where it comes from and what its keys look like
-    looks_like: Callable[[State], bool]
+    looks_like: Callable[[Mapping[str, torch.Tensor]], bool]
     split: Callable[[State], Split]
     poolings: tuple[str, ...]  # what its head may read
 

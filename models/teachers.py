@@ -12,6 +12,7 @@ gradients, whatever `.train()` calls reach it, so BatchNorm statistics and dropo
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -20,6 +21,9 @@ from models.data.views import ImageClassifier, ImageInput
 from models.errors import UserError
 from models.teacher_backbone_config import resolve_backbone_config
 from models.teacher_layouts import POOLING_WIDTHS, to_project_layout, unwrap_state_dict
+
+if TYPE_CHECKING:  # transformers is slow to import; the functions below import it when called
+    from transformers import Dinov2Model
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ class Dinov2Classifier(nn.Module):
     of the last 4 blocks and the mean patch token, like dinov2_vits14_lc(layers=4).
     """
 
-    def __init__(self, backbone: nn.Module, num_classes: int, pooling: str = "cls"):
+    def __init__(self, backbone: "Dinov2Model", num_classes: int, pooling: str = "cls"):
         super().__init__()
         if pooling not in POOLING_WIDTHS:
             raise UserError(f"teacher.pooling={pooling!r}: use one of {', '.join(POOLING_WIDTHS)}")
@@ -126,7 +130,7 @@ def read_teacher_state(path: str | Path, num_classes: int, field: str = "teacher
     return converted
 
 
-def _load_pretrained_backbone(name: str) -> nn.Module:
+def _load_pretrained_backbone(name: str) -> "Dinov2Model":
     from transformers import Dinov2Model
 
     try:

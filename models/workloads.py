@@ -27,7 +27,7 @@ from hwsim.spec.layers import conv2d_problem
 from hwsim.spec.problem import Problem
 
 
-def _effective_weight(module: nn.Module) -> torch.Tensor:
+def _effective_weight(module: nn.Conv2d | nn.Linear) -> torch.Tensor:
     weight = module.weight.detach()
     mask = getattr(module, "weight_mask", None)  # torch.nn.utils.prune
     if mask is not None:
@@ -106,7 +106,7 @@ def extract_workloads(model: nn.Module, input_shape: tuple[int, ...]) -> list[Pr
         raise ValueError(
             f"unsupported layer type(s) for energy estimation: {unsupported} (Conv2d and Linear are)"
         )
-    calls: list[tuple[str, nn.Module, torch.Tensor]] = []
+    calls: list[tuple[str, nn.Conv2d | nn.Linear, torch.Tensor]] = []
     handles = []
     for name, module in model.named_modules():
         if isinstance(module, nn.Conv2d | nn.Linear):
@@ -159,16 +159,18 @@ def load_network(source: str) -> nn.Module:
     if path.suffix in (".yaml", ".yml"):
         if not path.is_file():
             raise UserError(f"{path}: no such file")
-        from omegaconf import OmegaConf
+        from omegaconf import DictConfig, OmegaConf
+
+        from models.config_dict import config_dict
 
         cfg = OmegaConf.load(path)
-        if "model" in cfg:
-            cfg = cfg.model
+        where = str(path)
+        if isinstance(cfg, DictConfig) and "model" in cfg:
+            cfg, where = cfg.model, f"{path}: model"
+        written = config_dict(cfg, where)
         config = {
             k: v
-            for k, v in (legacy_student_config if saved_run else dict)(
-                OmegaConf.to_container(cfg, resolve=False)
-            ).items()
+            for k, v in (legacy_student_config(written) if saved_run else written).items()
             if not str(k).startswith("_")
         }
         if not isinstance(config.get("num_classes", 10), int):

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class Batch(NamedTuple):
     image: torch.Tensor  # (B, 3, H, W) uint8, already in its view
     label: torch.Tensor  # (B,) int64
-    index: torch.Tensor  # (B,) int64, row in the source's train set (logit-cache key)
+    index: torch.Tensor  # type: ignore[assignment]  # shadows tuple.index; (B,) int64, row in the source's train set (logit-cache key)
     view: torch.Tensor | None  # (B,) int64 view id, None when not augmented
 
 
@@ -51,21 +51,21 @@ class DeviceBatches:
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self):
-        n, device = len(self.labels), self.images.device
+        n, device, grid = len(self.labels), self.images.device, self.grid
         order, views = torch.arange(n, device=device), None
-        if self.grid is not None:
+        if grid is not None:
             epoch = self.epoch_source() if self.epoch_source else self.epochs_seen
             self.epochs_seen += 1
             g = torch.Generator().manual_seed(self.seed * 100_003 + epoch)  # order+views per epoch
             order = torch.randperm(n, generator=g).to(device, non_blocking=True)
-            views = self.grid.sample(n, g).to(device, non_blocking=True)
+            views = grid.sample(n, g).to(device, non_blocking=True)
         for i in range(len(self)):
             rows = order[i * self.batch_size : (i + 1) * self.batch_size]  # (B,)
             image = self.images[rows]  # (B, 3, H, W) uint8
             view = None
-            if views is not None:
+            if grid is not None and views is not None:
                 view = views[i * self.batch_size : (i + 1) * self.batch_size]
-                image = render_views(image, view, self.grid)
+                image = render_views(image, view, grid)
             yield Batch(image, self.labels[rows], self.index[rows], view)
 
 
@@ -101,7 +101,8 @@ class ImageDataModule(L.LightningDataModule):
         self.mean, self.std, self.image_size = tuple(mean), tuple(std), image_size
         self.train_set: ImageSet | None = None  # the source's whole train set, on the device
         self.test_set: ImageSet | None = None
-        self.train_rows = self.val_rows = None
+        self.train_rows: torch.Tensor | None = None  # rows of train_set, on the device
+        self.val_rows: torch.Tensor | None = None
         self._loaded: tuple[ImageSet, ImageSet] | None = None
 
     def student_input(self) -> ImageInput:
@@ -160,13 +161,16 @@ class ImageDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> DeviceBatches:
+        assert self.train_set is not None and self.train_rows is not None, "setup() comes first"
         return self._batches(
             self.train_set, self.train_rows, self.batch_size, self.grid, drop_last=True
         )
 
     def val_dataloader(self) -> DeviceBatches:
+        assert self.train_set is not None and self.val_rows is not None, "setup() comes first"
         return self._batches(self.train_set, self.val_rows, self.eval_batch_size)
 
     def test_dataloader(self) -> DeviceBatches:
+        assert self.test_set is not None, "setup() comes first"
         rows = torch.arange(len(self.test_set), device=self.test_set.images.device)
         return self._batches(self.test_set, rows, self.eval_batch_size)

@@ -103,7 +103,7 @@ class ImageFolder:
             if cached is not None:
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 tmp = cached.with_suffix(".tmp.npz")
-                np.savez(tmp, **arrays)
+                np.savez(tmp, **arrays)  # type: ignore[arg-type]  # mypy: **arrays might hold allow_pickle
                 tmp.replace(cached)  # atomic: a concurrent reader never sees half a file
         classes = tuple(str(c) for c in arrays["classes"])
         name = f"folder:{root.name}"
@@ -175,7 +175,9 @@ def _archive_files(archive: Path):
             for member in tf:
                 found = _split_parts(PurePosixPath(member.name)) if member.isfile() else None
                 if found:
-                    yield *found, member.name, tf.extractfile(member).read()
+                    file = tf.extractfile(member)
+                    assert file is not None, "extractfile is None only for non-files"
+                    yield *found, member.name, file.read()
     except tarfile.TarError as e:
         raise UserError(f"data.source.root: {archive} is not a readable tar archive: {e}") from e
 

@@ -67,6 +67,9 @@ def render_views(images: torch.Tensor, views: torch.Tensor, grid: ViewGrid) -> t
 class ImageInput(nn.Module):
     """uint8 images (B, 3, H, W) -> the float input a network expects: resized, normalised."""
 
+    mean: torch.Tensor  # buffers (1, 3, 1, 1), registered in __init__
+    std: torch.Tensor
+
     def __init__(self, size: int, mean: Sequence[float], std: Sequence[float]):
         super().__init__()
         self.size = int(size)

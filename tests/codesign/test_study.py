@@ -175,6 +175,20 @@ def test_accelerator_codesign_adds_area_as_an_objective(sweep_cfg, fake_train):
     )
 
 
+def test_an_area_objective_without_an_area_fails_before_training(
+    sweep_cfg, fake_train, monkeypatch
+):
+    # an arch with an on-chip component that has no area model: this was float(None), a
+    # TypeError after each trial had trained
+    monkeypatch.setattr("codesign.energy.area_mm2", lambda *args: None)
+    overrides = ("sweep.objectives=[accuracy,energy,area]", "sweep.max_failures_in_a_row=2")
+    with pytest.raises(
+        UserError, match=r"#1: config: sweep.objectives has area, but the trial has no area_mm2"
+    ):
+        sweep.run_sweep(sweep_cfg(*overrides), train_fn=fake_train)
+    assert fake_train.configs == []  # nothing trained
+
+
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe", "random"])
 def test_every_sampler_runs_a_constrained_study(sweep_cfg, fake_train, sampler):
     overrides = [f"sweep/sampler={sampler}", "sweep.n_trials=5"]

@@ -204,3 +204,18 @@ def test_a_run_saved_before_shortcut_types_is_read_with_its_projections(tmp_path
         "model:\n  _target_: models.resnet.build_student\n  arch: resnet8\n  width: 8\n"
     )
     assert len(workloads_from_source(str(run))) == 1 + 3 * 2 + 2 + 1  # option B's 2 projections
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "got"),
+    [("- resnet8\n- resnet20\n", "", "a list"), ("model: null\n", ": model", "null")],
+)
+def test_a_config_that_is_not_a_mapping_names_its_file(
+    tmp_path: Path, text: str, where: str, got: str
+) -> None:
+    # these were "Input cfg is not an OmegaConf config object" and "dictionary update sequence
+    # element #0 has length 1", naming no file
+    config = tmp_path / "model.yaml"
+    config.write_text(text)
+    with pytest.raises(SpecError, match=rf"^{config}{where} must be a mapping, got {got}"):
+        workloads_from_source(str(config))
