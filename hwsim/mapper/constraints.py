@@ -248,12 +248,13 @@ def parse_constraints(
                     file=file,
                     field=f"{where}.type",
                 )
-            target = _resolve(str(directive.get("target", "")), arch)
+            target_name = str(directive.get("target", ""))
+            target = _resolve(target_name, arch)
             dropped = {c.name: c.class_name for c in arch.components if c.kind == "other"}
-            if target is None and directive.get("target") in dropped:
+            if target is None and target_name in dropped:
                 raise SpecError(
-                    f"{directive.get('target')!r} is not a storage level: its class "
-                    f"{dropped[directive.get('target')]!r} is neither storage nor compute, so "
+                    f"{target_name!r} is not a storage level: its class "
+                    f"{dropped[target_name]!r} is neither storage nor compute, so "
                     "the architecture leaves it out (a misspelt class?)",
                     file=file,
                     field=f"{where}.target",
