@@ -12,8 +12,8 @@ from course.markdown import demote_headings, table
 from course.reuse import NestReuse, TensorReuse, course_nests, describe_nest, nest_reuse
 from hwsim.energy.sources import load_energy_table
 from hwsim.energy.table import EnergyTable
-from hwsim.evaluation import Evaluation
 from hwsim.report.table2 import Table2, build_table2
+from hwsim.result import Evaluation
 
 ENERGY = "table1"
 

@@ -11,8 +11,8 @@ from hwsim.energy.pricing import price
 from hwsim.energy.sources import HWCOMPONENTS_SOURCE, load_energy_table
 from hwsim.energy.table import EnergyTable, named_table
 from hwsim.errors import SpecError
-from hwsim.evaluation import Evaluation
 from hwsim.nest import LoopNest
+from hwsim.result import Evaluation
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.files import load_specs
 from hwsim.spec.mapping import Mapping, bind_mapping

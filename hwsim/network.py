@@ -22,11 +22,11 @@ from hwsim.energy.sources import load_energy_table
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
-from hwsim.evaluation import Evaluation
 from hwsim.mapper.cache import MappingCache, cache_key
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.objectives import objective_label
 from hwsim.mapper.search import MapperSettings, map_problem
+from hwsim.result import Evaluation
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.files import load_specs
 from hwsim.spec.input_files import files_in_folder

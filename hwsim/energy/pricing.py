@@ -13,7 +13,7 @@ from __future__ import annotations
 from hwsim.analytical.kernel import vector_accesses
 from hwsim.counts import AccessCounts
 from hwsim.energy.table import EnergyTable
-from hwsim.evaluation import Evaluation
+from hwsim.result import Evaluation
 from hwsim.spec.architecture import Architecture
 
 

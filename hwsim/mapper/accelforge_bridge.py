@@ -57,9 +57,9 @@ from typing import Any, Literal
 import numpy as np
 
 from hwsim.errors import SpecError
-from hwsim.evaluation import Evaluation
 from hwsim.mapper.search import MapperResult, objective_keys
 from hwsim.mapper.task import MappingTask
+from hwsim.result import Evaluation
 from hwsim.spec.mapping import Mapping, bind_mapping
 
 EINSUM = "layer"

@@ -32,7 +32,7 @@ CODE = (
     "hwsim.analytical",
     "hwsim.energy.pricing",
     "hwsim.evaluate",
-    "hwsim.evaluation",
+    "hwsim.result",
     "hwsim.mapper",
 )
 

@@ -28,9 +28,9 @@ from hwsim.analytical.versions import version_flags
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
-from hwsim.evaluation import Evaluation
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.mapper.space import Mapspace
+from hwsim.result import Evaluation
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.mapping import Mapping
 from hwsim.spec.problem import Problem

@@ -21,7 +21,7 @@ from hwsim.energy.sources import load_energy_table
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
-from hwsim.evaluation import Evaluation
+from hwsim.result import Evaluation
 from hwsim.spec.files import load_specs
 from hwsim.spec.input_files import files_in_folder
 from hwsim.spec.mapping import bind_mapping

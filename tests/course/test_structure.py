@@ -11,7 +11,7 @@ def test_the_class_list_holds_the_trace_simulator_with_its_methods():
     assert {m.name for m in trace.methods} >= {"run_vectorized", "run_stepwise"}
     assert trace.purpose == TraceSimulator.__doc__.split("\n\n")[0].strip()
     assert {a.name for a in trace.attributes} >= {"nest", "hierarchy", "numbering"}
-    assert "hwsim.nest.LoopNest" in classes and "hwsim.evaluation.Evaluation" in classes
+    assert "hwsim.nest.LoopNest" in classes and "hwsim.result.Evaluation" in classes
     assert not any(name.split(".")[-1].startswith("_") for name in classes)
 
 

@@ -10,8 +10,8 @@ import pytest
 from hwsim.cli import main
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate_files
-from hwsim.evaluation import Evaluation
 from hwsim.report.table2 import default_spec_dir
+from hwsim.result import Evaluation
 from hwsim.spec import load_specs
 
 Q1 = default_spec_dir()
