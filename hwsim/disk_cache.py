@@ -78,7 +78,12 @@ def _source_files(module: str) -> list[Path]:
 
 
 def _read_source(path: Path) -> bytes:
-    return path.read_bytes()
+    """The file's text; a marker when it is gone (a long run whose code was changed under it:
+    its fingerprint then differs from any current one, so nothing stale is served)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"<missing source file>"
 
 
 def value_digest(value: Any) -> str:

@@ -135,3 +135,12 @@ def test_corrupted_mapping_entries_are_mapped_again(tmp_path):
     _rewrite(path, {**good, "cycles": 1, "energy_pj": 0.5})  # numbers are never read back
     served = _energy(tmp_path)
     assert served.cached and served.cycles == fresh.cycles and served.energy_pj == fresh.energy_pj
+
+
+def test_a_source_file_removed_under_a_running_process_changes_the_fingerprint(tmp_path):
+    """A long run whose code was renamed under it (a module it imported is gone) still gets a
+    fingerprint — one that matches no current code — instead of a FileNotFoundError."""
+    present = tmp_path / "present.py"
+    present.write_text("x = 1\n")
+    assert disk_cache._read_source(present) == b"x = 1\n"
+    assert disk_cache._read_source(tmp_path / "gone.py") == b"<missing source file>"
