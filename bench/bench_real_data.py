@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 DATA = ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz"
-SMALL_EPOCHS = 10
+SMALL_EPOCHS = 8
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", nargs="+", choices=list(RUNS), default=list(RUNS))
     parser.add_argument("--data", type=Path, default=DATA, help="the CIFAR-10 JPEG .tar.gz")
+    parser.add_argument(
+        "--teacher", type=Path, help="the KD run's teacher checkpoint (default: the resnet32 run's)"
+    )
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"bench_real_data: no real CIFAR-10 at {args.data} (--data PATH)")
@@ -104,7 +107,7 @@ def main() -> int:
         run = RUNS[name]
         overrides = [*run.overrides, f"data.source.root={args.data}"]
         if run.teacher_run:
-            teacher = results.get(run.teacher_run, {}).get("checkpoint")
+            teacher = args.teacher or results.get(run.teacher_run, {}).get("checkpoint")
             if not teacher or not Path(teacher).is_file():
                 sys.exit(f"bench_real_data: {name} needs the checkpoint of run {run.teacher_run}")
             overrides.append(f"teacher.path={teacher}")
