@@ -25,9 +25,6 @@ from hwsim.errors import SpecError
 from hwsim.spec.architecture import MAX_WORD_BITS, Architecture, ComputeLevel, StorageLevel
 from hwsim.spec.files import load_specs
 
-#: Accelerators shipped with hwsim (the course's: `hwsim.course_material`).
-NAMED = ACCELERATORS
-
 
 @dataclass(frozen=True)
 class Accelerator:
@@ -73,7 +70,7 @@ def load_accelerator(
     else:
         if isinstance(spec, str | Path):
             text = str(spec)
-            paths = [accelerator_dir(text)] if text in NAMED else [Path(text)]
+            paths = [accelerator_dir(text)] if text in ACCELERATORS else [Path(text)]
             label = text
         else:
             paths = [Path(p) for p in spec]
@@ -81,7 +78,7 @@ def load_accelerator(
         for path in paths:
             if not path.exists() and not path.is_symlink():  # a link loop: load_specs says so
                 raise SpecError(
-                    f"not a shipped accelerator ({', '.join(NAMED)}) and no such file or folder",
+                    f"not a shipped accelerator ({', '.join(ACCELERATORS)}) and no such file or folder",
                     file=str(path),
                 )
         specs = load_specs(paths)

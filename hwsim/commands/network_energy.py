@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hwsim.accelerators import NAMED
 from hwsim.analytical.versions import TIMELOOP_VERSIONS
 from hwsim.commands.options import COURSE_ENERGY, COURSE_OBJECTIVE, add_input_shape, add_objective
 from hwsim.commands.output_paths import check_output_folder
+from hwsim.course_material import ACCELERATORS
 from hwsim.errors import SpecError
 from hwsim.mapper.search import MapperSettings
 from hwsim.mapper.settings_file import read_mapper_settings
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--arch",
         default="eyeriss_like_q3",
-        help=f"a shipped accelerator ({', '.join(NAMED)}) or Timeloop files/folder",
+        help=f"a shipped accelerator ({', '.join(ACCELERATORS)}) or Timeloop files/folder",
     )
     p.add_argument(
         "--energy",
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     problems = load_workloads(args.source, args.input_shape)
     accelerator = load_accelerator(args.arch, datawidth=args.datawidth)
     file_objective = read_mapper_settings(
-        accelerator.mapper, accelerator.mapper_file, warn=args.arch not in NAMED
+        accelerator.mapper, accelerator.mapper_file, warn=args.arch not in ACCELERATORS
     )
     settings = MapperSettings(
         objective=args.objective or file_objective or COURSE_OBJECTIVE,
