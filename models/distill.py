@@ -65,7 +65,7 @@ class DistillationModule(L.LightningModule):
         self.model = model
         self.teacher = FrozenTeacher(teacher) if teacher is not None and alpha > 0 else None
         self.optimizer_factory = optimizer
-        self.T, self.alpha = T, alpha
+        self.T, self.alpha, self.label_smoothing = T, alpha, label_smoothing
         self.logit_table: torch.Tensor | None = None  # (N, V, C) float16, when cached
         self.train_acc = MulticlassAccuracy(num_classes, average="micro")
         self.val_acc = MulticlassAccuracy(num_classes, average="micro")
@@ -128,7 +128,7 @@ class DistillationModule(L.LightningModule):
             batch.label,
             self.T,
             self.alpha,
-            label_smoothing=self.hparams.get("label_smoothing", 0.0),  # older checkpoints: 0
+            label_smoothing=self.label_smoothing,
         )
         self.train_acc(logits, batch.label)
         n = len(batch.label)
