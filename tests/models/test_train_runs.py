@@ -149,3 +149,19 @@ def test_wandb_goes_offline_without_credentials(monkeypatch, tmp_path):
     assert not needs_offline(OmegaConf.create({"offline": False, "mode": "disabled"}))
     monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
     assert not needs_offline(OmegaConf.create({"offline": False, "mode": None}))
+
+
+def test_kd_settings_reach_every_training_step(small_cfg, train_module, monkeypatch):
+    # kd_loss is tested by hand (test_kd_loss.py); this checks the config reaches it: T, α and
+    # the label smoothing ε of the composed config, in every step of a real train() call
+    import models.distill
+
+    seen = []
+
+    def recording_kd_loss(*args, **kwargs):
+        seen.append((args[3], args[4], kwargs["label_smoothing"]))
+        return models.losses.kd_loss(*args, **kwargs)
+
+    monkeypatch.setattr(models.distill, "kd_loss", recording_kd_loss)
+    train_module.train(small_cfg(FDR, "kd.T=3", "kd.alpha=0.6", "kd.label_smoothing=0.2"))
+    assert seen and set(seen) == {(3.0, 0.6, 0.2)}
