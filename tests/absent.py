@@ -16,6 +16,7 @@ def in_ci() -> bool:
 
 def absent(message: str) -> NoReturn:
     """Fail in CI, skip elsewhere, with `message` saying what is missing and how to get it."""
+    __tracebackhide__ = True  # the skip is reported at the test that needed the material
     if in_ci():
         pytest.fail(f"{message} (CI runs every check: nothing may be skipped there)")
     pytest.skip(message, allow_module_level=True)  # also from a module's top level
@@ -23,6 +24,7 @@ def absent(message: str) -> NoReturn:
 
 def require_module(name: str, how: str) -> ModuleType:
     """The module `name`, or absent() with `how` to install it."""
+    __tracebackhide__ = True
     try:
         return importlib.import_module(name)
     except ImportError:
