@@ -95,7 +95,9 @@ def test_best_mapping_is_main_s(shape, objective: str, energy: float, cycles: in
 
 
 @pytest.mark.parametrize(("shape", "objective", "energy", "cycles"), DEPTHWISE)
-def test_best_depthwise_mapping_is_main_s(shape, objective: str, energy: float, cycles: int) -> None:
+def test_best_depthwise_mapping_is_main_s(
+    shape, objective: str, energy: float, cycles: int
+) -> None:
     groups, p, k, stride = shape
     problem = conv2d_problem(C=1, M=1, P=p, Q=p, R=k, S=k, stride=stride, groups=groups)
     found = _mapped(problem, objective)
