@@ -15,7 +15,8 @@ them. `materialised_candidates` wraps rows already listed (sampled spaces).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from math import prod
 
 import numpy as np
@@ -24,6 +25,8 @@ from hwsim.analytical.batch import Skeleton, distinct_rows
 
 #: (slot positions, every allowed split over them), per dimension: `Mapspace.factor_options`.
 PerDim = list[tuple[list[int], np.ndarray]]
+#: (low, high) -> (rows, position): the rows whose bound is in (low, high], in listing order.
+Select = Callable[[float, float], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,12 @@ class Candidates:
     skeleton: Skeleton
     count: int
     levels: np.ndarray
-    _select: object  # (low, high) -> (rows, order): rows with low < bound <= high
+    select: Select = field(repr=False)
 
     def rows(self, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
         """(rows, position) of the rows whose bound is in (low, high], in listing order;
         `position` orders them among all of the skeleton's rows."""
-        return self._select(low, high)  # type: ignore[operator]
+        return self.select(low, high)
 
 
 def cycle_bounds(skeleton: Skeleton, rows: np.ndarray) -> np.ndarray:
@@ -69,7 +72,7 @@ def lazy_candidates(
     per_dim: PerDim,
     sizes: tuple[int, ...],
     meshes: tuple[tuple[int, int], ...],
-    assemble,
+    assemble: Callable[[np.ndarray], np.ndarray],
 ) -> Candidates:
     """`Candidates` of every row of `per_dim`'s grid that fits the meshes, listed on demand.
 
