@@ -6,9 +6,9 @@ times factorizations fits the evaluation budget the search is exhaustive — the
 Eyeriss constraints fix every loop order, so it always is there. Otherwise loop orders are
 sampled (seeded, so the result is deterministic) and the best mappings found are refined by
 trying every order of their non-trivial loops. Rows whose tiles overflow a level are dropped
-before ranking. For the delay objective only rows whose cycle bound (the product of their temporal
-bounds, `hwsim.mapper.candidates`) can tie the fewest cycles are listed and scored: the same
-mapping as scoring every row, at a fraction of the cost.
+before ranking. For delay and EDP only rows whose cycle bound (the product of their temporal
+bounds, `hwsim.mapper.candidates`; for EDP times the compute energy) can tie the best key found
+are listed and scored: the same mapping as scoring every row, at a fraction of the cost.
 
 Objectives: ``energy`` (pJ), ``delay`` (cycles, energy breaks ties, as Timeloop's
 ``[delay, energy]``) and ``edp`` (energy × cycles). Cycles assume one compute per unit per cycle.
@@ -21,6 +21,7 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from math import prod
 from typing import Literal, get_args
 
 import numpy as np
@@ -201,8 +202,10 @@ def map_problem(
         leave=False,
     )
     scored: Iterable[Scored] = (
-        _scored_by_cycle_bound(space, skeletons, limit, scorer)
-        if settings.objective == "delay"
+        _scored_by_cycle_bound(
+            space, skeletons, limit, scorer, _bound_scale(space, vectors, settings.objective)
+        )
+        if settings.objective in ("delay", "edp")
         else (scorer(sk, space.factor_rows(sk, limit=limit, seed=settings.seed)) for sk in bar)
     )
     best: list[tuple[tuple[float, float], Skeleton, np.ndarray]] = []
@@ -279,20 +282,26 @@ class _Scorer:
 
 
 def _scored_by_cycle_bound(
-    space: Mapspace, skeletons: list[Skeleton], limit: int | None, scorer: _Scorer
+    space: Mapspace,
+    skeletons: list[Skeleton],
+    limit: int | None,
+    scorer: _Scorer,
+    scale: float,
 ) -> list[Scored]:
-    """Per skeleton, its rows (as `Mapspace.factor_rows` gives them) that could have the fewest
-    cycles, scored for the delay objective, in row order.
+    """Per skeleton, its rows (as `Mapspace.factor_rows` gives them) that could have the best
+    primary key, scored, in row order.
 
-    A row's cycles are at least its bound (`hwsim.mapper.candidates`), so rows are scored in
-    rising bound up to the fewest cycles found: every row that could tie or beat the best is
-    scored, in the order the full search would have met it, so the result is the same.
+    A row's cycles are at least its bound (`hwsim.mapper.candidates`), so its primary key is at
+    least `scale` times its bound (delay: 1; edp: the compute energy, a floor of every row's
+    energy). Rows are scored in rising bound while that floor does not exceed the best key
+    found: every row that could tie or beat the best is scored, in the order the full search
+    would have met it, so the result is the same.
     """
     candidates = [space.candidates(sk, limit=limit, seed=scorer.settings.seed) for sk in skeletons]
     parts: list[list[tuple[np.ndarray, Scored]]] = [[] for _ in skeletons]
     fewest, below = np.inf, 0
     for level in np.unique(np.concatenate([c.levels for c in candidates] or [np.zeros(0)])):
-        if level > fewest:
+        if level * scale > fewest:
             break
         for k, (skeleton, found) in enumerate(zip(skeletons, candidates, strict=True)):
             rows, position = found.rows(below, level)
@@ -316,6 +325,17 @@ def _scored_by_cycle_bound(
         )
         out.append((position[order], rows, primary, secondary))
     return out
+
+
+def _bound_scale(space: Mapspace, vectors: dict[str, dict[str, float]], objective: str) -> float:
+    """What a row's primary key is at least, per unit of its cycle bound: 1 for delay; for edp
+    the compute energy (every row computes every MAC; storage energy only adds), a hair lower so
+    that rounding never prunes a row that ties."""
+    if objective == "delay":
+        return 1.0
+    arch, problem = space.architecture, space.problem
+    macs = prod(problem.size(dim) for dim in problem.dimensions)
+    return macs * vectors[arch.compute.name]["compute"] * (1 - 1e-9)
 
 
 def _refine(space: Mapspace, best, vectors, settings: MapperSettings):
