@@ -32,6 +32,7 @@ from hwsim.analytical.versions import version_flags
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
+from hwsim.mapper.candidates import Candidates
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.mapper.space import Mapspace
 from hwsim.result import Evaluation
@@ -201,11 +202,16 @@ def map_problem(
         disable=not settings.progress or len(plan) < 50,
         leave=False,
     )
+    bounded = settings.objective in ("delay", "edp")
+    candidates = [
+        space.candidates(sk, limit=limit, seed=settings.seed)
+        for sk in (skeletons if bounded else [])
+    ]
     scored: Iterable[Scored] = (
         _scored_by_cycle_bound(
-            space, skeletons, limit, scorer, _bound_scale(space, vectors, settings.objective)
+            skeletons, candidates, scorer, _bound_scale(space, vectors, settings.objective)
         )
-        if settings.objective in ("delay", "edp")
+        if bounded
         else (scorer(sk, space.factor_rows(sk, limit=limit, seed=settings.seed)) for sk in bar)
     )
     best: list[tuple[tuple[float, float], Skeleton, np.ndarray]] = []
@@ -223,6 +229,11 @@ def map_problem(
             f"({evaluated} candidates evaluated; check capacities, fanouts and fixed factors)"
         )
     notes: list[str] = []
+    skipped = sum(c.count for c in candidates) - evaluated
+    if skipped > 0:
+        notes.append(
+            f"{skipped:,} more mappings not scored: their cycle bound shows none beats the best"
+        )
     if not exhaustive:
         notes.append(
             f"sampled {len(plan)} of {orders_total * len(space.keep_choices)} loop orders × bypass choices"
@@ -282,14 +293,10 @@ class _Scorer:
 
 
 def _scored_by_cycle_bound(
-    space: Mapspace,
-    skeletons: list[Skeleton],
-    limit: int | None,
-    scorer: _Scorer,
-    scale: float,
+    skeletons: list[Skeleton], candidates: list[Candidates], scorer: _Scorer, scale: float
 ) -> list[Scored]:
-    """Per skeleton, its rows (as `Mapspace.factor_rows` gives them) that could have the best
-    primary key, scored, in row order.
+    """Per skeleton, those of its rows (`candidates`: as `Mapspace.factor_rows` gives them)
+    that could have the best primary key, scored, in row order.
 
     A row's cycles are at least its bound (`hwsim.mapper.candidates`), so its primary key is at
     least `scale` times its bound (delay: 1; edp: the compute energy, a floor of every row's
@@ -297,7 +304,6 @@ def _scored_by_cycle_bound(
     found: every row that could tie or beat the best is scored, in the order the full search
     would have met it, so the result is the same.
     """
-    candidates = [space.candidates(sk, limit=limit, seed=scorer.settings.seed) for sk in skeletons]
     parts: list[list[tuple[np.ndarray, Scored]]] = [[] for _ in skeletons]
     fewest, below = np.inf, 0
     for level in np.unique(np.concatenate([c.levels for c in candidates] or [np.zeros(0)])):
