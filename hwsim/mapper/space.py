@@ -14,6 +14,9 @@ Per level (innermost first) the candidate loops are:
 
 Each dimension's size is split into ordered factors over its candidate loops, honouring fixed
 and maximum factors; spatial factors must fit the mesh along each axis.
+`Mapspace.candidates` gives the same rows grouped by their cycle bound and listed on demand
+(`hwsim.mapper.candidates`), so a search that needs only the fewest-cycle rows never lists the
+others.
 """
 
 from __future__ import annotations
@@ -324,7 +327,8 @@ class Mapspace:
         """
         per_dim = self.factor_options(skeleton)
         total = prod(len(options) for _, options in per_dim)
-        if per_dim and total and (limit is None or total <= _ENUMERATE * limit):
+        listed = limit is None or total <= _ENUMERATE * limit
+        if per_dim and 0 < total < 2**62 and listed:  # positions fit an int64
             sizes = tuple(self.problem.size(dim) for dim in self.problem.dimensions)
             meshes = tuple(plan.fanout for plan in self.plans)
             lazy = lazy_candidates(
