@@ -117,19 +117,20 @@ def main() -> int:
         print(f"starting workers (baseline {args.baseline}, this checkout)...", flush=True)
         old, new = Worker(Path(baseline)), Worker(ROOT)
         rows = []
+        print(f"\n{'student':32} {'layers':>6} {'baseline':>9} {'now':>7} {'ratio':>6}   (CPU s)")
         for i, student in enumerate(students):
             pair = (old, new) if i % 2 == 0 else (new, old)  # alternate who goes first
             result = {id(w): w.price(student) for w in pair}
-            rows.append((student, result[id(old)], result[id(new)]))
+            a, b = result[id(old)], result[id(new)]
+            assert abs(a["uj"] - b["uj"]) <= 1e-9 * abs(a["uj"]), (label(student), a, b)
+            rows.append((student, a, b))
+            print(
+                f"{label(student):32} {b['layers']:6d} {a['cpu_s']:9.3f} {b['cpu_s']:7.3f} "
+                f"{a['cpu_s'] / b['cpu_s']:5.1f}x",
+                flush=True,
+            )
         old.close()
         new.close()
-    print(f"\n{'student':32} {'layers':>6} {'baseline':>9} {'now':>7} {'ratio':>6}   (CPU s)")
-    for student, a, b in rows:
-        assert abs(a["uj"] - b["uj"]) <= 1e-9 * abs(a["uj"]), (label(student), a["uj"], b["uj"])
-        print(
-            f"{label(student):32} {b['layers']:6d} {a['cpu_s']:9.3f} {b['cpu_s']:7.3f} "
-            f"{a['cpu_s'] / b['cpu_s']:5.1f}x"
-        )
     for key, name in (("cpu_s", "CPU"), ("wall_s", "wall")):
         a = [r[1][key] for r in rows]
         b = [r[2][key] for r in rows]
