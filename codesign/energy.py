@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 from codesign.accelerator import area_mm2, build_accelerator, describe
 from models.complexity import count_parameters
 from models.config_dict import config_dict
-from models.hw_energy import estimate_energy, hardware_config
+from models.hw_energy import estimate_energy, hardware_config, load_hardware
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class EnergyModel:
         self.hw = dict(hw_cfg)
         self.input_shape = (1, 3, int(image_size), int(image_size))
         self._seen: dict[str, ArchitectureEnergy] = {}
+        self._hardware: dict[str, Any] = {}
 
     def __call__(
         self, model_cfg: DictConfig, accelerator_values: Mapping[str, Any]
@@ -64,7 +65,12 @@ class EnergyModel:
         bits = (model.get("quant") or {}).get("bits")
         hw = hardware_config({**self.hw, "arch": accelerator}, bits)
         datawidth = hw["datawidth"]
-        energy = estimate_energy(net, self.input_shape, hw)
+        hardware_key = json.dumps(
+            [dict(accelerator_values), datawidth], sort_keys=True, default=str
+        )
+        if hardware_key not in self._hardware:  # one accelerator and table per design, not trial
+            self._hardware[hardware_key] = load_hardware(hw)
+        energy = estimate_energy(net, self.input_shape, hw, hardware=self._hardware[hardware_key])
         result = ArchitectureEnergy(
             total_uj=energy["total_pj"] * 1e-6,
             by_level_uj={k: v * 1e-6 for k, v in energy["by_level_pj"].items()},

@@ -25,7 +25,7 @@ from hwsim.evaluate import evaluate
 from hwsim.mapper.cache import MappingCache, cache_key
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.objectives import objective_label
-from hwsim.mapper.search import MapperSettings, map_problem
+from hwsim.mapper.search import MapperResult, MapperSettings, map_problem
 from hwsim.result import Evaluation
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.files import load_specs
@@ -284,14 +284,18 @@ def _mapped_layer(
     """(mapping, evaluation, cycles, from the cache) of one layer shape: the cached mapping
     re-evaluated by today's model, or a new search (stored for every other worker)."""
 
+    found: list[MapperResult] = []  # a search made now: its evaluation is today's already
+
     def search() -> dict[str, Any]:
-        result = map_problem(problem, arch, constraints, table, settings)
-        return {"mapping": result.mapping.to_timeloop()["mapping"]}
+        found.append(map_problem(problem, arch, constraints, table, settings))
+        return {"mapping": found[-1].mapping.to_timeloop()["mapping"]}
 
     if store is None:
         entry, cached = search(), False
     else:
         entry, cached = store.get_or_compute(digest, search)
+    if found:
+        return found[-1].mapping, found[-1].evaluation, found[-1].cycles, False
     try:
         mapping = bind_mapping(entry["mapping"], arch, problem)
     except SpecError:  # an entry that no longer fits this problem: search again, overwrite it

@@ -14,6 +14,9 @@ Per level (innermost first) the candidate loops are:
 
 Each dimension's size is split into ordered factors over its candidate loops, honouring fixed
 and maximum factors; spatial factors must fit the mesh along each axis.
+`Mapspace.candidates` gives the same rows grouped by their cycle bound and listed on demand
+(`hwsim.mapper.candidates`), so a search that needs only the fewest-cycle rows never lists the
+others.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np
 
 from hwsim.analytical.batch import Skeleton, Slot, distinct_rows, tile_fits
 from hwsim.errors import SpecError
+from hwsim.mapper.candidates import Candidates, lazy_candidates, materialised_candidates
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.nest import Axis
 from hwsim.spec.architecture import Architecture
@@ -312,6 +316,31 @@ class Mapspace:
         if limit is not None and grid.shape[1] > limit:
             grid = grid[:, np.sort(rng.choice(grid.shape[1], size=limit, replace=False))]
         return self._assemble(skeleton, per_dim, grid)
+
+    def candidates(
+        self, skeleton: Skeleton, *, limit: int | None = None, seed: int = 0
+    ) -> Candidates:
+        """The rows `factor_rows` gives, with their cycle bounds (`hwsim.mapper.candidates`).
+
+        Listed on demand when `factor_rows` would list every valid row (no sampling); else the
+        rows `factor_rows` draws.
+        """
+        per_dim = self.factor_options(skeleton)
+        total = prod(len(options) for _, options in per_dim)
+        listed = limit is None or total <= _ENUMERATE * limit
+        if per_dim and 0 < total < 2**62 and listed:  # positions fit an int64
+            sizes = tuple(self.problem.size(dim) for dim in self.problem.dimensions)
+            meshes = tuple(plan.fanout for plan in self.plans)
+            lazy = lazy_candidates(
+                skeleton,
+                per_dim,
+                sizes,
+                meshes,
+                lambda grid: self._assemble(skeleton, per_dim, grid),
+            )
+            if limit is None or lazy.count <= limit:
+                return lazy
+        return materialised_candidates(skeleton, self.factor_rows(skeleton, limit=limit, seed=seed))
 
     @staticmethod
     def _assemble(
