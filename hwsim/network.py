@@ -12,9 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from tqdm import tqdm
 
 from hwsim.accelerators import Accelerator, load_accelerator
@@ -32,6 +31,9 @@ from hwsim.spec.files import load_specs
 from hwsim.spec.input_files import files_in_folder
 from hwsim.spec.mapping import Mapping, bind_mapping
 from hwsim.spec.problem import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class NetworkEnergy:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per layer: energy (total, per level, per data space), MACs, cycles, utilisation."""
+        import pandas as pd
+
         rows = []
         for layer in self.layers:
             row: dict[str, Any] = {
