@@ -72,6 +72,8 @@ class AccessCounts:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per (level, data space)."""
+        import pandas as pd
+
         rows = [
             {
                 "level": level,
