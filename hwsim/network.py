@@ -132,6 +132,10 @@ class NetworkEnergy:
         """One row per layer: energy (total, per level, per data space), MACs, cycles, utilisation."""
         import pandas as pd
 
+        return pd.DataFrame(self.layer_rows())
+
+    def layer_rows(self) -> list[dict[str, Any]]:
+        """The rows of `to_dataframe` as dicts (what ``--json`` prints, without pandas)."""
         rows = []
         for layer in self.layers:
             row: dict[str, Any] = {
@@ -154,7 +158,7 @@ class NetworkEnergy:
                         row.get(f"energy_pj[{ds}]", 0.0) + value * layer.repeat
                     )
             rows.append(row)
-        return pd.DataFrame(rows)
+        return rows
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -166,7 +170,7 @@ class NetworkEnergy:
             "total_macs": self.total_macs,
             "by_level_pj": self.by_level(),
             "by_data_space_pj": self.by_data_space(),
-            "layers": self.to_dataframe().to_dict(orient="records"),
+            "layers": self.layer_rows(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
