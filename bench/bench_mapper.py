@@ -16,8 +16,10 @@ section runs ``hwsim mapper`` once per layer in a new process (the same files an
 eight layers in one call, and ``hwsim network-energy resnet32`` with its disk caches empty and
 warm; wall and CPU seconds (user+sys) per call, against timeloop-mapper's per-layer time (the
 recorded ~8.2 s mean when it is not on PATH). CPU time is the figure to compare on a machine
-other jobs load. The numba kernels must have been compiled once (``make`` runs
-``python -m hwsim.precompile``); a first-ever call without that compiles them (about a minute).
+other jobs load. The kernels must have been compiled once (``make`` runs
+``python -m hwsim.precompile``: numba's cache and the ahead-of-time module one-layer calls
+load); without them a first call compiles numba's kernels (about a minute) and later calls
+load numba (~0.4 s CPU more each).
 
     python bench/bench_mapper.py [--timeloop-mapper PATH] [--objective energy|delay] [--cold-repeats N]
 """
