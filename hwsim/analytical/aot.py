@@ -19,11 +19,14 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import importlib.util
+import json
 import os
 import tempfile
 import types
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,10 +51,14 @@ def module_path() -> Path:
 
 
 @cache
-def load() -> types.ModuleType | None:
-    """The compiled module of the current engine source, or None where it was not built."""
+def load() -> types.SimpleNamespace | None:
+    """The serial entry points of the compiled module of the current engine source (None where
+    it was not built), each checking its arguments' types first: machine code compiled ahead of
+    time does not check them (a wrong one crashes the process), so a call whose types differ
+    from those it was compiled for runs numba's kernel instead."""
     path = module_path()
-    if not path.is_file():
+    expected_path = path.with_name(f"{module_name()}.json")
+    if not path.is_file() or not expected_path.is_file():
         return None
     spec = importlib.util.spec_from_file_location(module_name(), path)
     if spec is None or spec.loader is None:
@@ -59,11 +66,60 @@ def load() -> types.ModuleType | None:
     try:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    except ImportError:  # built for another platform or damaged: numba's kernels will do
+        expected = json.loads(expected_path.read_text())
+    except (ImportError, OSError, ValueError):  # another platform's or damaged: numba's will do
         return None
-    if not all(hasattr(module, name) for name in SERIAL):
+    if not all(hasattr(module, name) and name in expected for name in SERIAL):
         return None
-    return module
+    return types.SimpleNamespace(
+        **{name: _checked(name, getattr(module, name), expected[name]) for name in SERIAL}
+    )
+
+
+def _checked(name: str, function: Callable, expected: list) -> Callable:
+    def call(*args: Any) -> None:
+        if [_describe(a) for a in args] == expected:
+            function(*args)
+        else:
+            getattr(jit.compiled(kernel), name)(*args)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _describe(value: Any) -> Any:
+    """A value's numba type in plain JSON terms (what `_describe_type` says of that type)."""
+    if isinstance(value, np.ndarray):
+        layout = "C" if value.flags.c_contiguous else "F" if value.flags.f_contiguous else "A"
+        return ["array", value.dtype.str, value.ndim, layout, bool(value.flags.writeable)]
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, np.integer | np.floating):
+        return value.dtype.str
+    if isinstance(value, int | float):  # numba types Python numbers as 64-bit
+        return np.dtype(np.int64 if isinstance(value, int) else np.float64).str
+    if isinstance(value, tuple):
+        return ["tuple", [_describe(v) for v in value]]
+    return f"unsupported {type(value).__name__}"
+
+
+def _describe_type(nbtype: Any) -> Any:
+    """A numba argument type in the terms of `_describe` (build time, numba loaded)."""
+    from numba import types as nbtypes
+
+    if isinstance(nbtype, nbtypes.Array):
+        dtype = np.dtype(str(nbtype.dtype)).str
+        return ["array", dtype, nbtype.ndim, nbtype.layout, bool(nbtype.mutable)]
+    if isinstance(nbtype, nbtypes.Boolean):
+        return "bool"
+    if isinstance(nbtype, nbtypes.Integer | nbtypes.Float):
+        return np.dtype(str(nbtype)).str
+    if isinstance(nbtype, nbtypes.BaseTuple):
+        members = nbtype.types  # type: ignore[attr-defined]  # numba ships no stubs for it
+        return ["tuple", [_describe_type(t) for t in members]]
+    raise RuntimeError(
+        f"argument type {nbtype} has no check; the engine's entry points take arrays"
+    )
 
 
 def build() -> Path:
@@ -75,6 +131,7 @@ def build() -> Path:
     engine = jit.compiled(kernel)
     name, path = module_name(), module_path()
     compiler = CC(name)
+    expected = {}
     for entry in SERIAL:
         dispatcher = getattr(engine, entry)
         if len(dispatcher.signatures) != 1:
@@ -82,13 +139,18 @@ def build() -> Path:
                 f"{entry} was compiled for {len(dispatcher.signatures)} argument types; "
                 "run each serial entry point once, with the types the engine uses"
             )
-        compiler.export(entry, nbtypes.void(*dispatcher.signatures[0]))(dispatcher.py_func)
+        signature = dispatcher.signatures[0]
+        expected[entry] = [_describe_type(t) for t in signature]
+        compiler.export(entry, nbtypes.void(*signature))(dispatcher.py_func)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         compiler.output_dir = tmp
         compiler.output_file = path.name
         compiler.verbose = False
         compiler.compile()
-        os.replace(Path(tmp) / path.name, path)  # atomic: a concurrent load sees all or nothing
+        # the types first, then the module: `load` needs both, so it never sees half a build
+        (Path(tmp) / "expected.json").write_text(json.dumps(expected))
+        os.replace(Path(tmp) / "expected.json", path.with_name(f"{name}.json"))
+        os.replace(Path(tmp) / path.name, path)
     load.cache_clear()
     return path

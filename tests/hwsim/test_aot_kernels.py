@@ -14,7 +14,7 @@ from absent import absent
 
 import hwsim.analytical.batch as batch
 from hwsim.accelerators import load_accelerator
-from hwsim.analytical import aot, kernel
+from hwsim.analytical import aot, jit, kernel
 from hwsim.analytical.jit import compiled
 from hwsim.course_material import accelerator_dir
 from hwsim.mapper.constraints import parse_constraints
@@ -104,3 +104,22 @@ def test_a_one_layer_mapper_call_runs_without_loading_numba(tmp_path) -> None:
     )
     assert done.stdout.strip() == "False"
     assert (tmp_path / "u2.map.yaml").exists()
+
+
+def test_arguments_of_other_types_go_to_numba_not_to_the_machine_code(monkeypatch) -> None:
+    """Machine code compiled ahead of time does not check types (a wrong one would crash the
+    process): a call whose types differ from the compiled ones runs numba's kernel instead."""
+    ahead = aot.load()
+    if ahead is None:
+        absent(f"{aot.module_path().name} is not built; run python -m hwsim.precompile")
+    skeleton, rows, _energy = eyeriss_rows(conv2d_problem(C=8, M=16, P=8, Q=8, R=3, S=3))
+    calls = []
+    numba_like = type("Kernels", (), {"tile_fits_chunk": lambda *args: calls.append(args)})
+    monkeypatch.setattr(jit, "compiled", lambda _module: numba_like)
+    layout = skeleton.kernel_layout.arrays
+    fits = np.zeros(len(rows), dtype=np.bool_)
+    ahead.tile_fits_chunk(0, len(rows), rows.astype(np.int32), layout, fits)  # int32 bounds
+    ahead.tile_fits_chunk(0, len(rows), rows, layout[:-1], fits)  # a layout array missing
+    assert len(calls) == 2 and not fits.any()
+    ahead.tile_fits_chunk(0, len(rows), rows, layout, fits)  # the compiled types: machine code
+    assert len(calls) == 2 and fits.any()
