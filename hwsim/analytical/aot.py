@@ -152,5 +152,8 @@ def build() -> Path:
         (Path(tmp) / "expected.json").write_text(json.dumps(expected))
         os.replace(Path(tmp) / "expected.json", path.with_name(f"{name}.json"))
         os.replace(Path(tmp) / path.name, path)
+    for old in path.parent.glob("hwsim_kernels_*"):  # earlier engine sources' modules
+        if old.name.split(".")[0] != name:
+            old.unlink(missing_ok=True)
     load.cache_clear()
     return path
