@@ -3,6 +3,11 @@
 Each subcommand lives in its own module under `hwsim.commands` and is listed in
 `hwsim.commands.COMMANDS`. A user mistake (`SpecError`) is printed on one line, without a
 traceback, and the exit status is 2.
+
+Start-up is part of every call (users run ``hwsim mapper`` once per layer, like
+timeloop-mapper): when the command line names a subcommand only that module is imported, so a
+call loads what its command uses and nothing else; ``hwsim --help`` (or no or an unknown
+subcommand) registers them all.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ from hwsim.commands import COMMANDS
 from hwsim.errors import SpecError, SpecWarning
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of `only` (a module name of `COMMANDS`) alone."""
     parser = argparse.ArgumentParser(
         prog="hwsim",
         description="Memory-access simulation and energy estimation for loop-nest dataflows "
         "(reads Timeloop-format YAML).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMANDS:
+    for module_name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"hwsim.commands.{module_name}")
         module.register(sub)
     return parser
@@ -38,8 +44,17 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The module of the subcommand `argv` starts with (options before it: none, so all)."""
+    if not argv or argv[0].startswith("-"):
+        return None
+    name = argv[0].replace("-", "_")
+    return name if name in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("always", SpecWarning)

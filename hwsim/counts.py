@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class AccessCounts:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per (level, data space)."""
+        import pandas as pd
+
         rows = [
             {
                 "level": level,

@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from filelock import FileLock
-
 #: Environment variable that moves the whole cache (tests point it at a temporary folder).
 CACHE_DIR_VARIABLE = "HWKD_CACHE_DIR"
 
@@ -147,6 +145,8 @@ class JsonCache:
         found = self.get(key, check)
         if found is not None:
             return found, True
+        from filelock import FileLock  # only when computing: a cache hit needs no lock
+
         lock = FileLock(str(self.path(key)) + ".lock")
         try:
             self.path(key).parent.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from tqdm import tqdm
 
 from hwsim.accelerators import Accelerator, load_accelerator
@@ -32,6 +31,9 @@ from hwsim.spec.files import load_specs
 from hwsim.spec.input_files import files_in_folder
 from hwsim.spec.mapping import Mapping, bind_mapping
 from hwsim.spec.problem import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,12 @@ class NetworkEnergy:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per layer: energy (total, per level, per data space), MACs, cycles, utilisation."""
+        import pandas as pd
+
+        return pd.DataFrame(self.layer_rows())
+
+    def layer_rows(self) -> list[dict[str, Any]]:
+        """The rows of `to_dataframe` as dicts (what ``--json`` prints, without pandas)."""
         rows = []
         for layer in self.layers:
             row: dict[str, Any] = {
@@ -150,7 +158,7 @@ class NetworkEnergy:
                         row.get(f"energy_pj[{ds}]", 0.0) + value * layer.repeat
                     )
             rows.append(row)
-        return pd.DataFrame(rows)
+        return rows
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,7 +170,7 @@ class NetworkEnergy:
             "total_macs": self.total_macs,
             "by_level_pj": self.by_level(),
             "by_data_space_pj": self.by_data_space(),
-            "layers": self.to_dataframe().to_dict(orient="records"),
+            "layers": self.layer_rows(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

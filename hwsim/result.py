@@ -12,11 +12,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hwsim.counts import AccessCounts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class Evaluation:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per (level, data space) plus a row for the compute level."""
+        import pandas as pd
+
         frame = self.counts.to_dataframe()
         frame["energy_pj"] = [
             self.energy_pj[level][ds]

@@ -18,11 +18,7 @@ from torch import nn
 from models.blocks import BLOCKS, SHORTCUTS
 from models.errors import UserError
 from models.quant import QuantSpec, quantize_model
-
-# name -> blocks per stage. ResNet-(6n+2): 3 stages of n basic blocks of 2 convs, plus stem and head.
-RESNETS: dict[str, tuple[int, ...]] = {
-    f"resnet{6 * n + 2}": (n, n, n) for n in (1, 2, 3, 5, 7, 9)
-}  # resnet8, resnet14, resnet20, resnet32, resnet44, resnet56
+from models.resnet_layers import RESNETS  # the registry lives with its PyTorch-free layer shapes
 
 
 class CifarResNet(nn.Module):

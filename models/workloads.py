@@ -19,12 +19,15 @@ from __future__ import annotations
 
 from math import prod
 from pathlib import Path
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from hwsim.spec.layers import conv2d_problem
 from hwsim.spec.problem import Problem
+from models.resnet_layers import registry_workloads
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 def _effective_weight(module: nn.Conv2d | nn.Linear) -> torch.Tensor:
@@ -97,6 +100,9 @@ def extract_workloads(model: nn.Module, input_shape: tuple[int, ...]) -> list[Pr
         input_shape: the shape of one input, without or with a batch dimension of 1
             (``(3, 32, 32)`` or ``(1, 3, 32, 32)``).
     """
+    import torch
+    from torch import nn
+
     unsupported = [
         name
         for name, m in model.named_modules()
@@ -194,7 +200,14 @@ def load_network(source: str) -> nn.Module:
 
 
 def workloads_from_source(source: str, input_shape: tuple[int, ...] = (3, 32, 32)) -> list[Problem]:
-    """`extract_workloads` of `load_network(source)`; user mistakes become `hwsim.SpecError`."""
+    """`extract_workloads` of `load_network(source)`; user mistakes become `hwsim.SpecError`.
+
+    A registry name (``resnet32``) is answered without PyTorch (`registry_workloads`: the same
+    problems), so ``hwsim network-energy resnet32`` does not import it. This is the
+    ``hwsim.workload_sources`` entry point: the module imports PyTorch only when it is used."""
+    problems = registry_workloads(source, input_shape)
+    if problems is not None:
+        return problems
     from hwsim.errors import SpecError
     from models.errors import UserError
 

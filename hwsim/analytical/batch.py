@@ -24,7 +24,7 @@ from math import prod
 
 import numpy as np
 
-from hwsim.analytical import kernel
+from hwsim.analytical import aot, kernel
 from hwsim.analytical.fanout import Fanout, link_plans, multicast_histogram
 from hwsim.analytical.jit import compiled, is_compiled
 from hwsim.analytical.versions import version_flags
@@ -455,21 +455,30 @@ _PARALLEL = threading.Lock()
 #: what loading them costs (numba's import and the cached machine code), so that a process
 #: evaluating mappings one by one never loses more than that to either way of running.
 INTERPRETED_BUDGET_S = 0.5
-_interpreted = {"seconds": 0.0}
+#: CPU time in the ahead-of-time kernels (serial) after which a process loads numba's, whose
+#: parallel entry points use every core: again about what loading numba costs, so a process
+#: never spends more than twice what the better choice in hindsight would have.
+AOT_BUDGET_S = 0.5
+_spent = {"interpreted": 0.0, "aot": 0.0}
 
 
 def _engine(rows: int):
-    """The kernels to run `rows` rows with: compiled for a batch, once loaded, or once this
-    process has spent `INTERPRETED_BUDGET_S` interpreting; else interpreted (see
-    `hwsim.analytical.jit`)."""
-    if rows > 1 or is_compiled(kernel) or _interpreted["seconds"] > INTERPRETED_BUDGET_S:
+    """The kernels to run `rows` rows with (see `hwsim.analytical.jit` and `.aot`): numba's
+    once loaded; else the ahead-of-time module, where built, until this process has spent
+    `AOT_BUDGET_S` in it; else interpreted for a single row until `INTERPRETED_BUDGET_S`;
+    else numba's."""
+    if is_compiled(kernel):
+        return compiled(kernel)
+    if _spent["aot"] <= AOT_BUDGET_S and (ahead := aot.load()) is not None:
+        return ahead
+    if rows > 1 or _spent["interpreted"] > INTERPRETED_BUDGET_S:
         return compiled(kernel)
     return kernel
 
 
 def _run_rows(engine, parallel: str, serial: str, *args) -> None:
     """Run an engine function over all rows (the first argument's): the parallel entry point
-    (compiled, `kernel.PARALLEL_ROWS` rows or more), else the serial one
+    (numba's, `kernel.PARALLEL_ROWS` rows or more), else the serial one
     (``serial(0, rows, *args)``).
 
     Threads take the kernel's row chunks one at a time (dynamic scheduling), so that a thread
@@ -478,20 +487,27 @@ def _run_rows(engine, parallel: str, serial: str, *args) -> None:
     another runs goes serially.
     """
     rows = len(args[0])
-    if engine is not kernel and rows >= kernel.PARALLEL_ROWS and _PARALLEL.acquire(blocking=False):
+    parallel_entry = getattr(engine, parallel, None)  # the interpreted and AOT ones have none
+    if (
+        engine is not kernel
+        and parallel_entry is not None
+        and rows >= kernel.PARALLEL_ROWS
+        and _PARALLEL.acquire(blocking=False)
+    ):
         import numba
 
         try:
             with numba.parallel_chunksize(1):
-                getattr(engine, parallel)(*args)
+                parallel_entry(*args)
         finally:
             _PARALLEL.release()
-    elif engine is kernel:
-        start = time.perf_counter()
-        getattr(engine, serial)(0, rows, *args)
-        _interpreted["seconds"] += time.perf_counter() - start
-    else:
-        getattr(engine, serial)(0, rows, *args)
+        return
+    start, cpu = time.perf_counter(), time.thread_time()
+    getattr(engine, serial)(0, rows, *args)
+    if engine is kernel:
+        _spent["interpreted"] += time.perf_counter() - start
+    elif parallel_entry is None:  # CPU time: on a busy machine wall time says little of the work
+        _spent["aot"] += time.thread_time() - cpu
 
 
 def tile_sizes(skeleton: Skeleton, bounds: np.ndarray) -> np.ndarray:

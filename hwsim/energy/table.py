@@ -25,13 +25,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hwsim.course_material import TABLE1
 from hwsim.errors import SpecError
 from hwsim.spec.yaml_io import load_yaml_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Fallback chains: the first action a component defines is used.
 ACTION_ALIASES: dict[str, tuple[str, ...]] = {
@@ -197,6 +198,8 @@ class EnergyTable:
         return json.dumps({"name": self.name, "components": self.to_dict()}, indent=2)
 
     def to_dataframe(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = [
             {
                 "component": key,

@@ -2,6 +2,8 @@
 
 Like ``timeloop-model *.yaml``, a user passes a set of files in any order; each top-level key says
 what a file holds (one file may hold several). Unknown top-level keys are an error naming the file.
+``load_specs(..., many_problems=True)`` (``hwsim mapper`` with many layers) takes any number of
+problems, each kept with its file.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class SpecSet:
         architecture, problem: parsed specs (``None`` when not given).
         mapping_document: the raw mapping directives (bind them with `mapping`).
         compound_components, constraints, mapper, energy_tables: raw documents.
-        sources: part name → file it came from.
+        sources: part name → file it came from (the first problem's, when there are many).
+        problems, problem_files: every problem read, in the order of the files, and its file.
     """
 
     architecture: Architecture | None = None
@@ -57,6 +60,8 @@ class SpecSet:
     mapper: Any = None
     energy_tables: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    problem_files: tuple[str, ...] = ()
 
     def require(self, *parts: str) -> None:
         """Raise a `SpecError` if any of `parts` (``architecture``, ``problem``, ``mapping``) is missing."""
@@ -75,8 +80,11 @@ class SpecSet:
         )
 
 
-def load_specs(paths: Iterable[str | Path]) -> SpecSet:
-    """Read files (or directories, whose ``*.yaml`` files are read recursively) into a `SpecSet`."""
+def load_specs(paths: Iterable[str | Path], *, many_problems: bool = False) -> SpecSet:
+    """Read files (or directories, whose ``*.yaml`` files are read recursively) into a `SpecSet`.
+
+    A second problem is an error unless `many_problems`; then `SpecSet.problems` holds them all
+    and `SpecSet.problem` is the problem only when there is exactly one."""
     files: list[Path] = []
     for p in paths:
         p = Path(p)
@@ -92,6 +100,7 @@ def load_specs(paths: Iterable[str | Path]) -> SpecSet:
     compound: list[Any] = []
     constraints: list[Any] = []
     energy: list[str] = []
+    problem_parts: list[tuple[Any, str]] = []
     for path in files:
         document = load_yaml_file(path)
         if not isinstance(document, dict):
@@ -106,7 +115,10 @@ def load_specs(paths: Iterable[str | Path]) -> SpecSet:
                     f"unknown top-level key {raw_key!r}; expected one of {sorted(KNOWN_KEYS)}",
                     file=str(path),
                 )
-            if key in ("architecture", "problem", "mapping", "mapper"):
+            if key == "problem" and many_problems:
+                problem_parts.append((value, str(path)))
+                sources.setdefault("problem", str(path))
+            elif key in ("architecture", "problem", "mapping", "mapper"):
                 if key in parts:
                     raise SpecError(
                         f"a second {key} (the first came from {sources[key]})",
@@ -128,18 +140,20 @@ def load_specs(paths: Iterable[str | Path]) -> SpecSet:
         if "architecture" in parts
         else None
     )
-    problem = (
-        parse_problem(parts["problem"][0], file=parts["problem"][1]) if "problem" in parts else None
-    )
+    if "problem" in parts:
+        problem_parts.append(parts["problem"])
+    problems = tuple(parse_problem(value, file=file) for value, file in problem_parts)
     return SpecSet(
         architecture=architecture,
-        problem=problem,
+        problem=problems[0] if len(problems) == 1 else None,
         mapping_document=parts["mapping"][0] if "mapping" in parts else None,
         compound_components=tuple(compound),
         constraints=tuple(constraints),
         mapper=parts["mapper"][0] if "mapper" in parts else None,
         energy_tables=tuple(energy),
         sources=sources,
+        problems=problems,
+        problem_files=tuple(file for _, file in problem_parts),
     )
 
 

@@ -5,6 +5,12 @@ Timeloop v0.4 files tag architecture nodes (``!Container``, ``!Component``, ``!P
 turns every tagged mapping into a `Tagged` dict that remembers its tag. Syntax errors become a
 `SpecError` naming the file, line and column.
 
+libyaml (PyYAML's C parser) scans and parses; composing the node graph and constructing values
+stay in Python (PyYAML's `Composer` and `SafeConstructor` run on the C parser's events), so the
+depth cap and the duplicate-key check below see every node. The pure-Python scanner cost a
+whole-process ``hwsim`` call a tenth of a second per spec folder; libyaml does it in
+milliseconds. PyYAML built without libyaml falls back to its Python parser, same results.
+
 Hostile input is refused before it is built: a key written twice in one mapping (YAML keeps the
 last silently), nesting deeper than `MAX_DEPTH`, a recursive alias, and aliases that expand to
 more than `MAX_VALUES` values (a "billion laughs" file is a few lines).
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
 
 from hwsim.errors import SpecError
 from hwsim.spec.input_files import read_input_text
@@ -26,6 +33,8 @@ MAX_DEPTH = 100
 MAX_VALUES = 1_000_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+#: libyaml's message for a document nested past its own limit (1000 levels, above `MAX_DEPTH`).
+_LIBYAML_DEPTH = "exceeded maximum nesting depth"
 
 
 class Tagged(dict):
@@ -48,12 +57,27 @@ class _LimitError(Exception):
         self.mark = mark
 
 
-class _TimeloopLoader(yaml.SafeLoader):
+#: libyaml's safe loader where PyYAML was built with it (the wheels are), else the Python one.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TimeloopLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """Safe loader that accepts any ``!Tag`` on mappings, sequences and scalars, refuses
-    duplicate keys, and stops composing past `MAX_DEPTH`."""
+    duplicate keys, and stops composing past `MAX_DEPTH`.
+
+    The C loader composes nodes in C, recursively and without a depth limit (a 16 MiB file of
+    ``[`` would exhaust the C stack): PyYAML's Python `Composer` composes instead, reading the
+    C parser's events, so `compose_node` below bounds the depth."""
+
+    get_single_node = Composer.get_single_node
+    compose_document = Composer.compose_document
+    compose_scalar_node = Composer.compose_scalar_node
+    compose_sequence_node = Composer.compose_sequence_node
+    compose_mapping_node = Composer.compose_mapping_node
 
     def __init__(self, stream: str):
         super().__init__(stream)
+        self.anchors: dict[Any, yaml.Node] = {}  # Composer's state (its __init__ is not run)
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -63,7 +87,7 @@ class _TimeloopLoader(yaml.SafeLoader):
                 raise _LimitError(
                     f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
                 )
-            return super().compose_node(parent, index)
+            return Composer.compose_node(self, parent, index)
         finally:
             self._depth -= 1
 
@@ -157,6 +181,9 @@ def parse_yaml_text(text: str, *, file: str | None = None) -> Any:
         raise SpecError(f"{_where(err.mark)}{err.message}", file=file) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        if err.problem == _LIBYAML_DEPTH:  # libyaml's own cap (1000), met while scanning ahead
+            message = f"{_where(mark)}nested more than {MAX_DEPTH} levels deep"
+            raise SpecError(message, file=file) from None
         problem = err.problem or err.context or "invalid YAML"
         raise SpecError(f"YAML syntax error: {_where(mark)}{problem}", file=file) from None
     except yaml.YAMLError as err:

@@ -12,7 +12,8 @@ from torch.nn.utils import prune
 from hwsim.cli import main
 from hwsim.errors import SpecError
 from hwsim.spec import load_specs
-from models.resnet import build_student
+from models.resnet import RESNETS, build_student
+from models.resnet_layers import registry_workloads
 from models.workloads import extract_workloads, workloads_from_source
 
 
@@ -219,3 +220,27 @@ def test_a_config_that_is_not_a_mapping_names_its_file(
     config.write_text(text)
     with pytest.raises(SpecError, match=rf"^{config}{where} must be a mapping, got {got}"):
         workloads_from_source(str(config))
+
+
+@pytest.mark.parametrize("name", list(RESNETS))
+@pytest.mark.parametrize("shape", [(3, 32, 32), (1, 3, 20, 13)])
+def test_registry_networks_have_their_layers_without_a_forward_pass(
+    name: str, shape: tuple[int, ...]
+) -> None:
+    """`hwsim network-energy resnet32` answers a registry name without PyTorch: the same problems,
+    names and order as extracting them from the built network (odd sizes: the stride-2 rounding)."""
+    expected = extract_workloads(build_student(arch=name), shape)
+    computed = registry_workloads(name, shape)
+    assert computed is not None
+    assert [p.name for p in computed] == [p.name for p in expected]
+    assert computed == expected
+    assert workloads_from_source(name, shape) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "shape"), [("resnet20", (1, 32, 32)), ("resnet20", (2, 3, 32, 32)), ("x", (3, 8, 8))]
+)
+def test_what_the_registry_shapes_do_not_cover_goes_to_pytorch(
+    source: str, shape: tuple[int, ...]
+) -> None:
+    assert registry_workloads(source, shape) is None

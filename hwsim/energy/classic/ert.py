@@ -25,9 +25,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hwsim.energy.cacti.run import CactiFailure
 from hwsim.energy.classic.aladdin import AladdinInputError
@@ -59,6 +57,9 @@ from hwsim.spec.expressions import (
     evaluate_attribute,
 )
 from hwsim.spec.yaml_io import normalize_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The name of this energy source (``--energy classic``, ``hw.energy=classic``).
 CLASSIC_SOURCE = "classic"
@@ -124,6 +125,8 @@ class ClassicERT:
         return EnergyTable(name, entries)
 
     def to_dataframe(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = [
             {
                 "component": e.component,
