@@ -51,6 +51,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--search",
+        choices=["auto", "sampled", "optimal"],
+        default="auto",
+        help="native backend: 'optimal' visits every mapping (proven optimal unless the time "
+        "limit runs out), 'sampled' samples loop orders of a large space; 'auto' (default): "
+        "optimal where the sampled search would sample",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=MapperSettings.time_limit_s,
+        metavar="SECONDS",
+        help="the optimal search's time limit (0: none; default %(default)g)",
+    )
+    p.add_argument(
         "--out",
         metavar="YAML",
         help="where to write the mapping (default: <problem>.map.yaml in out/mapper/)",
@@ -68,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(f"must be at least 1, got {args.budget}", field="--budget")
     if args.seed < 0:
         raise SpecError(f"must be >= 0, got {args.seed}", field="--seed")
+    if not args.time_limit >= 0:
+        raise SpecError(f"must be >= 0, got {args.time_limit}", field="--time-limit")
     if args.out:
         check_output_file(args.out, "--out")
     specs = load_specs(args.files)
@@ -90,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         timeloop_version=args.timeloop_version,
         progress=not args.json,
+        search=args.search,
+        time_limit_s=args.time_limit,
     )
     files = tuple(Path(f) for f in args.files)
     task = MappingTask(specs.problem, specs.architecture, constraints, table, settings, files)
@@ -102,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(mapping_yaml(result))
     if args.json:
-        print(json.dumps(result.evaluation.to_dict(), indent=2))
+        report = result.evaluation.to_dict()
+        report["proven_optimal"] = result.proven_optimal
+        print(json.dumps(report, indent=2))
         return 0
     nest = LoopNest.build(specs.problem, specs.architecture, result.mapping)
     print(nest.describe())
@@ -111,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         f"cycles: {result.cycles:,}   searched {result.evaluated:,} mappings ({result.valid:,} fit), "
         f"{'exhaustively' if result.exhaustive else 'by sampling'}, in {result.seconds:.2f} s   [{args.backend}]"
     )
+    print("proven optimal" if result.proven_optimal else "not proven optimal")
     for note in result.notes:
         print(f"note: {note}")
     print(f"mapping written to {out}")
