@@ -186,7 +186,7 @@ class WideLayout:
                         used.append(dim)
             orders[s] = (*used, *(d for d in free if d not in used))
         skeleton = space.skeleton(dict(self.compact.keep), tuple(orders))
-        bound = {}
+        bound: dict[tuple[int, str, str], int] = {}
         for i, slot in enumerate(self.wide.slots):
             key = (slot.level, slot.axis, slot.dimension)
             bound[key] = bound.get(key, 1) * int(wide_row[i])
@@ -277,7 +277,8 @@ def search(
         int(sum(_order_count(m) for m in map(tuple, masks.tolist()))) for _l, _r, _c, masks in parts
     )
     best_score = (np.inf, np.inf)
-    best: tuple[WideLayout, np.ndarray] | None = None
+    best_layout: WideLayout | None = None
+    best_row: np.ndarray | None = None
     evaluated = skipped = 0
     # visit factorizations by compute cycles, fastest first (tiers of equal floor)
     tiers = sorted({float(c) for _l, _r, floors, _m in parts for c in np.unique(floors)})
@@ -307,7 +308,8 @@ def search(
                         and time.perf_counter() - start > settings.time_limit_s
                     ):
                         return Search(
-                            *(best or (None, None)),
+                            best_layout,
+                            best_row,
                             best_score,
                             mappings,
                             evaluated,
@@ -331,12 +333,13 @@ def search(
                     i = int(np.lexsort((secondary, primary))[0])
                     score = (float(primary[i]), float(secondary[i]))
                     if score < best_score:
-                        best_score, best = score, (layout, wide[ok[i]])
+                        best_score, best_layout, best_row = score, layout, wide[ok[i]]
     how = f"{evaluated:,} of {mappings:,} mappings evaluated"
     if skipped:
         how += f", {skipped:,} excluded by the {'cycles' if objective == 'delay' else 'EDP'} bound"
     return Search(
-        *(best or (None, None)),
+        best_layout,
+        best_row,
         best_score,
         mappings,
         evaluated,
