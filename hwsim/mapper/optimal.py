@@ -161,15 +161,24 @@ class WideLayout:
         n, width = len(rows), len(self.wide.slots)
         out = np.ones((len(orders), n, width), dtype=np.int64)
         out[:, :, self.fixed_to] = rows[None, :, self.fixed_from]
-        targets, sources = [], []
-        for order in orders:
-            to, src = [], []
-            for (_s, free, cols, base), perm in zip(self.free_levels, order, strict=True):
-                for position, j in enumerate(perm):
-                    to.append(base + position * len(free) + j)
-                    src.append(cols[j])
-            targets.append(to)
-            sources = src  # the same columns in every order (only their places differ)
+        # each used loop's compact column, in a fixed order; per order, its wide column
+        sources = (
+            [
+                cols[j]
+                for (_s, _f, cols, _b), perm in zip(self.free_levels, orders[0], strict=True)
+                for j in sorted(perm)
+            ]
+            if orders
+            else []
+        )
+        targets = [
+            [
+                base + perm.index(j) * len(free) + j
+                for (_s, free, _c, base), perm in zip(self.free_levels, order, strict=True)
+                for j in sorted(perm)
+            ]
+            for order in orders
+        ]
         if sources:
             t = np.array(targets, dtype=np.int64)
             out[np.arange(len(orders))[:, None], :, t] = rows[:, sources].T[None]

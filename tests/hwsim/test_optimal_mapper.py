@@ -24,7 +24,7 @@ from spec_builders import conv1d
 from hwsim.analytical.batch import energy_vectors, evaluate_batch
 from hwsim.cli import main
 from hwsim.mapper.constraints import parse_constraints
-from hwsim.mapper.optimal import map_optimal, search
+from hwsim.mapper.optimal import WideLayout, map_optimal, search
 from hwsim.mapper.search import MapperSettings
 from hwsim.mapper.space import Mapspace, ordered_factorizations
 from hwsim.spec.architecture import parse_architecture
@@ -148,6 +148,42 @@ def test_optimal_equals_brute_force_on_a_2x2_mesh_with_free_bypass() -> None:
 def test_optimal_equals_brute_force_on_random_small_cases(m, r, p, buffer, rf, mesh) -> None:
     problem = conv1d(M=m, R=r, P=p)
     assert_matches_brute_force(problem, small_arch(buffer, rf, mesh), keep_all(problem))
+
+
+def test_every_order_of_a_factorization_is_the_same_factorization() -> None:
+    """The wide rows of one factorization: each dimension's bounds multiply to its size, every
+    order of the used loops appears once, and writing a row back gives that order."""
+    problem = conv1d(M=4, R=3, P=6)
+    arch = small_arch(buffer=16, rf=4, mesh=(2, 2))
+    space = Mapspace.build(problem, arch, parse_constraints(keep_all(problem), arch, problem))
+    layout = WideLayout.of(space, space.keep_choices[0])
+    rows = space.factor_rows(layout.compact)
+    row = rows[np.argmax((rows > 1).sum(axis=1))][None]  # the most loops used
+    orders = list(layout.orders(tuple(layout.used_masks(row)[0].tolist())))
+    wide = layout.widen(row, orders)
+    assert len(orders) > 2 and len({tuple(w) for w in wide}) == len(orders)
+    for order, w in zip(orders, wide, strict=True):
+        for dim in problem.dimensions:
+            cols = [i for i, slot in enumerate(layout.wide.slots) if slot.dimension == dim]
+            assert math.prod(w[cols]) == problem.size(dim)
+        skeleton, back = layout.compact_mapping(space, w)
+        for s, free, _cols, _base in layout.free_levels:
+            used = [
+                slot.dimension
+                for slot, b in zip(skeleton.slots, back, strict=True)
+                if slot.level == s and slot.axis == "T" and b > 1
+            ]
+            assert used == [
+                free[j] for j in order[layout.free_levels.index((s, free, _cols, _base))]
+            ]
+        bounds = {
+            (sl.level, sl.axis, sl.dimension): b for sl, b in zip(skeleton.slots, back, strict=True)
+        }
+        compact = {
+            (sl.level, sl.axis, sl.dimension): b
+            for sl, b in zip(layout.compact.slots, row[0], strict=True)
+        }
+        assert bounds == compact
 
 
 def test_the_mapping_written_back_scores_what_the_search_found() -> None:
