@@ -136,7 +136,8 @@ def test_optimal_equals_brute_force_on_a_2x2_mesh_with_free_bypass() -> None:
     assert_matches_brute_force(problem, arch, keep_all(problem, ("DRAM", "RF")))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     m=st.sampled_from([1, 2, 3, 4]),
     r=st.sampled_from([1, 2, 3]),
