@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     print(result.evaluation.format_table())
     print(
         f"cycles: {result.cycles:,}   searched {result.evaluated:,} mappings ({result.valid:,} fit), "
-        f"{'exhaustively' if result.exhaustive else 'by sampling'}, in {result.seconds:.2f} s   [{args.backend}]"
+        f"{'exhaustively' if result.exhaustive else 'not exhaustively'}, in {result.seconds:.2f} s   [{args.backend}]"
     )
     print("proven optimal" if result.proven_optimal else "not proven optimal")
     for note in result.notes:
