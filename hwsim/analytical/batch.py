@@ -119,7 +119,9 @@ class Skeleton:
                 else:
                     spatial[slot.dimension] *= int(bounds[i])
                     target = xs if slot.axis == "X" else ys
-                    if slot.dimension not in xs + ys:
+                    # a dimension goes on the axis of its used slot (bound > 1): a skeleton
+                    # may offer it both axes, and an unused X slot must not claim it
+                    if bounds[i] > 1 and slot.dimension not in xs + ys:
                         target.append(slot.dimension)
             perm += [d for d in dims if d not in perm]
             spatial_perm = xs + ys + [d for d in dims if d not in xs + ys]

@@ -62,6 +62,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--search",
+        choices=["auto", "sampled", "optimal"],
+        default="auto",
+        help="native backend: 'optimal' visits every mapping (proven optimal unless the time "
+        "limit runs out), 'sampled' samples loop orders of a large space; 'auto' (default): "
+        "optimal where the sampled search would sample",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=MapperSettings.time_limit_s,
+        metavar="SECONDS",
+        help="the optimal search's time limit (0: none; default %(default)g)",
+    )
+    p.add_argument(
         "--out",
         metavar="YAML",
         help="where to write the mapping (default: <problem>.map.yaml in out/mapper/); with "
@@ -81,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(f"must be at least 1, got {args.budget}", field="--budget")
     if args.seed < 0:
         raise SpecError(f"must be >= 0, got {args.seed}", field="--seed")
+    if not args.time_limit >= 0:
+        raise SpecError(f"must be >= 0, got {args.time_limit}", field="--time-limit")
     specs = load_specs(args.files, many_problems=True)
     specs.require("architecture")
     assert specs.architecture is not None
@@ -101,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         timeloop_version=args.timeloop_version,
         progress=not args.json,
+        search=args.search,
+        time_limit_s=args.time_limit,
     )
     many = len(specs.problems) > 1
     documents: dict[str, dict] = {}
@@ -118,7 +137,10 @@ def run(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(mapping_yaml(result))
         if args.json:
-            documents[file] = result.evaluation.to_dict()
+            documents[file] = {
+                **result.evaluation.to_dict(),
+                "proven_optimal": result.proven_optimal,
+            }
             continue
         if many:
             print(f"== {file}")
@@ -159,8 +181,9 @@ def _print_result(
     print(result.evaluation.format_table())
     print(
         f"cycles: {result.cycles:,}   searched {result.evaluated:,} mappings ({result.valid:,} fit), "
-        f"{'exhaustively' if result.exhaustive else 'by sampling'}, in {result.seconds:.2f} s   [{backend_name}]"
+        f"{'exhaustively' if result.exhaustive else 'not exhaustively'}, in {result.seconds:.2f} s   [{backend_name}]"
     )
+    print("proven optimal" if result.proven_optimal else "not proven optimal")
     for note in result.notes:
         print(f"note: {note}")
     print(f"mapping written to {out}")

@@ -4,7 +4,8 @@ Every backend takes a `MappingTask` (problem, architecture, constraints, energy 
 and returns a `MapperResult` whose mapping hwsim then evaluates with its own model, so results
 from different backends are compared on equal terms.
 
-- ``native``: `hwsim.mapper.search.map_problem`.
+- ``native``: `hwsim.mapper.optimal.map_optimal` when asked (``search="optimal"``) or when the
+  mapspace is open (``auto``), else `hwsim.mapper.search.map_problem`.
 - ``timeloop``: writes the task's files, runs ``timeloop-mapper`` (must be on PATH) and reads the
   mapping it found back from ``timeloop-mapper.map.yaml`` (and its stats for reference).
 - ``accelforge``: maps with AccelForge (optional extra ``hwkd[accelforge]``) where it can express
@@ -25,7 +26,9 @@ import yaml
 
 from hwsim.errors import SpecError
 from hwsim.mapper.accelforge_bridge import map_with_accelforge
+from hwsim.mapper.optimal import is_open, map_optimal
 from hwsim.mapper.search import MapperResult, map_problem
+from hwsim.mapper.space import Mapspace
 from hwsim.mapper.task import MappingTask
 from hwsim.spec.files import load_specs
 from hwsim.spec.mapping import bind_mapping
@@ -38,14 +41,19 @@ class Backend(Protocol):
 
 
 class NativeBackend:
-    """hwsim's own exhaustive/vectorised search."""
+    """hwsim's own searches: optimal (`hwsim.mapper.optimal`) or sampled (`map_problem`)."""
 
     name = "native"
 
     def map(self, task: MappingTask) -> MapperResult:
-        return map_problem(
-            task.problem, task.architecture, task.constraints, task.table, task.settings
-        )
+        args = (task.problem, task.architecture, task.constraints, task.table, task.settings)
+        mode = task.settings.search
+        if mode == "auto":
+            space = Mapspace.build(task.problem, task.architecture, task.constraints)
+            mode = "optimal" if is_open(space, task.settings) else "sampled"
+        if mode == "optimal":
+            return map_optimal(*args)
+        return map_problem(*args)
 
 
 #: Stats-file lines Timeloop prints: per component and data space "Energy (total) : x pJ",

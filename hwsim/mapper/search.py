@@ -41,6 +41,9 @@ from hwsim.spec.mapping import Mapping
 from hwsim.spec.problem import Problem
 
 Objective = Literal["energy", "delay", "edp"]
+#: ``sampled``: this module's search; ``optimal``: `hwsim.mapper.optimal` (proven optimal);
+#: ``auto``: optimal where the sampled search would sample (an open mapspace).
+SearchMode = Literal["auto", "sampled", "optimal"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class MapperSettings:
             (at most `refine_orders` each) when the search sampled.
         timeloop_version: Timeloop rules the model follows.
         progress: show a progress bar on long searches.
+        search: which search the native backend runs (`SearchMode`).
+        time_limit_s: the optimal search's time limit (0: none); past it, its answer is not
+            proven optimal.
     """
 
     objective: Objective = "energy"
@@ -66,6 +72,8 @@ class MapperSettings:
     refine_orders: int = 120
     timeloop_version: str = "master"
     progress: bool = True
+    search: SearchMode = "auto"
+    time_limit_s: float = 60.0
 
     def __post_init__(self) -> None:
         if self.objective not in get_args(Objective):
@@ -79,6 +87,12 @@ class MapperSettings:
                 raise SpecError(f"mapper {name} must be at least 1, got {getattr(self, name)}")
         if self.seed < 0:
             raise SpecError(f"mapper seed must be >= 0, got {self.seed}")
+        if self.search not in get_args(SearchMode):
+            raise SpecError(
+                f"unknown mapper search {self.search!r}; choose one of {list(get_args(SearchMode))}"
+            )
+        if self.time_limit_s < 0:
+            raise SpecError(f"mapper time limit must be >= 0 s, got {self.time_limit_s}")
 
     def key(self) -> str:
         return "/".join(
@@ -91,6 +105,7 @@ class MapperSettings:
                 self.refine,
                 self.refine_orders,
                 self.timeloop_version,
+                self.search,
             )
         )
 
@@ -106,6 +121,8 @@ class MapperResult:
         evaluated: mappings evaluated; valid: of which fit every level.
         skeletons: loop orders × bypass choices visited; exhaustive: whether that was all of them.
         seconds: wall time.
+        proven_optimal: whether the mapping is proven the best of the whole mapspace
+            (`hwsim.mapper.optimal`; the notes say why not).
     """
 
     mapping: Mapping
@@ -117,6 +134,7 @@ class MapperResult:
     exhaustive: bool
     seconds: float
     notes: tuple[str, ...] = field(default_factory=tuple)
+    proven_optimal: bool = False
 
     @property
     def energy_pj(self) -> float:
@@ -254,6 +272,7 @@ def map_problem(
         exhaustive=exhaustive,
         seconds=time.perf_counter() - start,
         notes=tuple(notes),
+        proven_optimal=exhaustive,
     )
 
 

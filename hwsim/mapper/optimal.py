@@ -1,0 +1,381 @@
+"""The optimal mapper: every mapping of the mapspace, scored by the engine or excluded by a sound bound.
+
+A mapping is a bypass choice, a loop order per level and every loop bound. This search visits
+all of them implicitly and says whether its answer is proven optimal:
+
+1. **Capacity.** Per bypass choice, every factorization (`Mapspace.factor_rows`, mesh limits
+   applied) whose tiles fit every level (`tile_fits`). A tile only grows with each loop bound
+   below it, so `Mapspace.factor_options` may drop a split of one dimension that overflows with
+   every other dimension at 1: no completion of it fits. Capacity does not depend on loop order.
+2. **Symmetry.** The engine walks only the *used* temporal loops of a row (bound > 1,
+   `hwsim.analytical.kernel.evaluate_chunk`): a loop of bound 1 has no step, no weight and no
+   extent, so where it sits changes nothing. The loop orders of a factorization are therefore
+   the permutations of its used loops at each level whose order is free — not of every
+   dimension (6! × 6! orders become Π |used|!). Every such order is evaluated.
+3. **Bounds.** Cycles are at least the compute cycles, the product of the temporal bounds
+   (`cycles_floor`; today's engine counts exactly that, Timeloop's bandwidth throttling only adds),
+   and energy is at least the compute energy (every other term is a count times a non-negative
+   energy per access). A factorization whose floor exceeds the best score found is skipped
+   whole: for ``delay`` every factorization slower than the fastest, for ``edp`` those whose
+   compute energy times compute cycles already exceeds the best energy-delay product.
+   Factorizations are visited by compute cycles, fastest first, so the bound bites early.
+
+No other pruning is used: the engine's counts depend on the exact order of the used loops
+(Timeloop's stride state machine and link transfers), so orders are never merged by a rule that
+the engine does not obey by construction. The result is proven optimal when the search runs to
+its end; a time limit reached first says so and how much was left. The best row is written back
+as an ordinary mapping and evaluated again by `hwsim.evaluate`.
+
+The loop orders of one bypass choice share one wide `Skeleton`: a level with free order gets
+one copy of its free dimensions per position (``|free|`` blocks), and a row puts the bound of
+the ``i``-th innermost used loop in block ``i``; unused copies stay 1. So all orders of all
+factorizations run through the engine in large batches.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from math import factorial, prod
+
+import numpy as np
+
+from hwsim.analytical.batch import (
+    BatchResult,
+    Skeleton,
+    Slot,
+    energy_vectors,
+    evaluate_batch,
+    tile_fits,
+)
+from hwsim.energy.table import EnergyTable
+from hwsim.errors import SpecError
+from hwsim.evaluate import evaluate
+from hwsim.mapper.constraints import MapspaceConstraints
+from hwsim.mapper.search import MapperResult, MapperSettings, objective_keys
+from hwsim.mapper.space import Mapspace
+from hwsim.nest import Axis
+from hwsim.spec.architecture import Architecture
+from hwsim.spec.problem import Problem
+
+#: Rows per engine batch (bounds one batch's memory; large enough to keep the threads busy).
+BATCH_ROWS = 200_000
+
+
+def row_cycles(result: BatchResult) -> np.ndarray:
+    """The cycles the delay and EDP objectives rank by: the one place to swap in another model
+    of cycles (it must stay at least `cycles_floor`, or the delay bound is no longer sound)."""
+    return result.cycles.astype(np.float64)
+
+
+def cycles_floor(bounds: np.ndarray, temporal: np.ndarray) -> np.ndarray:
+    """Compute cycles of each row: the product of its temporal loop bounds (a lower bound on any
+    cycle count in which a compute unit does at most one compute per cycle)."""
+    return np.prod(bounds[:, temporal], axis=1).astype(np.float64)
+
+
+def is_open(space: Mapspace, settings: MapperSettings) -> bool:
+    """Whether the sampling mapper (`hwsim.mapper.search.map_problem`) would sample this space
+    rather than evaluate all of it: too many loop orders, or too many factorizations."""
+    skeletons = space.order_count() * len(space.keep_choices)
+    if skeletons > settings.max_skeletons:
+        return True
+    rows = 0
+    for keep in space.keep_choices:
+        rows += space.factor_count(space.skeleton(keep, space.default_orders()))
+        if rows * space.order_count() > settings.budget:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class WideLayout:
+    """One bypass choice's wide skeleton and where each loop of a compact row goes in it.
+
+    Attributes:
+        compact: the skeleton of the default orders (factorizations are its rows).
+        wide: the skeleton with one block of free dimensions per position at free levels.
+        fixed_from, fixed_to: compact → wide columns of loops whose place is fixed.
+        free_levels: per level with a free order: (level, its free dimensions, compact column
+            of each, first wide column of its blocks).
+    """
+
+    compact: Skeleton
+    wide: Skeleton
+    fixed_from: np.ndarray
+    fixed_to: np.ndarray
+    free_levels: tuple[tuple[int, tuple[str, ...], tuple[int, ...], int], ...]
+
+    @classmethod
+    def of(cls, space: Mapspace, keep: dict[str, tuple[bool, ...]]) -> WideLayout:
+        compact = space.skeleton(keep, space.default_orders())
+        column = {
+            (slot.level, slot.axis, slot.dimension): i for i, slot in enumerate(compact.slots)
+        }
+        slots: list[Slot] = []
+        fixed: list[tuple[int, int]] = []
+        free_levels = []
+        for s, plan in enumerate(space.plans):
+            placed: list[tuple[str, Axis]] = [*plan.spatial, *((d, "T") for d in plan.inner)]
+            if len(plan.free) > 1:
+                for dim, axis in placed:
+                    fixed.append((column[s, axis, dim], len(slots)))
+                    slots.append(Slot(dim, axis, s))
+                free_levels.append(
+                    (s, plan.free, tuple(column[s, "T", d] for d in plan.free), len(slots))
+                )
+                slots += [Slot(dim, "T", s) for _block in plan.free for dim in plan.free]
+                placed = [(dim, "T") for dim in plan.outer]
+            else:
+                placed += [(dim, "T") for dim in (*plan.free, *plan.outer)]
+            for dim, axis in placed:
+                fixed.append((column[s, axis, dim], len(slots)))
+                slots.append(Slot(dim, axis, s))
+        wide = Skeleton(
+            space.problem, space.architecture, space.level_names, tuple(slots), compact.keep
+        )
+        pairs = np.array(fixed, dtype=np.int64).reshape(-1, 2)
+        return cls(compact, wide, pairs[:, 0], pairs[:, 1], tuple(free_levels))
+
+    def used_masks(self, rows: np.ndarray) -> np.ndarray:
+        """(rows, free levels): bit j set where free dimension j of the level has bound > 1."""
+        out = np.zeros((len(rows), len(self.free_levels)), dtype=np.int64)
+        for k, (_s, _free, cols, _base) in enumerate(self.free_levels):
+            for j, c in enumerate(cols):
+                out[:, k] |= (rows[:, c] > 1).astype(np.int64) << j
+        return out
+
+    def orders(self, masks: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], ...]]:
+        """Every order of the used loops: per free level, free-dimension indices innermost first."""
+        used = [
+            tuple(j for j in range(len(free)) if mask >> j & 1)
+            for (_s, free, _c, _b), mask in zip(self.free_levels, masks, strict=True)
+        ]
+        return itertools.product(*[itertools.permutations(u) for u in used])
+
+    def widen(self, rows: np.ndarray, orders: list[tuple[tuple[int, ...], ...]]) -> np.ndarray:
+        """Wide rows for every (order, row) pair, order-major: rows that share one used-loop
+        pattern (the patterns `orders` permutes)."""
+        n, width = len(rows), len(self.wide.slots)
+        out = np.ones((len(orders), n, width), dtype=np.int64)
+        out[:, :, self.fixed_to] = rows[None, :, self.fixed_from]
+        # each used loop's compact column, in a fixed order; per order, its wide column
+        sources = (
+            [
+                cols[j]
+                for (_s, _f, cols, _b), perm in zip(self.free_levels, orders[0], strict=True)
+                for j in sorted(perm)
+            ]
+            if orders
+            else []
+        )
+        targets = [
+            [
+                base + perm.index(j) * len(free) + j
+                for (_s, free, _c, base), perm in zip(self.free_levels, order, strict=True)
+                for j in sorted(perm)
+            ]
+            for order in orders
+        ]
+        if sources:
+            t = np.array(targets, dtype=np.int64)
+            out[np.arange(len(orders))[:, None], :, t] = rows[:, sources].T[None]
+        return out.reshape(len(orders) * n, width)
+
+    def compact_mapping(self, space: Mapspace, wide_row: np.ndarray) -> tuple[Skeleton, np.ndarray]:
+        """The ordinary skeleton and row of one wide row (its used loops in their order)."""
+        orders = list(space.default_orders())
+        for s, free, _cols, base in self.free_levels:
+            used = []
+            for position in range(len(free)):
+                for j, dim in enumerate(free):
+                    if wide_row[base + position * len(free) + j] > 1:
+                        used.append(dim)
+            orders[s] = (*used, *(d for d in free if d not in used))
+        skeleton = space.skeleton(dict(self.compact.keep), tuple(orders))
+        bound: dict[tuple[int, str, str], int] = {}
+        for i, slot in enumerate(self.wide.slots):
+            key = (slot.level, slot.axis, slot.dimension)
+            bound[key] = bound.get(key, 1) * int(wide_row[i])
+        row = np.array([bound.get((sl.level, sl.axis, sl.dimension), 1) for sl in skeleton.slots])
+        return skeleton, row
+
+
+@dataclass(frozen=True)
+class Search:
+    """How an optimal search went: the best wide row and the accounting behind the claim."""
+
+    layout: WideLayout | None
+    row: np.ndarray | None
+    score: tuple[float, float]
+    mappings: int
+    evaluated: int
+    skipped: int
+    proven: bool
+    reason: str
+
+
+def map_optimal(
+    problem: Problem,
+    architecture: Architecture,
+    constraints: MapspaceConstraints,
+    table: EnergyTable,
+    settings: MapperSettings | None = None,
+    *,
+    energy_floor: float | None = None,
+) -> MapperResult:
+    """The best mapping of `problem` on `architecture` under `constraints`, proven optimal unless
+    `settings.time_limit_s` ran out first (see module docstring).
+
+    `energy_floor`: a known lower bound on the energy of every mapping of this mapspace (the
+    proven energy optimum, say), which tightens the EDP bound; by default the compute energy.
+    """
+    start = time.perf_counter()
+    settings = settings or MapperSettings()
+    space = Mapspace.build(problem, architecture, constraints)
+    found = search(space, table, settings, energy_floor=energy_floor)
+    if found.row is None or found.layout is None:
+        raise SpecError(
+            f"no valid mapping of {problem.name} fits {architecture.name} under the constraints "
+            "(check capacities, fanouts and fixed factors)"
+        )
+    skeleton, row = found.layout.compact_mapping(space, found.row)
+    mapping = skeleton.mapping(row)
+    evaluation = evaluate(
+        problem, architecture, mapping, energy=table, timeloop_version=settings.timeloop_version
+    )
+    return MapperResult(
+        mapping=mapping,
+        evaluation=evaluation,
+        cycles=evaluation.counts.cycles,
+        evaluated=found.evaluated,
+        valid=found.evaluated,
+        skeletons=len(space.keep_choices),
+        exhaustive=found.proven,
+        seconds=time.perf_counter() - start,
+        notes=(found.reason,),
+        proven_optimal=found.proven,
+    )
+
+
+def search(
+    space: Mapspace,
+    table: EnergyTable,
+    settings: MapperSettings,
+    *,
+    energy_floor: float | None = None,
+) -> Search:
+    """Visit every mapping of `space` (module docstring); the best by `settings.objective`.
+    `energy_floor`: as `map_optimal`'s."""
+    start = time.perf_counter()
+    objective = settings.objective
+    vectors = energy_vectors(space.skeleton(space.keep_choices[0], space.default_orders()), table)
+    if energy_floor is None:
+        energy_floor = _compute_energy(space, vectors)
+    # every factorization of every bypass choice, with its used-loop pattern and cycle floor
+    parts = []
+    for keep in space.keep_choices:
+        layout = WideLayout.of(space, keep)
+        rows = space.factor_rows(layout.compact)
+        rows = rows[tile_fits(layout.compact, rows)]
+        temporal = np.array([slot.axis == "T" for slot in layout.compact.slots], dtype=bool)
+        parts.append((layout, rows, cycles_floor(rows, temporal), layout.used_masks(rows)))
+    mappings = sum(
+        int(sum(_order_count(m) for m in map(tuple, masks.tolist()))) for _l, _r, _c, masks in parts
+    )
+    best_score = (np.inf, np.inf)
+    best_layout: WideLayout | None = None
+    best_row: np.ndarray | None = None
+    evaluated = skipped = 0
+    # visit factorizations by compute cycles, fastest first (tiers of equal floor)
+    tiers = sorted({float(c) for _l, _r, floors, _m in parts for c in np.unique(floors)})
+    if objective == "energy":
+        tiers = [np.inf]  # the cycles floor bounds nothing here: one pass over everything
+    for tier_index, tier in enumerate(tiers):
+        bound = _floor(objective, energy_floor, tier)
+        if bound > best_score[0]:
+            rest = sum(
+                int(sum(_order_count(tuple(m)) for m in masks[floors >= tier].tolist()))
+                for _l, _r, floors, masks in parts
+            )
+            skipped += rest
+            break
+        for layout, rows, floors, masks in parts:
+            lower = tiers[tier_index - 1] if tier_index and objective != "energy" else -np.inf
+            mine = (floors <= tier) & (floors > lower)
+            if not mine.any():
+                continue
+            for pattern in np.unique(masks[mine], axis=0):
+                group = rows[mine & (masks == pattern).all(axis=1)]
+                orders = list(layout.orders(tuple(pattern.tolist())))
+                per = max(1, BATCH_ROWS // len(group))
+                for lo in range(0, len(orders), per):
+                    if (
+                        settings.time_limit_s
+                        and time.perf_counter() - start > settings.time_limit_s
+                    ):
+                        return Search(
+                            best_layout,
+                            best_row,
+                            best_score,
+                            mappings,
+                            evaluated,
+                            skipped,
+                            False,
+                            f"not proven optimal: the time limit ({settings.time_limit_s:g} s) "
+                            f"ran out after {evaluated:,} of {mappings:,} mappings",
+                        )
+                    wide = layout.widen(group, orders[lo : lo + per])
+                    result = evaluate_batch(
+                        layout.wide, wide, version=settings.timeloop_version, energy=vectors
+                    )
+                    evaluated += len(wide)
+                    assert result.energy_pj is not None  # priced: given energy vectors
+                    ok = np.flatnonzero(result.fits)
+                    if not len(ok):
+                        continue
+                    primary, secondary = objective_keys(
+                        result.energy_pj[ok], row_cycles(result)[ok], objective
+                    )
+                    i = int(np.lexsort((secondary, primary))[0])
+                    score = (float(primary[i]), float(secondary[i]))
+                    if score < best_score:
+                        best_score, best_layout, best_row = score, layout, wide[ok[i]]
+    how = f"{evaluated:,} of {mappings:,} mappings evaluated"
+    if skipped:
+        how += f", {skipped:,} excluded by the {'cycles' if objective == 'delay' else 'EDP'} bound"
+    return Search(
+        best_layout,
+        best_row,
+        best_score,
+        mappings,
+        evaluated,
+        skipped,
+        True,
+        f"proven optimal ({how}, in {time.perf_counter() - start:.2f} s)",
+    )
+
+
+def _order_count(masks: tuple[int, ...]) -> int:
+    """Loop orders of one used-loop pattern: Π |used|! over the free levels."""
+    return prod(factorial(bin(mask).count("1")) for mask in masks)
+
+
+def _compute_energy(space: Mapspace, vectors: dict[str, dict[str, float]]) -> float:
+    """A floor on any mapping's energy: the computes' energy, when no energy per access is
+    negative (then every other term of the total is >= 0); else no floor."""
+    if any(v < 0 for level in vectors.values() for v in level.values()):
+        return -np.inf
+    computes = prod(space.problem.size(d) for d in space.problem.dimensions)
+    return computes * vectors[space.architecture.compute.name]["compute"]
+
+
+def _floor(objective: str, energy_floor: float, cycles: float) -> float:
+    """A lower bound on the primary key of every mapping whose compute cycles are `cycles`."""
+    if objective == "delay":
+        return cycles
+    if objective == "edp":
+        return energy_floor * cycles
+    return energy_floor
