@@ -153,7 +153,7 @@ def full_mapspace(layers: list[str], timeloop_binary: str | None) -> None:
             else:
                 tl = f"{'n/a':>10}{'':>7}"
                 notes.add(
-                    f"timeloop-mapper: not available (no working build: {TIMELOOP_READY} absent)"
+                    "timeloop-mapper: not available (not on PATH; give --timeloop-mapper PATH)"
                 )
             proof = "proven" if ours.proven_optimal else "NOT proven"
             print(
