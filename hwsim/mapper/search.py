@@ -9,7 +9,8 @@ trying every order of their non-trivial loops. Rows whose tiles overflow a level
 before ranking.
 
 Objectives: ``energy`` (pJ), ``delay`` (cycles, energy breaks ties, as Timeloop's
-``[delay, energy]``) and ``edp`` (energy × cycles). Cycles assume one compute per unit per cycle.
+``[delay, energy]``) and ``edp`` (energy × cycles). Cycles are Timeloop's: compute cycles slowed
+by bandwidth throttling, plus network latency (`hwsim.analytical.cycles`).
 """
 
 from __future__ import annotations
@@ -242,7 +243,7 @@ def map_problem(
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,
-        cycles=evaluation.counts.cycles,
+        cycles=evaluation.cycles,
         evaluated=evaluated,
         valid=valid,
         skeletons=len(plan),
