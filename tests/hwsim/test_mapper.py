@@ -334,7 +334,15 @@ def test_mapper_cli_writes_a_mapping_hwsim_model_accepts(tmp_path: Path, capsys)
         == 0
     )
     mapped = json.loads(capsys.readouterr().out)
-    assert set(mapped) == {"engine", "computes", "energy_pj", "levels"}
+    assert set(mapped) == {
+        "engine",
+        "computes",
+        "energy_pj",
+        "cycles",
+        "compute_cycles",
+        "level_cycles",
+        "levels",
+    }
     assert (
         main(
             [
