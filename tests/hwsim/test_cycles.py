@@ -17,14 +17,18 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mapper_fixtures import TABLE
 from shared_material import shared_path
 from spec_builders import conv1d
 
-from hwsim.analytical.batch import Skeleton, evaluate_batch
+from hwsim.analytical.batch import Skeleton, evaluate_batch, tile_fits
 from hwsim.analytical.cycles import throttle
 from hwsim.cli import main
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
+from hwsim.mapper.constraints import parse_constraints
+from hwsim.mapper.search import MapperSettings, map_problem
+from hwsim.mapper.space import Mapspace
 from hwsim.spec.architecture import parse_architecture
 from hwsim.spec.mapping import bind_mapping
 
@@ -210,3 +214,51 @@ def test_throttling_invariants(data, levels: int, spaces: int, compute: int) -> 
     # without limits, cycles are the compute cycles
     free = throttle(reads, fills, updates, instances, cc, np.full((levels, 3), np.inf))
     assert free.cycles[0] == compute
+
+
+def test_delay_objective_ranks_by_throttled_cycles() -> None:
+    # DRAM -> Buffer (1 word/cycle out) -> two PEs with a register file (1 word/cycle out): the
+    # mapping with the fewest compute cycles is not the one with the fewest cycles
+    nodes = [
+        {"name": "System", "attributes": {"technology": "45nm"}},
+        {"name": "DRAM", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
+        {
+            "name": "Buffer",
+            "class": "SRAM",
+            "attributes": {"depth": 64, "width": 8, "datawidth": 8, "read_bandwidth": 1},
+        },
+        {"name": "PE", "spatial": {"meshX": 2}},
+        {
+            "name": "RF",
+            "class": "regfile",
+            "attributes": {"depth": 16, "width": 8, "datawidth": 8, "read_bandwidth": 1},
+        },
+        {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
+    ]
+    arch = parse_architecture({"version": 0.4, "nodes": nodes})
+    problem = conv1d(M=4, R=2, P=4)
+    targets = [
+        {"target": level, "type": "temporal", "permutation": "MRP"}
+        for level in ("DRAM", "Buffer", "RF")
+    ]
+    targets += [
+        {"target": "Buffer", "type": "bypass", "keep": ["Inputs", "Weights", "Outputs"]},
+        {"target": "RF", "type": "bypass", "keep": ["Weights", "Outputs"], "bypass": ["Inputs"]},
+    ]
+    constraints = parse_constraints(
+        [{"architecture_constraints": {"targets": targets}, "__file__": "c.yaml"}], arch, problem
+    )
+    found = map_problem(
+        problem, arch, constraints, TABLE, MapperSettings(objective="delay", progress=False)
+    )
+    assert found.exhaustive and found.cycles == found.evaluation.cycles
+    space = Mapspace.build(problem, arch, constraints)
+    throttled, compute = [], []
+    for keep in space.keep_choices:
+        for orders in space.all_orders():
+            skeleton = space.skeleton(keep, orders)
+            rows = space.factor_rows(skeleton)
+            batch = evaluate_batch(skeleton, rows[tile_fits(skeleton, rows)])
+            throttled += batch.cycles[batch.fits].tolist()
+            compute += batch.compute_cycles[batch.fits].tolist()
+    assert found.cycles == min(throttled) > min(compute)
