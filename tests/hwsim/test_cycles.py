@@ -11,6 +11,7 @@ weights and 9 inputs, 64 output updates: 81 (1.265625 words/cycle).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -262,3 +263,25 @@ def test_delay_objective_ranks_by_throttled_cycles() -> None:
             throttled += batch.cycles[batch.fits].tolist()
             compute += batch.compute_cycles[batch.fits].tolist()
     assert found.cycles == min(throttled) > min(compute)
+
+
+ARCH_ONLY = Path(__file__).resolve().parents[1] / "data" / "timeloop_mapper_arch_only"
+
+
+@pytest.mark.parametrize("layer", sorted(p.name for p in ARCH_ONLY.glob("u*")))
+def test_timeloop_mappers_own_mappings(layer: str, capsys) -> None:
+    # timeloop-mapper's mappings with only the architecture constraints (free loop orders,
+    # other spatial splits): the same cycles as Timeloop printed for them
+    folder = ARCH_ONLY / layer
+    recorded = json.loads((folder / "result.json").read_text())
+    eyeriss = shared_path("reference", "timeloop", "eyeriss")
+    files = [
+        shared_path("specs", "course-a2", "Q3", "arch"),
+        folder / "prob.yaml",
+        folder / "timeloop-mapper.map.yaml",
+        eyeriss / "u0_C3_M16_R3_s1_P32" / "timeloop-mapper.ERT.yaml",
+    ]
+    assert main(["model", *map(str, files), "--timeloop-version", "v3.0", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["computes"], out["cycles"]) == (recorded["computes"], recorded["cycles"])
+    assert out["energy_pj"] / 1e6 == pytest.approx(recorded["energy_uJ_printed"], abs=0.005)
