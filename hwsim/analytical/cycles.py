@@ -82,20 +82,24 @@ def throttle(
     """
     rows, levels, spaces = reads.shape
     compute = compute_cycles.astype(np.float64)[:, None]
-    per_instance = np.maximum(instances, 1).astype(np.float64)
-    read_demand = np.zeros((rows, levels))
-    write_demand = np.zeros((rows, levels))
-    for k in range(spaces):  # in problem order, as Timeloop accumulates them
-        read_demand = read_demand + (reads[:, :, k] / per_instance) / compute
-        written = (fills[:, :, k] + updates[:, :, k]) / per_instance
-        write_demand = write_demand + written / compute
     throttling = np.ones((rows, levels))
-    for j, demand in enumerate((read_demand, write_demand, write_demand + read_demand)):
-        limit = limits[:, j]
-        over = demand > limit
-        if over.any():
-            ratio = limit / np.where(over, demand, 1.0)
-            throttling = np.where(over, np.minimum(throttling, ratio), throttling)
+    limited = np.flatnonzero(np.isfinite(limits).any(axis=1))  # only these can throttle
+    if len(limited):
+        per_instance = np.maximum(instances[:, limited], 1).astype(np.float64)
+        read_demand = np.zeros((rows, len(limited)))
+        write_demand = np.zeros((rows, len(limited)))
+        for k in range(spaces):  # in problem order, as Timeloop accumulates them
+            read_demand = read_demand + (reads[:, limited, k] / per_instance) / compute
+            written = (fills[:, limited, k] + updates[:, limited, k]) / per_instance
+            write_demand = write_demand + written / compute
+        worst = np.ones((rows, len(limited)))
+        for j, demand in enumerate((read_demand, write_demand, write_demand + read_demand)):
+            limit = limits[limited, j]
+            over = demand > limit
+            if over.any():
+                ratio = limit / np.where(over, demand, 1.0)
+                worst = np.where(over, np.minimum(worst, ratio), worst)
+        throttling[:, limited] = worst
     level_cycles = np.ceil(compute / throttling).astype(np.int64)
     slowest = np.maximum(compute_cycles.astype(np.int64), level_cycles.max(axis=1, initial=0))
     return Throttled(slowest + latency, level_cycles, throttling)
