@@ -55,7 +55,8 @@ class AccessCounts:
         levels: storage level → data space → counts, outermost level first.
         compute_level: name of the compute level.
         compute_instances: utilized compute units.
-        cycles: temporal iterations (one MAC per unit per cycle).
+        cycles: compute cycles, temporal iterations (one MAC per unit per cycle); Timeloop's
+            cycles with bandwidth throttling are `hwsim.analytical.cycles.counts_cycles`.
         notes: remarks on how the counts were obtained.
     """
 

@@ -314,7 +314,7 @@ def _mapped_layer(
     evaluation = evaluate(
         problem, arch, mapping, energy=table, timeloop_version=settings.timeloop_version
     )
-    return mapping, evaluation, evaluation.counts.cycles, cached
+    return mapping, evaluation, evaluation.cycles, cached
 
 
 def _as_item(workload: Any, index: int) -> tuple[str, Problem, int]:

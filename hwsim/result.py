@@ -3,7 +3,12 @@
 `Evaluation.to_dict` gives the JSON shape consumers parse (``hwsim model --json``)::
 
     {"engine": str, "computes": int, "energy_pj": float,
+     "cycles": int, "compute_cycles": int,
+     "level_cycles": {LEVEL: {"cycles": int, "throttling": float}},
      "levels": {LEVEL: {DATASPACE: {"reads": int, "fills": int, "updates": int, "energy_pj": float}}}}
+
+``cycles`` is Timeloop's: compute cycles slowed by the slowest level's bandwidth throttling,
+plus network fill/drain latency (`hwsim.analytical.cycles`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hwsim.analytical.cycles import Cycles
 from hwsim.counts import AccessCounts
 
 if TYPE_CHECKING:
@@ -29,12 +35,19 @@ class Evaluation:
         energy_pj: storage level → data space → energy (pJ).
         compute_energy_pj: energy of all computes.
         energy_table: name of the table that priced them.
+        timing: Timeloop's cycles of the counts (total, compute, per level).
     """
 
     counts: AccessCounts
     energy_pj: Mapping[str, Mapping[str, float]]
     compute_energy_pj: float
     energy_table: str
+    timing: Cycles
+
+    @property
+    def cycles(self) -> int:
+        """Timeloop's cycles (bandwidth throttling and network latency included)."""
+        return self.timing.total
 
     @property
     def engine(self) -> str:
@@ -64,6 +77,12 @@ class Evaluation:
             "engine": self.engine,
             "computes": self.computes,
             "energy_pj": self.total_energy_pj,
+            "cycles": self.cycles,
+            "compute_cycles": self.timing.compute,
+            "level_cycles": {
+                level: {"cycles": cycles, "throttling": throttling}
+                for level, (cycles, throttling) in self.timing.levels.items()
+            },
             "levels": {
                 level: {
                     ds: {
@@ -129,6 +148,12 @@ class Evaluation:
         lines.append("-" * len(header))
         lines.append(f"{'total':<62}{self.total_energy_pj:>16,.2f}")
         lines.append(f"{'energy per compute (pJ)':<62}{self.energy_per_compute_pj:>16,.3f}")
+        lines.append(f"{'cycles':<62}{self.cycles:>16,}")
+        lines += [
+            f"  {level} bandwidth throttling {throttling:.2f}: {cycles:,} cycles"
+            for level, (cycles, throttling) in self.timing.levels.items()
+            if throttling < 1
+        ]
         lines += [f"note: {n}" for n in self.counts.notes]
         return "\n".join(lines)
 

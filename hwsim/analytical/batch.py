@@ -25,6 +25,7 @@ from math import prod
 import numpy as np
 
 from hwsim.analytical import aot, kernel
+from hwsim.analytical.cycles import bandwidth_limits, network_latency, throttle
 from hwsim.analytical.fanout import Fanout, link_plans, multicast_histogram
 from hwsim.analytical.jit import compiled, is_compiled
 from hwsim.analytical.versions import version_flags
@@ -149,7 +150,10 @@ class BatchResult:
         tiles, partitions: (rows, levels, data spaces): words one instance holds, and the part
             of the tensor it is responsible for (0 where the level does not keep the data space).
         instances: (rows, levels) utilized instances.
-        computes, cycles: arrays of shape (rows,).
+        computes, compute_cycles: arrays of shape (rows,); compute cycles are temporal iterations.
+        cycles: (rows,) Timeloop's cycles: compute cycles slowed by bandwidth, plus network
+            latency (`hwsim.analytical.cycles`); what the mapper's delay and EDP rank by.
+        level_cycles, throttling: (rows, levels) each level's cycles and bandwidth throttling.
         fits: whether every level's tiles fit its capacity.
         energy_pj: total energy per row (``None`` when no energy table was given).
         level_energy_pj: energy per row, level and data space (``None`` likewise).
@@ -162,7 +166,10 @@ class BatchResult:
     partitions: np.ndarray
     instances: np.ndarray
     computes: np.ndarray
+    compute_cycles: np.ndarray
     cycles: np.ndarray
+    level_cycles: np.ndarray
+    throttling: np.ndarray
     fits: np.ndarray
     energy_pj: np.ndarray | None
     level_energy_pj: np.ndarray | None
@@ -576,6 +583,15 @@ def evaluate_batch(
         legacy,
         subtract_first,
     )
+    throttled = throttle(
+        reads,
+        fills,
+        updates,
+        instances,
+        cycles,
+        bandwidth_limits(arch, skeleton.level_names),
+        network_latency(arch),
+    )
     level_energy = total_energy = None
     if energy is not None:
         table = np.array(
@@ -612,7 +628,10 @@ def evaluate_batch(
         partitions=partitions,
         instances=instances,
         computes=computes,
-        cycles=cycles,
+        compute_cycles=cycles,
+        cycles=throttled.cycles,
+        level_cycles=throttled.level_cycles,
+        throttling=throttled.throttling,
         fits=fits,
         energy_pj=total_energy,
         level_energy_pj=level_energy,

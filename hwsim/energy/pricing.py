@@ -5,11 +5,13 @@ action's scalar count is rounded up to whole vectors (the engine's
 `hwsim.analytical.kernel.vector_accesses`, which the batch evaluator applies too), and every vector access costs the table's
 energy for that action. Reads cost ``read``; fills cost ``fill`` (else ``write``); updates cost
 ``update`` (else ``write``). Each compute costs ``compute`` (else ``mac_random``). Pass-through
-spatial levels hold no data and cost nothing.
+spatial levels hold no data and cost nothing. The result also carries Timeloop's cycles of the
+counts (`hwsim.analytical.cycles`).
 """
 
 from __future__ import annotations
 
+from hwsim.analytical.cycles import counts_cycles
 from hwsim.analytical.kernel import vector_accesses
 from hwsim.counts import AccessCounts
 from hwsim.energy.table import EnergyTable
@@ -36,5 +38,9 @@ def price(counts: AccessCounts, arch: Architecture, table: EnergyTable) -> Evalu
     compute = arch.compute
     compute_energy = counts.computes * table.energy(compute.name, "compute", compute.class_name)
     return Evaluation(
-        counts=counts, energy_pj=energies, compute_energy_pj=compute_energy, energy_table=table.name
+        counts=counts,
+        energy_pj=energies,
+        compute_energy_pj=compute_energy,
+        energy_table=table.name,
+        timing=counts_cycles(counts, arch),
     )

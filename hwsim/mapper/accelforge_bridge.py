@@ -454,7 +454,7 @@ def _score(evaluation: Evaluation, objective: str) -> tuple[float, float]:
     """(primary, secondary) of `evaluation`, ranked as the native search ranks (`objective_keys`)."""
     primary, secondary = objective_keys(
         np.array([evaluation.total_energy_pj]),
-        np.array([float(evaluation.counts.cycles)]),
+        np.array([float(evaluation.cycles)]),
         objective,  # type: ignore[arg-type]
     )
     return float(primary[0]), float(secondary[0])
@@ -566,7 +566,7 @@ def map_with_accelforge(task: MappingTask, *, n_jobs: int = 1) -> MapperResult:
     return MapperResult(
         mapping=best.mapping,
         evaluation=best.evaluation,
-        cycles=int(best.evaluation.counts.cycles),
+        cycles=best.evaluation.cycles,
         evaluated=evaluated,
         valid=valid,
         skeletons=sum(len(jobs) for jobs in pmappings.einsum2jobs.values()),

@@ -89,7 +89,7 @@ def result_from_timeloop_outputs(
             notes.append(
                 f"timeloop reported {summary['energy_pj']:.2f} pJ, {summary.get('cycles', 0):.0f} cycles"
             )
-    cycles = evaluation.counts.cycles
+    cycles = evaluation.cycles
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,

@@ -11,7 +11,8 @@ bounds, `hwsim.mapper.candidates`; for EDP times the compute energy) can tie the
 are listed and scored: the same mapping as scoring every row, at a fraction of the cost.
 
 Objectives: ``energy`` (pJ), ``delay`` (cycles, energy breaks ties, as Timeloop's
-``[delay, energy]``) and ``edp`` (energy × cycles). Cycles assume one compute per unit per cycle.
+``[delay, energy]``) and ``edp`` (energy × cycles). Cycles are Timeloop's: compute cycles slowed
+by bandwidth throttling, plus network latency (`hwsim.analytical.cycles`).
 """
 
 from __future__ import annotations
@@ -265,7 +266,7 @@ def map_problem(
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,
-        cycles=evaluation.counts.cycles,
+        cycles=evaluation.cycles,
         evaluated=evaluated,
         valid=valid,
         skeletons=len(plan),

@@ -133,6 +133,23 @@ class StorageLevel(Component):
         return int(self.size // float(self.attribute("multiple_buffering", default=1.0)))
 
     @cached_property
+    def bandwidths(self) -> tuple[float | None, float | None, float | None]:
+        """(read, write, shared) words per cycle per instance, ``None`` where unlimited.
+
+        Timeloop's reading: the deprecated ``bandwidth`` gives read = write = bandwidth / 2;
+        ``read_bandwidth``, ``write_bandwidth`` and ``shared_bandwidth`` are taken as written.
+        """
+        half = self.attribute("bandwidth")
+        read = self.attribute("read_bandwidth", default=None if half is None else half / 2)
+        write = self.attribute("write_bandwidth", default=None if half is None else half / 2)
+        return read, write, self.attribute("shared_bandwidth")
+
+    @cached_property
+    def network_latency(self) -> int:
+        """Cycles the network to the level below adds once: fill plus drain latency."""
+        return sum(int(self.attribute(key, default=0)) for key in LATENCIES)
+
+    @cached_property
     def technology_kind(self) -> Literal["DRAM", "SRAM"]:
         if "DRAM" in self.class_name or self.attribute("technology") == "DRAM":
             return "DRAM"
@@ -242,7 +259,11 @@ STORAGE_INTEGERS = (
     "memory_depth",
     "data_storage_depth",
 )
-STORAGE_NUMBERS = ("sizeKB", "multiple_buffering")
+#: Words per cycle per instance (Timeloop's bandwidth limits; see `hwsim.analytical.cycles`).
+BANDWIDTHS = ("read_bandwidth", "write_bandwidth", "shared_bandwidth", "bandwidth")
+#: Cycles added once per run (Timeloop's inferred-network fill and drain latencies).
+LATENCIES = ("network_fill_latency", "network_drain_latency")
+STORAGE_NUMBERS = ("sizeKB", "multiple_buffering", *BANDWIDTHS)
 COMPUTE_INTEGERS = ("datawidth", "width", "multiplier_width")
 
 #: Widest word (bits) a storage level or MAC may have; also the bound of ``--datawidth``.
@@ -257,6 +278,8 @@ STORAGE_LIMITS: dict[str, float] = {
     "entries": 2**40,
     "sizeKB": 2**30,
     "multiple_buffering": 64,
+    **dict.fromkeys(BANDWIDTHS, 2**40),
+    **dict.fromkeys(LATENCIES, 2**40),
 }
 COMPUTE_LIMITS: dict[str, float] = dict.fromkeys(COMPUTE_INTEGERS, MAX_WORD_BITS)
 #: Most instances of one component (a 1024 x 1024 PE array).
@@ -281,7 +304,7 @@ def _numeric_attributes(
 ) -> dict[str, Any]:
     """`attrs` with the numbers hwsim reads checked and resolved; a bad one is a `SpecError` at
     the field that wrote it (the component's own attributes or an enclosing container's)."""
-    integers = STORAGE_INTEGERS if kind == "storage" else COMPUTE_INTEGERS
+    integers = (*STORAGE_INTEGERS, *LATENCIES) if kind == "storage" else COMPUTE_INTEGERS
     numbers = STORAGE_NUMBERS if kind == "storage" else ()
     limits = STORAGE_LIMITS if kind == "storage" else COMPUTE_LIMITS
     out = dict(attrs)
@@ -290,7 +313,9 @@ def _numeric_attributes(
             field = fields.get(key, f"attributes.{key}")
             value = _resolve(attrs, key)
             out[key] = (
-                expect_int(value, field, maximum=int(limits[key]))
+                expect_int(
+                    value, field, minimum=0 if key in LATENCIES else 1, maximum=int(limits[key])
+                )
                 if key in integers
                 else expect_positive(value, field, maximum=limits[key])
             )

@@ -164,7 +164,7 @@ def test_score_ranks_as_the_native_search() -> None:
 
     from hwsim.mapper.accelforge_bridge import _score
 
-    evaluation = SimpleNamespace(total_energy_pj=3.0, counts=SimpleNamespace(cycles=5))
+    evaluation = SimpleNamespace(total_energy_pj=3.0, cycles=5)  # Timeloop's cycles, throttled
     assert _score(evaluation, "energy") == (3.0, 5.0)
     assert _score(evaluation, "delay") == (5.0, 3.0)
     assert _score(evaluation, "edp") == (15.0, 3.0)

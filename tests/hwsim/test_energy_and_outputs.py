@@ -75,8 +75,17 @@ def test_missing_component_is_a_clear_error() -> None:
 def test_json_shape(capsys) -> None:
     assert main(["model", *map(str, WS), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"engine", "computes", "energy_pj", "levels"}
+    assert set(data) == {
+        "engine",
+        "computes",
+        "energy_pj",
+        "cycles",
+        "compute_cycles",
+        "level_cycles",
+        "levels",
+    }
     assert isinstance(data["engine"], str) and data["computes"] == 1536
+    assert data["cycles"] == data["compute_cycles"] == 1536  # Q1 has no bandwidth limits
     for spaces in data["levels"].values():
         for counts in spaces.values():
             assert set(counts) == {"reads", "fills", "updates", "energy_pj"}

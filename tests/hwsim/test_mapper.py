@@ -334,7 +334,16 @@ def test_mapper_cli_writes_a_mapping_hwsim_model_accepts(tmp_path: Path, capsys)
         == 0
     )
     mapped = json.loads(capsys.readouterr().out)
-    assert set(mapped) == {"engine", "computes", "energy_pj", "levels", "proven_optimal"}
+    assert set(mapped) == {
+        "engine",
+        "computes",
+        "energy_pj",
+        "cycles",
+        "compute_cycles",
+        "level_cycles",
+        "levels",
+        "proven_optimal",
+    }
     assert (
         main(
             [
