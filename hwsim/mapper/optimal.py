@@ -13,7 +13,7 @@ all of them implicitly and says whether its answer is proven optimal:
    the permutations of its used loops at each level whose order is free — not of every
    dimension (6! × 6! orders become Π |used|!). Every such order is evaluated.
 3. **Bounds.** Cycles are at least the compute cycles, the product of the temporal bounds
-   (`cycles_floor`; today's engine counts exactly that, Timeloop's bandwidth throttling only adds),
+   (`hwsim.mapper.candidates.cycle_bounds`; Timeloop's bandwidth throttling and network latency only add),
    and energy is at least the compute energy (every other term is a count times a non-negative
    energy per access). A factorization whose floor exceeds the best score found is skipped
    whole: for ``delay`` every factorization slower than the fastest, for ``edp`` those whose
@@ -53,6 +53,7 @@ from hwsim.analytical.batch import (
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
 from hwsim.evaluate import evaluate
+from hwsim.mapper.candidates import cycle_bounds
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.mapper.search import MapperResult, MapperSettings, objective_keys
 from hwsim.mapper.space import Mapspace
@@ -66,14 +67,8 @@ BATCH_ROWS = 200_000
 
 def row_cycles(result: BatchResult) -> np.ndarray:
     """The cycles the delay and EDP objectives rank by: the one place to swap in another model
-    of cycles (it must stay at least `cycles_floor`, or the delay bound is no longer sound)."""
+    of cycles (it must stay at least `cycle_bounds`, or the delay bound is no longer sound)."""
     return result.cycles.astype(np.float64)
-
-
-def cycles_floor(bounds: np.ndarray, temporal: np.ndarray) -> np.ndarray:
-    """Compute cycles of each row: the product of its temporal loop bounds (a lower bound on any
-    cycle count in which a compute unit does at most one compute per cycle)."""
-    return np.prod(bounds[:, temporal], axis=1).astype(np.float64)
 
 
 def is_open(space: Mapspace, settings: MapperSettings) -> bool:
@@ -280,8 +275,8 @@ def search(
         layout = WideLayout.of(space, keep)
         rows = space.factor_rows(layout.compact)
         rows = rows[tile_fits(layout.compact, rows)]
-        temporal = np.array([slot.axis == "T" for slot in layout.compact.slots], dtype=bool)
-        parts.append((layout, rows, cycles_floor(rows, temporal), layout.used_masks(rows)))
+        floor = cycle_bounds(layout.compact, rows).astype(np.float64)
+        parts.append((layout, rows, floor, layout.used_masks(rows)))
     mappings = sum(
         int(sum(_order_count(m) for m in map(tuple, masks.tolist()))) for _l, _r, _c, masks in parts
     )

@@ -73,7 +73,10 @@ SWEEP = [
 ]
 #: ((groups, P=Q, R=S, stride), objective, energy pJ, cycles): a depthwise 3x3 of 96 channels.
 DEPTHWISE = [
-    ((96, 8, 3, 1), "delay", 3110871.48288, 576),
+    # main's 576-cycle mapping is throttled by Timeloop's bandwidth rule (hwsim.analytical.cycles,
+    # merged after f65ca97), so the fewest cycles are now 1440: the value both the sampled-space
+    # search and `search="optimal"` (proven) find; the only golden value the cycles rule changed
+    ((96, 8, 3, 1), "delay", 3105391.92576, 1440),
     ((96, 8, 3, 1), "energy", 3101282.25792, 4608),
 ]
 
