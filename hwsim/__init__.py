@@ -42,7 +42,7 @@ _EXPORTS = {
     "load_specs": "hwsim.spec",
 }
 
-__all__ = sorted(_EXPORTS)
+# no __all__: pdoc documents only the submodules a package's __all__ names
 
 
 def __getattr__(name: str) -> object:
