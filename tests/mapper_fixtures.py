@@ -56,3 +56,19 @@ def batch_energy(
     result = evaluate_batch(skeleton, row, version=version, energy=energy_vectors(skeleton, table))
     assert result.energy_pj is not None
     return float(result.energy_pj[0])
+
+
+#: Classic Accelergy 0.3's energies (pJ per action) of eyeriss_like_q3 at 16 bits
+#: (``load_energy_table("classic", ...)``), copied so the test needs no CACTI.
+Q3_CLASSIC_TABLE = EnergyTable.from_mapping(
+    "classic-q3",
+    {
+        "DRAM": {"read": 512, "write": 512},
+        "shared_glb": {"read": 74.1442, "write": 75.2148},
+        "DummyBuffer": {"read": 0.20203, "write": 0.20203},
+        "ifmap_spad": {"read": 0.23632, "write": 0.23632},
+        "weights_spad": {"read": 1.58552, "write": 1.58552},
+        "psum_spad": {"read": 0.25083, "write": 0.25083},
+        "mac": {"compute": 2.20035},
+    },
+)

@@ -244,7 +244,7 @@ def map_optimal(
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,
-        cycles=evaluation.counts.cycles,
+        cycles=evaluation.cycles,
         evaluated=found.evaluated,
         valid=found.evaluated,
         skeletons=len(space.keep_choices),

@@ -16,27 +16,12 @@ separable students. u0's delay energy is also what timeloop-mapper found for the
 from __future__ import annotations
 
 import pytest
+from mapper_fixtures import Q3_CLASSIC_TABLE as TABLE
 
 from hwsim.accelerators import load_accelerator
-from hwsim.energy.table import EnergyTable
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.search import MapperSettings, map_problem
 from hwsim.spec.layers import conv2d_problem
-
-#: Classic Accelergy 0.3's energies (pJ per action) of eyeriss_like_q3 at 16 bits
-#: (``load_energy_table("classic", ...)``), copied so the test needs no CACTI.
-TABLE = EnergyTable.from_mapping(
-    "classic-q3",
-    {
-        "DRAM": {"read": 512, "write": 512},
-        "shared_glb": {"read": 74.1442, "write": 75.2148},
-        "DummyBuffer": {"read": 0.20203, "write": 0.20203},
-        "ifmap_spad": {"read": 0.23632, "write": 0.23632},
-        "weights_spad": {"read": 1.58552, "write": 1.58552},
-        "psum_spad": {"read": 0.25083, "write": 0.25083},
-        "mac": {"compute": 2.20035},
-    },
-)
 
 #: ((C, M, P=Q, R=S, stride), objective, energy pJ, cycles), from main at f65ca97.
 RESNET32 = [
