@@ -14,6 +14,7 @@ SHARED = REPO.parent / "shared"
 
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, or skip the test with a message saying it is absent."""
+    __tracebackhide__ = True  # the skip is reported at the test that asked for the path
     path = SHARED.joinpath(*parts)
     if not path.exists():
         absent(f"reference material not present: {path} (tests read ../shared only when it exists)")
