@@ -117,16 +117,18 @@ def main() -> int:
         print(f"starting workers (baseline {args.baseline}, this checkout)...", flush=True)
         old, new = Worker(Path(baseline)), Worker(ROOT)
         rows = []
-        print(f"\n{'student':32} {'layers':>6} {'baseline':>9} {'now':>7} {'ratio':>6}   (CPU s)")
+        print(
+            f"\n{'student':32} {'layers':>6} {'baseline':>9} {'now':>7} {'ratio':>6}   (CPU s)"
+            "   energy now/baseline"
+        )
         for i, student in enumerate(students):
             pair = (old, new) if i % 2 == 0 else (new, old)  # alternate who goes first
             result = {id(w): w.price(student) for w in pair}
             a, b = result[id(old)], result[id(new)]
-            assert abs(a["uj"] - b["uj"]) <= 1e-9 * abs(a["uj"]), (label(student), a, b)
             rows.append((student, a, b))
             print(
                 f"{label(student):32} {b['layers']:6d} {a['cpu_s']:9.3f} {b['cpu_s']:7.3f} "
-                f"{a['cpu_s'] / b['cpu_s']:5.1f}x",
+                f"{a['cpu_s'] / b['cpu_s']:5.1f}x   {b['uj'] / a['uj']:.6f}",
                 flush=True,
             )
         old.close()
@@ -140,7 +142,13 @@ def main() -> int:
             f"{sum(a) / sum(b):.1f}x"
         )
     worst = max(r[2]["cpu_s"] for r in rows)
-    print(f"energies equal on all {len(rows)} students")
+    # the sweep ranks mappings [delay, energy]: since f65ca97 delay is Timeloop's throttled cycles
+    # (hwsim.analytical.cycles), so a layer whose fastest mapping is now throttled may map (and
+    # price) differently; the search itself is pinned by tests/hwsim/test_mapper_golden.py
+    same = sum(abs(a["uj"] - b["uj"]) <= 1e-9 * abs(a["uj"]) for _, a, b in rows)
+    print(
+        f"energies equal on {same} of {len(rows)} students (others: throttled cycles changed a mapping)"
+    )
     print(f"goal <= {GOAL_S} s per new student (CPU): {'met' if worst <= GOAL_S else 'MISSED'}")
     if args.json:
         args.json.write_text(
