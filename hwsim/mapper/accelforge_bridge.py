@@ -566,7 +566,6 @@ def map_with_accelforge(task: MappingTask, *, n_jobs: int = 1) -> MapperResult:
     return MapperResult(
         mapping=best.mapping,
         evaluation=best.evaluation,
-        cycles=best.evaluation.cycles,
         evaluated=evaluated,
         valid=valid,
         skeletons=sum(len(jobs) for jobs in pmappings.einsum2jobs.values()),

@@ -89,11 +89,9 @@ def result_from_timeloop_outputs(
             notes.append(
                 f"timeloop reported {summary['energy_pj']:.2f} pJ, {summary.get('cycles', 0):.0f} cycles"
             )
-    cycles = evaluation.cycles
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,
-        cycles=cycles,
         evaluated=0,
         valid=0,
         skeletons=0,

@@ -244,7 +244,6 @@ def map_optimal(
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,
-        cycles=evaluation.cycles,
         evaluated=found.evaluated,
         valid=found.evaluated,
         skeletons=len(space.keep_choices),

@@ -118,7 +118,6 @@ class MapperResult:
     Attributes:
         mapping: the best mapping.
         evaluation: its counts and energy (`hwsim.evaluate`).
-        cycles: its cycles.
         evaluated: mappings evaluated; valid: of which fit every level.
         skeletons: loop orders × bypass choices visited; exhaustive: whether that was all of them.
         seconds: wall time.
@@ -128,7 +127,6 @@ class MapperResult:
 
     mapping: Mapping
     evaluation: Evaluation
-    cycles: int
     evaluated: int
     valid: int
     skeletons: int
@@ -136,6 +134,12 @@ class MapperResult:
     seconds: float
     notes: tuple[str, ...] = field(default_factory=tuple)
     proven_optimal: bool = False
+
+    @property
+    def cycles(self) -> int:
+        """Its cycles, Timeloop's (bandwidth throttling included): the evaluation's, never a
+        second copy that could disagree with it."""
+        return self.evaluation.cycles
 
     @property
     def energy_pj(self) -> float:
@@ -266,7 +270,6 @@ def map_problem(
     return MapperResult(
         mapping=mapping,
         evaluation=evaluation,
-        cycles=evaluation.cycles,
         evaluated=evaluated,
         valid=valid,
         skeletons=len(plan),
