@@ -19,28 +19,36 @@ TABLE = EnergyTable.from_mapping(
         "intmac": {"compute": 0.5},
     },
 )
+
+
+def small_arch(buffer: int, rf: int, mesh: tuple[int, int]):
+    """DRAM, a `buffer`-word buffer, a (meshX, meshY) fanout of PEs with an `rf`-word RF."""
+    spatial = {"meshX": mesh[0]} | ({"meshY": mesh[1]} if mesh[1] > 1 else {})
+    return parse_architecture(
+        {
+            "version": 0.4,
+            "nodes": [
+                {"name": "System", "attributes": {"technology": "45nm"}},
+                {"name": "DRAM", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
+                {
+                    "name": "Buffer",
+                    "class": "SRAM",
+                    "attributes": {"depth": buffer, "width": 8, "datawidth": 8},
+                },
+                {"name": "PE", "spatial": spatial},
+                {
+                    "name": "RF",
+                    "class": "regfile",
+                    "attributes": {"depth": rf, "width": 8, "datawidth": 8},
+                },
+                {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
+            ],
+        }
+    )
+
+
 #: DRAM, a 24-word buffer, a fanout of two PEs (meshX) with a 6-word register file each.
-SMALL_ARCH = parse_architecture(
-    {
-        "version": 0.4,
-        "nodes": [
-            {"name": "System", "attributes": {"technology": "45nm"}},
-            {"name": "DRAM", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
-            {
-                "name": "Buffer",
-                "class": "SRAM",
-                "attributes": {"depth": 24, "width": 8, "datawidth": 8},
-            },
-            {"name": "PE", "spatial": {"meshX": 2}},
-            {
-                "name": "RF",
-                "class": "regfile",
-                "attributes": {"depth": 6, "width": 8, "datawidth": 8},
-            },
-            {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
-        ],
-    }
-)
+SMALL_ARCH = small_arch(24, 6, (2, 1))
 
 
 def batch_energy(

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mapper_fixtures import Q3_CLASSIC_TABLE, SMALL_ARCH, TABLE
+from mapper_fixtures import Q3_CLASSIC_TABLE, SMALL_ARCH, TABLE, small_arch
 from spec_builders import conv1d
 
 from hwsim.accelerators import load_accelerator
@@ -28,36 +28,9 @@ from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.optimal import WideLayout, map_optimal, search
 from hwsim.mapper.search import MapperSettings
 from hwsim.mapper.space import Mapspace, ordered_factorizations
-from hwsim.spec.architecture import parse_architecture
 from hwsim.spec.layers import conv2d_problem
 
 OBJECTIVES = ("energy", "delay", "edp")
-
-
-def small_arch(buffer: int, rf: int, mesh: tuple[int, int]):
-    """DRAM, a `buffer`-word buffer, a (meshX, meshY) fanout of PEs with an `rf`-word RF."""
-    spatial = {"meshX": mesh[0]} | ({"meshY": mesh[1]} if mesh[1] > 1 else {})
-    return parse_architecture(
-        {
-            "version": 0.4,
-            "nodes": [
-                {"name": "System", "attributes": {"technology": "45nm"}},
-                {"name": "DRAM", "class": "DRAM", "attributes": {"width": 8, "datawidth": 8}},
-                {
-                    "name": "Buffer",
-                    "class": "SRAM",
-                    "attributes": {"depth": buffer, "width": 8, "datawidth": 8},
-                },
-                {"name": "PE", "spatial": spatial},
-                {
-                    "name": "RF",
-                    "class": "regfile",
-                    "attributes": {"depth": rf, "width": 8, "datawidth": 8},
-                },
-                {"name": "MAC", "class": "intmac", "attributes": {"width": 8}},
-            ],
-        }
-    )
 
 
 def keep_all(problem, levels=("DRAM", "Buffer", "RF")):
