@@ -283,6 +283,12 @@ def search(
     best_layout: WideLayout | None = None
     best_row: np.ndarray | None = None
     evaluated = skipped = 0
+
+    def outcome(proven: bool, reason: str) -> Search:  # the search so far, as a claim
+        return Search(
+            best_layout, best_row, best_score, mappings, evaluated, skipped, proven, reason
+        )
+
     # visit factorizations by compute cycles, fastest first (tiers of equal floor)
     tiers = sorted({float(c) for _l, _r, floors, _m in parts for c in np.unique(floors)})
     if objective == "energy":
@@ -310,13 +316,7 @@ def search(
                         settings.time_limit_s
                         and time.perf_counter() - start > settings.time_limit_s
                     ):
-                        return Search(
-                            best_layout,
-                            best_row,
-                            best_score,
-                            mappings,
-                            evaluated,
-                            skipped,
+                        return outcome(
                             False,
                             f"not proven optimal: the time limit ({settings.time_limit_s:g} s) "
                             f"ran out after {evaluated:,} of {mappings:,} mappings",
@@ -340,16 +340,7 @@ def search(
     how = f"{evaluated:,} of {mappings:,} mappings evaluated"
     if skipped:
         how += f", {skipped:,} excluded by the {'cycles' if objective == 'delay' else 'EDP'} bound"
-    return Search(
-        best_layout,
-        best_row,
-        best_score,
-        mappings,
-        evaluated,
-        skipped,
-        True,
-        f"proven optimal ({how}, in {time.perf_counter() - start:.2f} s)",
-    )
+    return outcome(True, f"proven optimal ({how}, in {time.perf_counter() - start:.2f} s)")
 
 
 def _order_count(masks: tuple[int, ...]) -> int:
