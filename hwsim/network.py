@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from hwsim.accelerators import Accelerator, load_accelerator
 from hwsim.energy.sources import load_energy_table
 from hwsim.energy.table import EnergyTable
@@ -25,6 +23,7 @@ from hwsim.mapper.cache import MappingCache, cache_key
 from hwsim.mapper.constraints import parse_constraints
 from hwsim.mapper.objectives import objective_label
 from hwsim.mapper.search import MapperResult, MapperSettings, map_problem
+from hwsim.progress import progress_bar
 from hwsim.result import Evaluation
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.files import load_specs
@@ -266,7 +265,7 @@ def network_energy(
     unique: dict[str, Problem] = {}
     for _name, problem, _repeat in items:
         unique.setdefault(_shape_key(problem), problem)
-    bar = tqdm(unique.items(), desc="mapping layers", disable=not progress, leave=False)
+    bar = progress_bar(unique.items(), desc="mapping layers", shown=progress)
     for key, problem in bar:
         constraints = parse_constraints(list(accelerator.constraints), arch, problem)
         digest = cache_key(problem, arch, constraints, table, settings)

@@ -25,7 +25,6 @@ from typing import Any, Protocol
 import yaml
 
 from hwsim.errors import SpecError
-from hwsim.mapper.accelforge_bridge import map_with_accelforge
 from hwsim.mapper.optimal import is_open, map_optimal
 from hwsim.mapper.search import MapperResult, map_problem
 from hwsim.mapper.space import Mapspace
@@ -155,6 +154,8 @@ class AccelForgeBackend:
             raise SpecError(
                 "the accelforge backend needs the optional extra: pip install 'hwkd[accelforge]'"
             ) from None
+        from hwsim.mapper.accelforge_bridge import map_with_accelforge
+
         return map_with_accelforge(task)
 
 

@@ -26,7 +26,6 @@ from math import prod
 from typing import Literal, get_args
 
 import numpy as np
-from tqdm import tqdm
 
 from hwsim.analytical.batch import Skeleton, energy_vectors, evaluate_batch, tile_fits
 from hwsim.analytical.versions import version_flags
@@ -36,6 +35,7 @@ from hwsim.evaluate import evaluate
 from hwsim.mapper.candidates import Candidates
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.mapper.space import Mapspace
+from hwsim.progress import progress_bar
 from hwsim.result import Evaluation
 from hwsim.spec.architecture import Architecture
 from hwsim.spec.mapping import Mapping
@@ -219,11 +219,8 @@ def map_problem(
     limit = None if exhaustive else row_limit
     scorer = _Scorer(settings, vectors)
     skeletons = [space.skeleton(keep, orders) for keep, orders in plan]
-    bar = tqdm(
-        skeletons,
-        desc=f"mapping {problem.name}",
-        disable=not settings.progress or len(plan) < 50,
-        leave=False,
+    bar = progress_bar(
+        skeletons, desc=f"mapping {problem.name}", shown=settings.progress and len(plan) >= 50
     )
     bounded = settings.objective in ("delay", "edp")
     candidates = [

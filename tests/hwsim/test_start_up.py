@@ -18,7 +18,9 @@ import hwsim
 import hwsim.spec.yaml_io as yaml_io
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("pandas", "numba", "torch", "matplotlib")
+#: Modules a one-layer call does not need: tqdm is shown only for long searches, AccelForge
+#: only by its backend.
+HEAVY = ("pandas", "numba", "torch", "matplotlib", "tqdm", "accelforge")
 
 
 def loaded_after(statement: str) -> list[str]:
