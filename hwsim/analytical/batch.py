@@ -554,6 +554,50 @@ def evaluate_batch(
     (`hwsim.analytical.versions`). `interpreted` runs the engine uncompiled whatever the batch
     (the tests use it to check that both ways agree).
     """
+    return _evaluate(skeleton, bounds, version, energy, interpreted, None, None)
+
+
+def energy_floors(
+    skeleton: Skeleton,
+    bounds: np.ndarray,
+    group: np.ndarray,
+    energy: MappingABC[str, MappingABC[str, float]],
+    *,
+    version: str = "master",
+    interpreted: bool = False,
+) -> np.ndarray:
+    """(rows,): a floor on the energy of every mapping that has a row's loop bounds and orders
+    the loops of each permutable group of slots in any way (``group[slot]``: the slot's group, −1
+    where its place is fixed; `kernel.evaluate_chunk` says how). Needs energies per access that
+    are not negative (else a floor on a count is no floor on its price); rows whose tiles do
+    not fit get +inf."""
+    group = np.ascontiguousarray(group, dtype=np.int64)
+    if len(group) != len(skeleton.slots):
+        raise ValueError(f"group has {len(group)} entries for {len(skeleton.slots)} slots")
+    cornered = np.zeros((len(bounds), len(skeleton.problem.data_spaces)), dtype=np.bool_)
+    result = _evaluate(skeleton, bounds, version, energy, interpreted, group, cornered)
+    assert result.energy_pj is not None  # priced: `energy` was given
+    # Rounding, where the floor is the cheapest corner of the link plans' shares
+    # (`kernel.evaluate_chunk`): a count of x per instance is priced at between (x − 1/2) / block
+    # and (x + 1/2) / block + 1 vectors per instance, and the corner is the least only before
+    # rounding, so such a data space's floor gives up (1 / block + 1) vectors per instance and
+    # count (at most 2).
+    table, _block = _prices(skeleton, energy)
+    slack = cornered.sum(axis=1) * (2.0 * (result.instances @ table.sum(axis=1)))
+    return np.where(result.fits, result.energy_pj - slack, np.inf)
+
+
+def _evaluate(
+    skeleton: Skeleton,
+    bounds: np.ndarray,
+    version: str,
+    energy: MappingABC[str, MappingABC[str, float]] | None,
+    interpreted: bool,
+    group: np.ndarray | None,
+    cornered: np.ndarray | None,
+) -> BatchResult:
+    """`evaluate_batch`, or with `group` (and `cornered`, written) the floors of
+    `energy_floors`."""
     legacy, subtract_first = version_flags(version)
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
     engine = kernel if interpreted else _engine(len(bounds))
@@ -571,6 +615,10 @@ def evaluate_batch(
     computes = np.empty(n_rows, dtype=np.int64)
     fits = np.empty(n_rows, dtype=np.bool_)
     out = (reads, fills, updates, instances, cycles, computes, fits, tiles, partitions)
+    table, block = _prices(skeleton, energy)
+    if group is None or cornered is None:
+        group, cornered = np.empty(0, dtype=np.int64), np.zeros((0, 0), dtype=np.bool_)
+    floor = (group, table, block, cornered)
     _run_rows(
         engine,
         "evaluate_rows",
@@ -582,6 +630,7 @@ def evaluate_batch(
         out,
         legacy,
         subtract_first,
+        floor,
     )
     throttled = throttle(
         reads,
@@ -594,17 +643,6 @@ def evaluate_batch(
     )
     level_energy = total_energy = None
     if energy is not None:
-        table = np.array(
-            [
-                [energy.get(name, {}).get(a, 0.0) for a in ("read", "fill", "update")]
-                for name in skeleton.level_names
-            ],
-            dtype=np.float64,
-        ).reshape(levels, 3)
-        block = np.array(
-            [arch.storage_level(name).block_size for name in skeleton.level_names],
-            dtype=np.float64,
-        )
         level_energy = np.empty_like(reads)
         _run_rows(
             engine,
@@ -636,6 +674,26 @@ def evaluate_batch(
         energy_pj=total_energy,
         level_energy_pj=level_energy,
     )
+
+
+def _prices(
+    skeleton: Skeleton, energy: MappingABC[str, MappingABC[str, float]] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per level (innermost first): pJ per vector access for read, fill, update (zeros without
+    `energy`), and words per vector access."""
+    energy = energy or {}
+    table = np.array(
+        [
+            [energy.get(name, {}).get(a, 0.0) for a in ("read", "fill", "update")]
+            for name in skeleton.level_names
+        ],
+        dtype=np.float64,
+    ).reshape(skeleton.num_levels, 3)
+    arch = skeleton.architecture
+    block = np.array(
+        [arch.storage_level(name).block_size for name in skeleton.level_names], dtype=np.float64
+    )
+    return table, block
 
 
 def energy_vectors(skeleton: Skeleton, table) -> dict[str, dict[str, float]]:

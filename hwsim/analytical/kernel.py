@@ -92,6 +92,9 @@ CHUNK = 512
 #: costs more than it saves there, milliseconds when other processes hold the cores.
 PARALLEL_ROWS = 4 * CHUNK
 
+#: Floors (`evaluate_chunk`): the most corners of the link plans' shares tried per data space.
+FLOOR_CORNERS = 64
+
 #: Rows of `bookkeeping`'s scratch space.
 ACCESSES, SHARE, LINKS = 0, 1, 2
 
@@ -220,6 +223,117 @@ def _timeloop_total(
 
 
 @kernel()
+def _relaxed_total(
+    count: int,
+    first: int,
+    used: np.ndarray,
+    group: np.ndarray,
+    step: np.ndarray,
+    below: np.ndarray,
+    moves: np.ndarray,
+    weight: np.ndarray,
+    delta: np.ndarray,
+    still: np.ndarray,
+    hull: np.ndarray,
+    b: int,
+    whole: int,
+    offsets: np.ndarray,
+    lo: int,
+    hi: int,
+    fresh: bool,
+    scratch_move: np.ndarray,
+    dp: np.ndarray,
+    dp_sum: np.ndarray,
+) -> tuple[int, bool]:
+    """A floor on `_timeloop_total` over every order of the loops of each permutable group, and
+    whether, in some order, a neighbour could forward a delta (`_move_links` against the link
+    plans' ``offsets[lo:hi]``; `fresh`: the child is the compute units).
+
+    Relaxed: every move costs its box delta (Timeloop charges that or the whole tile) and a zero
+    move costs nothing. Loop ``j`` advances ``(n_j − 1) · Π_{i>j} n_i`` times and moves the tile
+    by its step less the steps of the loops inside it (``moves[j]`` for the order given), so the
+    relaxed total is a sum over loops in which a group's loops depend only on the order within
+    the group (the loops inside the group count only by their sum, those outside only by their
+    product). Its minimum over all orders is therefore the sum of each group's minimum, found
+    by dynamic programming over the subsets of the group placed innermost (``dp``); the same
+    pass sees every move a group's loop can make. Loops outside any group (``group`` −1) keep
+    their place. A group of more than ``log2(len(dp))`` loops adds nothing to the total and
+    counts as able to link (a weaker but still valid floor).
+    """
+    ranks = step.shape[1]
+    total = 0
+    links = False
+    j = 0
+    while j < count:
+        g = group[used[first + j]]
+        end = j + 1
+        if g >= 0:
+            while end < count and group[used[first + end]] == g:
+                end += 1
+        if g < 0 or end - j == 1:
+            if not still[j]:
+                outer = 1
+                for q in range(j + 1, count):
+                    outer *= weight[q] + 1
+                total += weight[j] * outer * delta[j]
+            if hi > lo and not links:
+                links = _move_links(moves, j, hull, b, offsets, lo, hi, fresh)
+            j = end
+            continue
+        m = end - j
+        if (1 << m) > dp.shape[0]:
+            links = links or hi > lo
+            j = end
+            continue
+        outer = 1
+        for q in range(end, count):
+            outer *= weight[q] + 1
+        block = 1
+        for q in range(j, end):
+            block *= weight[q] + 1
+        full = (1 << m) - 1
+        for mask in range(full + 1):
+            dp[mask] = -1
+        dp[0] = 0
+        for r in range(ranks):
+            dp_sum[0, r] = below[first + j, r] - below[first, r]
+        for mask in range(full + 1):  # subsets before their supersets
+            inside = 1
+            for q in range(m):
+                if mask >> q & 1:
+                    inside *= weight[j + q] + 1
+            for q in range(m):
+                if mask >> q & 1:
+                    continue
+                loop = used[first + j + q]
+                nonzero = 0
+                rank = 0
+                for r in range(ranks):
+                    mv = step[loop, r] - dp_sum[mask, r]
+                    scratch_move[0, r] = mv
+                    if mv != 0:
+                        if nonzero == 0:
+                            rank = r
+                        nonzero += 1
+                cost = 0
+                if nonzero:
+                    n_q = weight[j + q] + 1
+                    times = (n_q - 1) * (block // (inside * n_q)) * outer
+                    cost = times * _box_delta(scratch_move, 0, nonzero, rank, hull, b, whole)
+                    if hi > lo and not links:
+                        links = _move_links(scratch_move, 0, hull, b, offsets, lo, hi, fresh)
+                nxt = mask | (1 << q)
+                value = dp[mask] + cost
+                if dp[nxt] < 0 or value < dp[nxt]:
+                    dp[nxt] = value
+                for r in range(ranks):  # the same from every path: a sum over the set
+                    dp_sum[nxt, r] = dp_sum[mask, r] + step[loop, r]
+        total += dp[full]
+        j = end
+    return total, links
+
+
+@kernel()
 def _links_possible(
     moves: np.ndarray,
     moved: np.ndarray,
@@ -276,6 +390,48 @@ def _links_possible(
             along = abs(offsets[o, rank] - moves[j, rank])
             if not fresh and sliding and others == 0 and along == extent[b, rank] - slide:
                 return True
+    return False
+
+
+@kernel(inline="always")
+def _move_links(
+    moves: np.ndarray,
+    j: int,
+    extent: np.ndarray,
+    b: int,
+    offsets: np.ndarray,
+    lo: int,
+    hi: int,
+    fresh: bool,
+) -> bool:
+    """Whether a neighbour could forward the delta of a step that moves the tile by
+    ``moves[j]`` (the per-move test of `_links_possible`, for any state: a move of nothing
+    delivers nothing a neighbour could forward)."""
+    ranks = moves.shape[1]
+    nonzero = 0
+    rank = 0
+    for r in range(ranks):
+        if moves[j, r] != 0:
+            if nonzero == 0:
+                rank = r
+            nonzero += 1
+    if nonzero == 0:
+        return False
+    slide = abs(moves[j, rank])
+    sliding = nonzero == 1 and slide < extent[b, rank]
+    for o in range(lo, hi):
+        exact = True
+        others = 0
+        for r in range(ranks):
+            if offsets[o, r] - moves[j, r] != 0:
+                exact = False
+                if r != rank:
+                    others += 1
+        if exact:
+            return True
+        along = abs(offsets[o, rank] - moves[j, rank])
+        if not fresh and sliding and others == 0 and along == extent[b, rank] - slide:
+            return True
     return False
 
 
@@ -624,8 +780,25 @@ def evaluate_chunk(
     out: tuple,
     legacy: bool,
     subtract_first: bool,
+    floor: tuple,
 ) -> None:
-    """Rows ``lo:hi`` (see the module docstring), serially."""
+    """Rows ``lo:hi`` (see the module docstring), serially.
+
+    ``floor = (group, table, block, cornered)``: with `group` empty, the counts of each row.
+    Otherwise (``group``: one entry per slot, the permutable group of its loop, −1 for a loop
+    that keeps its place) counts whose price (``table`` (V, 3) per vector access of ``block``
+    (V,) words) is a floor on the energy of every mapping that orders each group's loops in any
+    way, up to rounding where ``cornered`` (N, S) is set (`hwsim.analytical.batch.energy_floors`):
+
+    - deliveries: `_relaxed_total` replaces Timeloop's recursion; every later step (multicast,
+      bookkeeping, pricing) is non-decreasing in them;
+    - link transfers: where some order could let a neighbour forward a delta
+      (`_links_possible_any_order`), the share of each plan is unknown; each count is affine in
+      the shares (a bypassed level's rescaling makes it linear-fractional), so over every way
+      to share the deliveries among "multicast" and the plans the price is least at a corner:
+      all by multicast, or all by one plan, per level. The cheapest corner's counts are
+      written and ``cornered`` set (at most `FLOOR_CORNERS` corners per data space, else
+      all-zero counts)."""
     slot_dim, temporal, prefix, group_ptr, group_slots, coef, terms, keep, read_write, capacity = (
         layout
     )
@@ -679,6 +852,14 @@ def evaluate_chunk(
     link_memo_amount = np.zeros((1, 1, 1, plans))
     stack_amount = np.zeros((n_slots + 2, plans))
     amount = np.zeros(plans)
+    group, price_table, price_block, cornered = floor
+    floor_mode = group.shape[0] > 0
+    floor_plans = np.zeros(levels, dtype=np.int64)
+    chosen = np.zeros(levels, dtype=np.int64)
+    best_counts = np.zeros((3, levels))
+    dp = np.zeros(1 << min(n_slots, 10), dtype=np.int64)
+    dp_sum = np.zeros((dp.shape[0], ranks), dtype=np.int64)
+    scratch_move = np.zeros((1, ranks), dtype=np.int64)
 
     for i in range(lo, hi):
         # extents walked by the first p slots; cycles, computes, instances
@@ -716,6 +897,8 @@ def evaluate_chunk(
             start[b] = n_below
 
         for k in range(n_spaces):
+            for s in range(levels):
+                floor_plans[s] = 0
             volume = 1
             for b in range(levels + 1):
                 if b and prefix[b] == prefix[b - 1]:  # a level without loops: the same tile
@@ -777,9 +960,61 @@ def evaluate_chunk(
                     delta[j] = _box_delta(moves, j, nonzero, rank, hull, b, whole)
                     weight[j] = bounds[i, used[first + j]] - 1
                     local_key[j] = key[first + j]
-                if same_as_below and b >= 2:
+                carried = same_as_below and b >= 2
+                if floor_mode:
+                    p_lo = 0
+                    p_hi = 0
+                    if b < levels and cfg[i, b] >= 0:
+                        e = cfg[i, b] * n_spaces + k
+                        p_lo, p_hi = off_ptr[e], off_ptr[e + 1]
+                    # deliveries into a tile the level below does not keep count for
+                    # nothing: bookkeeping scales them away (a bypassed level's accesses pass
+                    # to the next level out in proportion)
+                    # (nor for the tiles of levels without loops above it, which take its
+                    # deliveries over)
+                    wanted = False
+                    if b >= 1 and not carried:
+                        t = b - 1
+                        while t < levels:
+                            if keep[k, t]:
+                                wanted = True
+                                break
+                            if t + 2 <= levels and prefix[t + 2] == prefix[t + 1]:
+                                t += 1
+                            else:
+                                break
+                    if b and not carried and not wanted:
+                        received[b - 1] = whole
+                    if wanted or p_hi > p_lo:
+                        total, links = _relaxed_total(
+                            count,
+                            first,
+                            used,
+                            group,
+                            step,
+                            below,
+                            moves,
+                            weight,
+                            delta,
+                            still,
+                            hull,
+                            b,
+                            whole,
+                            off_vec,
+                            p_lo,
+                            p_hi,
+                            b == 0,
+                            scratch_move,
+                            dp,
+                            dp_sum,
+                        )
+                        if wanted:
+                            received[b - 1] = whole + total
+                        if links:
+                            floor_plans[b] = p_hi - p_lo
+                if carried:
                     received[b - 1] = received[b - 2]
-                elif b:
+                elif b and not floor_mode:
                     token += 1
                     total = _timeloop_total(
                         count, weight, delta, still, local_key, whole, legacy, memo, token, stack
@@ -791,18 +1026,22 @@ def evaluate_chunk(
                     if g >= 0:
                         e = g * n_spaces + k
                         p_lo, p_hi = off_ptr[e], off_ptr[e + 1]
-                        if p_hi > p_lo and _links_possible(
-                            moves,
-                            moved,
-                            moved_rank,
-                            count,
-                            hull,
-                            b,
-                            off_vec,
-                            p_lo,
-                            p_hi,
-                            legacy,
-                            b == 0,
+                        if (
+                            not floor_mode
+                            and p_hi > p_lo
+                            and _links_possible(
+                                moves,
+                                moved,
+                                moved_rank,
+                                count,
+                                hull,
+                                b,
+                                off_vec,
+                                p_lo,
+                                p_hi,
+                                legacy,
+                                b == 0,
+                            )
                         ):
                             if link_memo.shape[0] < count + 1:  # sized by used loops
                                 link_memo = np.zeros(
@@ -839,56 +1078,96 @@ def evaluate_chunk(
                             for o in range(p_hi - p_lo):
                                 link_amount[b, o] = amount[o]
 
-            # accesses per multicast pair, per level: the steps no link plan serves go by
-            # multicast alone; those a plan serves leave its linked instances to their neighbours
+            # floors: one pass per corner of the link plans' shares (docstring); else one pass
+            corners = 1
             for s in range(levels):
-                child = received[s - 1] if s else float(cyc)
-                g = cfg[i, s]
-                transfers[s] = 0.0
-                if g < 0:
-                    hn[s] = 1
-                    hc[s, 0] = 1
-                    hv[s, 0] = child
-                    union[s] = float(size[s])
-                    continue
-                e = g * n_spaces + k
-                alone = child
-                for o in range(n_plans[s]):
-                    alone -= link_amount[s, o]
-                n = 0
-                for j in range(hist_ptr[e], hist_ptr[e + 1]):
-                    hc[s, n] = hist_c[j]
-                    hv[s, n] = hist_n[j] * alone
-                    n += 1
-                for o in range(n_plans[s]):
-                    plan = off_ptr[e] + o
-                    transfers[s] += off_linked[plan] * link_amount[s, o]
-                    for j in range(rest_ptr[plan], rest_ptr[plan + 1]):
-                        hc[s, n] = rest_c[j]
-                        hv[s, n] = rest_n[j] * link_amount[s, o]
+                corners *= floor_plans[s] + 1
+            best_price = np.inf
+            for corner in range(corners if corners <= FLOOR_CORNERS else 1):
+                rest = corner
+                for s in range(levels):
+                    if floor_mode:
+                        chosen[s] = rest % (floor_plans[s] + 1)
+                        rest //= floor_plans[s] + 1
+                        n_plans[s] = floor_plans[s]
+                        for o in range(floor_plans[s]):
+                            link_amount[s, o] = 0.0
+                # accesses per multicast pair, per level: the steps no link plan serves go by
+                # multicast alone; those a plan serves leave its linked instances to their
+                # neighbours
+                for s in range(levels):
+                    child = received[s - 1] if s else float(cyc)
+                    g = cfg[i, s]
+                    transfers[s] = 0.0
+                    if g < 0:
+                        hn[s] = 1
+                        hc[s, 0] = 1
+                        hv[s, 0] = child
+                        union[s] = float(size[s])
+                        continue
+                    e = g * n_spaces + k
+                    if floor_mode and chosen[s] > 0:  # this corner: one plan serves every step
+                        link_amount[s, chosen[s] - 1] = child
+                    alone = child
+                    for o in range(n_plans[s]):
+                        alone -= link_amount[s, o]
+                    n = 0
+                    for j in range(hist_ptr[e], hist_ptr[e + 1]):
+                        hc[s, n] = hist_c[j]
+                        hv[s, n] = hist_n[j] * alone
                         n += 1
-                hn[s] = n
-                width = group_ptr[s + 1] - group_ptr[s]
-                union[s] = float(_hull(ext, prefix[s] + width, terms, k, spare, 0))
+                    for o in range(n_plans[s]):
+                        plan = off_ptr[e] + o
+                        transfers[s] += off_linked[plan] * link_amount[s, o]
+                        for j in range(rest_ptr[plan], rest_ptr[plan + 1]):
+                            hc[s, n] = rest_c[j]
+                            hv[s, n] = rest_n[j] * link_amount[s, o]
+                            n += 1
+                    hn[s] = n
+                    width = group_ptr[s + 1] - group_ptr[s]
+                    union[s] = float(_hull(ext, prefix[s] + width, terms, k, spare, 0))
 
-            bookkeeping(
-                size,
-                union,
-                level_fanout,
-                hv,
-                hc,
-                hn,
-                transfers,
-                keep,
-                k,
-                read_write[k],
-                subtract_first,
-                instances,
-                i,
-                partition,
-                counts,
-                scratch,
-            )
+                bookkeeping(
+                    size,
+                    union,
+                    level_fanout,
+                    hv,
+                    hc,
+                    hn,
+                    transfers,
+                    keep,
+                    k,
+                    read_write[k],
+                    subtract_first,
+                    instances,
+                    i,
+                    partition,
+                    counts,
+                    scratch,
+                )
+                if corners > 1 and corners <= FLOOR_CORNERS:
+                    price = 0.0
+                    for s in range(levels):
+                        for a in range(3):
+                            price += (
+                                vector_accesses(counts[a, s], instances[i, s], price_block[s])
+                                * price_table[s, a]
+                            )
+                    if price < best_price:
+                        best_price = price
+                        for s in range(levels):
+                            for a in range(3):
+                                best_counts[a, s] = counts[a, s]
+            if corners > FLOOR_CORNERS:
+                for s in range(levels):
+                    for a in range(3):
+                        counts[a, s] = 0.0
+            elif corners > 1:
+                for s in range(levels):
+                    for a in range(3):
+                        counts[a, s] = best_counts[a, s]
+            if floor_mode:
+                cornered[i, k] = corners > 1
             for s in range(levels):
                 reads[i, s, k] = counts[0, s]
                 fills[i, s, k] = counts[1, s]
@@ -907,6 +1186,7 @@ def evaluate_rows(
     out: tuple,
     legacy: bool,
     subtract_first: bool,
+    floor: tuple,
 ) -> None:
     """`evaluate_chunk` over all rows, chunks of `CHUNK` rows in parallel."""
     n = bounds.shape[0]
@@ -922,6 +1202,7 @@ def evaluate_rows(
             out,
             legacy,
             subtract_first,
+            floor,
         )
 
 
