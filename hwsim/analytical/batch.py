@@ -632,15 +632,21 @@ def _evaluate(
         subtract_first,
         floor,
     )
-    throttled = throttle(
-        reads,
-        fills,
-        updates,
-        instances,
-        cycles,
-        bandwidth_limits(arch, skeleton.level_names),
-        network_latency(arch),
-    )
+    if floor[0].shape[0]:  # floors are no mapping's counts: no throttling to derive from them
+        slowest, level_cycles = cycles, np.repeat(cycles[:, None], levels, axis=1)
+        throttling = np.ones(level_cycles.shape)
+    else:
+        throttled = throttle(
+            reads,
+            fills,
+            updates,
+            instances,
+            cycles,
+            bandwidth_limits(arch, skeleton.level_names),
+            network_latency(arch),
+        )
+        slowest, level_cycles = throttled.cycles, throttled.level_cycles
+        throttling = throttled.throttling
     level_energy = total_energy = None
     if energy is not None:
         level_energy = np.empty_like(reads)
@@ -667,9 +673,9 @@ def _evaluate(
         instances=instances,
         computes=computes,
         compute_cycles=cycles,
-        cycles=throttled.cycles,
-        level_cycles=throttled.level_cycles,
-        throttling=throttled.throttling,
+        cycles=slowest,
+        level_cycles=level_cycles,
+        throttling=throttling,
         fits=fits,
         energy_pj=total_energy,
         level_energy_pj=level_energy,

@@ -241,6 +241,7 @@ def _relaxed_total(
     lo: int,
     hi: int,
     fresh: bool,
+    costs: bool,
     scratch_move: np.ndarray,
     dp: np.ndarray,
     dp_sum: np.ndarray,
@@ -258,7 +259,9 @@ def _relaxed_total(
     by dynamic programming over the subsets of the group placed innermost (``dp``); the same
     pass sees every move a group's loop can make. Loops outside any group (``group`` −1) keep
     their place. A group of more than ``log2(len(dp))`` loops adds nothing to the total and
-    counts as able to link (a weaker but still valid floor).
+    counts as able to link (a weaker but still valid floor). Without `costs`, only whether a
+    neighbour could forward (the total is 0): every move is tried once, and the first that
+    could ends the search.
     """
     ranks = step.shape[1]
     total = 0
@@ -271,18 +274,44 @@ def _relaxed_total(
             while end < count and group[used[first + end]] == g:
                 end += 1
         if g < 0 or end - j == 1:
-            if not still[j]:
+            if costs and not still[j]:
                 outer = 1
                 for q in range(j + 1, count):
                     outer *= weight[q] + 1
                 total += weight[j] * outer * delta[j]
             if hi > lo and not links:
                 links = _move_links(moves, j, hull, b, offsets, lo, hi, fresh)
+                if links and not costs:
+                    return 0, True
             j = end
             continue
         m = end - j
         if (1 << m) > dp.shape[0]:
             links = links or hi > lo
+            if links and not costs:
+                return 0, True
+            j = end
+            continue
+        if not costs:  # every move of the group's loops: subset sums from their lowest bit
+            for r in range(ranks):
+                dp_sum[0, r] = below[first + j, r] - below[first, r]
+            for mask in range((1 << m) - 1):
+                if mask:
+                    low = 0
+                    while not mask >> low & 1:
+                        low += 1
+                    for r in range(ranks):
+                        dp_sum[mask, r] = (
+                            dp_sum[mask & (mask - 1), r] + step[used[first + j + low], r]
+                        )
+                for q in range(m):
+                    if mask >> q & 1:
+                        continue
+                    loop = used[first + j + q]
+                    for r in range(ranks):
+                        scratch_move[0, r] = step[loop, r] - dp_sum[mask, r]
+                    if _move_links(scratch_move, 0, hull, b, offsets, lo, hi, fresh):
+                        return 0, True
             j = end
             continue
         outer = 1
@@ -1004,6 +1033,7 @@ def evaluate_chunk(
                             p_lo,
                             p_hi,
                             b == 0,
+                            wanted,
                             scratch_move,
                             dp,
                             dp_sum,
