@@ -180,7 +180,7 @@ def _print_result(
     print(nest.describe())
     print(result.evaluation.format_table())
     print(
-        f"cycles: {result.cycles:,}   searched {result.evaluated:,} mappings ({result.valid:,} fit), "
+        f"searched {result.evaluated:,} mappings ({result.valid:,} fit), "
         f"{'exhaustively' if result.exhaustive else 'not exhaustively'}, in {result.seconds:.2f} s   [{backend_name}]"
     )
     print("proven optimal" if result.proven_optimal else "not proven optimal")
