@@ -19,7 +19,8 @@ all of them implicitly and says whether its answer is proven optimal:
 
    - cycles: the compute cycles, the product of the temporal bounds
      (`hwsim.mapper.candidates.cycle_bounds`; Timeloop's bandwidth throttling and network
-     latency only add);
+     latency only add); delay breaks ties by energy, so factorizations whose cycle floor ties
+     the fewest cycles found are then ranked, and excluded, by their energy floor;
    - energy: `hwsim.analytical.batch.energy_floors`, the engine run with Timeloop's delivery
      recursion relaxed so that its minimum over the orders of each free level is exact to
      compute (`hwsim.analytical.kernel._relaxed_total`: every move pays only its box delta;
@@ -326,11 +327,33 @@ def search(
     done = 0  # factorizations visited (a prefix of the ranking)
     first_wave, later_waves = waves or WAVES
     wave = first_wave
+    # delay: the factorizations whose cycle floor ties the fewest cycles found can only win on
+    # energy; once reached, they are ranked by their energy floor (`tie_end`: where they end)
+    tie_end = 0
+    second_of = np.full(len(rank), -np.inf)
     while done < len(rank) and not floor_of[done] > best_score[0] * (1 + FLOOR_MARGIN):
+        if objective == "delay" and done >= tie_end and floor_of[done] == best_score[0]:
+            tie_end = done + int(np.searchsorted(floor_of[done:], best_score[0], side="right"))
+            ties = slice(done, tie_end)
+            for p, (layout, rows, _f, _m) in enumerate(parts):
+                mine = np.flatnonzero(part_of[ties] == p) + done
+                second_of[mine] = _energy_floors(
+                    layout, rows[index_of[mine]], vectors, settings, global_floor
+                )
+            by_energy = np.argsort(second_of[ties], kind="stable") + done
+            for column in (part_of, index_of, orders_of, second_of):
+                column[ties] = column[by_energy]
+        if done < tie_end and second_of[done] > best_score[1] * (1 + FLOOR_MARGIN):
+            done = tie_end  # no tie left can use less energy
+            continue
         # the next wave: factorizations in rank order up to `wave` mappings, none above the best
         limit = best_score[0] * (1 + FLOOR_MARGIN)
         stop = done + int(np.searchsorted(np.cumsum(orders_of[done:]), wave)) + 1
         stop = min(stop, done + int(np.searchsorted(floor_of[done:], limit, side="right")))
+        if done < tie_end:
+            energy_limit = best_score[1] * (1 + FLOOR_MARGIN)
+            ties_left = second_of[done:tie_end]
+            stop = min(stop, done + int(np.searchsorted(ties_left, energy_limit, side="right")))
         stop = max(stop, done + 1)
         for p, (layout, rows, _floors_p, masks) in enumerate(parts):
             mine = index_of[done:stop][part_of[done:stop] == p]
@@ -371,12 +394,13 @@ def search(
     how = f"{evaluated:,} of {mappings:,} mappings evaluated"
     if evaluated < mappings:
         how += f", {mappings - evaluated:,} excluded by their {_FLOOR_NAME[objective]} floor"
+        how += " (or, tying on cycles, energy floor)" if tie_end else ""
     return outcome(True, f"proven optimal ({how}, in {time.perf_counter() - start:.2f} s)")
 
 
 #: Mappings per wave: the first (enough to find a score close to the best), and later ones
 #: (large batches for the engine's threads).
-WAVES = (20_000, BATCH_ROWS)
+WAVES = (5_000, 50_000)
 #: A factorization is excluded only when its floor exceeds the best score by this much more
 #: (float rounding of sums taken in another order).
 FLOOR_MARGIN = 1e-9
@@ -391,27 +415,31 @@ def _floors(
     global_floor: float,
 ) -> np.ndarray:
     """Per factorization, a floor on the primary key of every mapping it stands for: cycles
-    (compute cycles); energy (`energy_floors` over every order of the free levels' loops, and
-    at least `global_floor`); EDP (the two multiplied)."""
+    (compute cycles); energy (`_energy_floors`); EDP (the two multiplied)."""
     cycles = cycle_bounds(layout.compact, rows).astype(np.float64)
     if settings.objective == "delay":
         return cycles
-    if global_floor == -np.inf or not len(rows):  # a negative energy per access: no floor
-        energy = np.full(len(rows), -np.inf)
-    else:
-        energy = np.maximum(
-            energy_floors(
-                layout.compact,
-                rows,
-                layout.groups(),
-                vectors,
-                version=settings.timeloop_version,
-            ),
-            global_floor,
-        )
+    energy = _energy_floors(layout, rows, vectors, settings, global_floor)
     if settings.objective == "energy":
         return energy
     return np.where(energy >= 0, energy * cycles, -np.inf)
+
+
+def _energy_floors(
+    layout: WideLayout,
+    rows: np.ndarray,
+    vectors: dict[str, dict[str, float]],
+    settings: MapperSettings,
+    global_floor: float,
+) -> np.ndarray:
+    """Per factorization, a floor on the energy of all its orders (`energy_floors`, at least
+    `global_floor`; none where an energy per access is negative)."""
+    if global_floor == -np.inf or not len(rows):
+        return np.full(len(rows), -np.inf)
+    floors = energy_floors(
+        layout.compact, rows, layout.groups(), vectors, version=settings.timeloop_version
+    )
+    return np.maximum(floors, global_floor)
 
 
 def _order_counts(masks: np.ndarray) -> np.ndarray:
