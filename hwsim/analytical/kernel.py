@@ -326,11 +326,17 @@ def _relaxed_total(
         dp[0] = 0
         for r in range(ranks):
             dp_sum[0, r] = below[first + j, r] - below[first, r]
-        for mask in range(full + 1):  # subsets before their supersets
+        for mask in range(full):  # subsets before their supersets
             inside = 1
             for q in range(m):
                 if mask >> q & 1:
                     inside *= weight[j + q] + 1
+            if mask:  # the steps inside: the set less its lowest loop, plus that loop
+                low = 0
+                while not mask >> low & 1:
+                    low += 1
+                for r in range(ranks):
+                    dp_sum[mask, r] = dp_sum[mask & (mask - 1), r] + step[used[first + j + low], r]
             for q in range(m):
                 if mask >> q & 1:
                     continue
@@ -355,8 +361,6 @@ def _relaxed_total(
                 value = dp[mask] + cost
                 if dp[nxt] < 0 or value < dp[nxt]:
                     dp[nxt] = value
-                for r in range(ranks):  # the same from every path: a sum over the set
-                    dp_sum[nxt, r] = dp_sum[mask, r] + step[loop, r]
         total += dp[full]
         j = end
     return total, links
@@ -928,6 +932,17 @@ def evaluate_chunk(
         for k in range(n_spaces):
             for s in range(levels):
                 floor_plans[s] = 0
+            # floors: a data space none of whose ranks mixes two dimensions (of size > 1) moves
+            # only by whole multiples of a neighbour's spatial step times the fanout along it,
+            # never by a neighbour's offset nor by a slide: no link plan can serve it
+            halo = False
+            if floor_mode:
+                for r in range(ranks):
+                    mixed = 0
+                    for d in range(n_dims):
+                        if coef[k, r, d] != 0 and ext[n_slots, d] > 1:
+                            mixed += 1
+                    halo = halo or mixed > 1
             volume = 1
             for b in range(levels + 1):
                 if b and prefix[b] == prefix[b - 1]:  # a level without loops: the same tile
@@ -993,7 +1008,7 @@ def evaluate_chunk(
                 if floor_mode:
                     p_lo = 0
                     p_hi = 0
-                    if b < levels and cfg[i, b] >= 0:
+                    if halo and b < levels and cfg[i, b] >= 0:
                         e = cfg[i, b] * n_spaces + k
                         p_lo, p_hi = off_ptr[e], off_ptr[e + 1]
                     # deliveries into a tile the level below does not keep count for
