@@ -56,9 +56,10 @@ them); the best of those that satisfy them all, by the task's objective as hwsim
 is returned, and a `SpecError` says how many were checked and what they broke when none does.
 This is not FFM's search of the constrained mapspace: FFM prunes what it does not return, so a
 mapping of the constrained mapspace that its front does not contain is never seen (on the Q3
-layers measured, none of the 140-390 mappings returned loops over all of R at weights_spad, as
-the spads' row-stationary constraints require). `SupersetSearch.unconstrained`, the best of all returned mappings, is AccelForge's
-answer for the larger mapspace.
+layers u0 and u2, none of the 137-162 mappings FFM returned per layer and objective loops over
+all of R at weights_spad, as the spads' row-stationary constraints require).
+`SupersetSearch.unconstrained`, the best of all returned mappings, is AccelForge's answer for
+the larger mapspace.
 """
 
 from __future__ import annotations

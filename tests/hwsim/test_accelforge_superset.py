@@ -32,16 +32,21 @@ require_module("accelforge", "the accelforge backend needs pip install 'hwkd[acc
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
 
 PROBLEM = conv1d(M=2, R=3, P=4)
-#: RF must loop over all of M, innermost (FFM's best mapping of the superset loops over R there)
-RF_RULE = {"target": "RF", "type": "temporal", "factors": "M=2", "permutation": "M"}
+#: RF keeps only Weights and the PEs split M: a mapspace small enough for FFM to map quickly
+EXPRESSIBLE = (
+    {"target": "RF", "type": "bypass", "keep": ["Weights"], "bypass": ["Outputs"]},
+    {"target": "PE", "type": "spatial", "factors": "M=2 R=1 P=1", "permutation": "MRP", "split": 3},
+)
+#: RF loops over half of P, innermost (FFM's best mapping of the superset loops over all of it)
+RF_RULE = {"target": "RF", "type": "temporal", "factors": "P=2", "permutation": "P"}
 
 
-def task_with(*rules: dict, objective: str = "energy") -> MappingTask:
+def task_with(*rules: dict, base: tuple[dict, ...] = EXPRESSIBLE) -> MappingTask:
+    """PROBLEM on SMALL_ARCH under `base` and `rules`, for energy."""
     constraints = parse_constraints(
-        [{"mapspace_constraints": {"targets": list(rules)}}], SMALL_ARCH, PROBLEM
+        [{"mapspace_constraints": {"targets": [*base, *rules]}}], SMALL_ARCH, PROBLEM
     )
-    settings = MapperSettings(progress=False, objective=objective)  # type: ignore[arg-type]
-    return MappingTask(PROBLEM, SMALL_ARCH, constraints, TABLE, settings)
+    return MappingTask(PROBLEM, SMALL_ARCH, constraints, TABLE, MapperSettings(progress=False))
 
 
 def rf_loops(temporal: dict[str, int], permutation: str) -> list[dict]:
@@ -56,22 +61,23 @@ def rf_loops(temporal: dict[str, int], permutation: str) -> list[dict]:
 @pytest.mark.parametrize(
     ("temporal", "permutation", "broken"),
     [
-        ({"M": 2, "R": 3}, "MRP", []),  # M innermost, as required
-        ({"M": 2, "R": 1}, "RMP", []),  # R's loop of bound 1 has no place in the order
-        ({"M": 2, "R": 3}, "RMP", ["RF loop order M"]),
-        ({"M": 1, "R": 3}, "MRP", ["RF temporal M=2"]),
+        ({"P": 2, "R": 3}, "PRM", []),  # P innermost, as required
+        ({"P": 2, "R": 1}, "RPM", []),  # R's loop of bound 1 has no place in the order
+        ({"P": 2, "R": 3}, "RPM", ["RF loop order P"]),
+        ({"P": 4, "R": 3}, "PRM", ["RF temporal P=2"]),
     ],
 )
 def test_temporal_factors_and_loop_order_are_checked(
     temporal: dict[str, int], permutation: str, broken: list[str]
 ) -> None:
-    task = task_with(RF_RULE)
+    task = task_with(RF_RULE, base=())
     mapping = bind_mapping(rf_loops(temporal, permutation), SMALL_ARCH, PROBLEM)
     assert violations(mapping, task) == broken
 
 
 def test_a_maximum_and_outer_loops_are_checked() -> None:
-    task = task_with({"target": "RF", "type": "temporal", "factors": "R<=1", "permutation": "_P"})
+    rule = {"target": "RF", "type": "temporal", "factors": "R<=1", "permutation": "_P"}
+    task = task_with(rule, base=())
     mapping = bind_mapping(rf_loops({"R": 3, "P": 2}, "PRM"), SMALL_ARCH, PROBLEM)
     assert violations(mapping, task) == ["RF temporal R<=1", "RF loop order _ P"]
     assert violations(mapping, relaxed(task)) == []
@@ -87,7 +93,7 @@ def test_relaxed_drops_only_the_temporal_constraints() -> None:
 
 
 def test_strict_mode_still_refuses_a_temporal_constraint() -> None:
-    with pytest.raises(SpecError, match=r"temporal factor constraints .* at RF M=2"):
+    with pytest.raises(SpecError, match=r"temporal factor constraints .* at RF P=2"):
         map_with_accelforge(task_with(RF_RULE))
 
 
