@@ -44,6 +44,22 @@ constraints, and its ``tile_shape`` constraints bind only when a loop sits above
 such a task would be mapped as a different (less constrained) problem. The course's Q3
 Eyeriss-like constraints are of this kind; its architecture, fanouts, bypass and spatial
 constraints are expressible. A problem must have exactly one read-write (output) data space.
+
+Relaxed mode (``map_with_accelforge(task, relax=True)``, `search_superset`): FFM maps
+`relaxed(task)`, the task without its temporal factor and loop-order constraints (everything
+else as above), so its mapspace is a superset of the task's. FFM is asked for its Pareto front
+of the objective's metrics and every memory's usage (``Metrics.RESOURCE_USAGE``) rather than one
+best mapping, since the best of the superset usually breaks the dropped constraints. Every level
+cut of every mapping it returns is written as Timeloop levels and checked against all of the
+task's constraints by `violations` (temporal factors and loop order as hwsim's mapspace reads
+them); the best of those that satisfy them all, by the task's objective as hwsim evaluates it,
+is returned, and a `SpecError` says how many were checked and what they broke when none does.
+This is not FFM's search of the constrained mapspace: FFM prunes what it does not return, so a
+mapping of the constrained mapspace that its front does not contain is never seen (on the Q3
+layers u0 and u2, none of the 137-162 mappings FFM returned per layer and objective loops over
+all of R at weights_spad, as the spads' row-stationary constraints require).
+`SupersetSearch.unconstrained`, the best of all returned mappings, is AccelForge's answer for
+the larger mapspace.
 """
 
 from __future__ import annotations
@@ -51,16 +67,19 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 
 from hwsim.errors import SpecError
+from hwsim.mapper.constraints import LoopConstraints
 from hwsim.mapper.search import MapperResult, objective_keys
 from hwsim.mapper.task import MappingTask
 from hwsim.result import Evaluation
-from hwsim.spec.mapping import Mapping, bind_mapping
+from hwsim.spec.mapping import LevelMapping, Mapping, bind_mapping
 
 EINSUM = "layer"
 
@@ -430,7 +449,9 @@ def directives(items: list[Item], cuts: dict[int, int], task: MappingTask) -> li
 
 
 def violations(mapping: Mapping, task: MappingTask) -> list[str]:
-    """Keep/bypass and spatial (factor, mesh axis) constraints of `task` that `mapping` breaks."""
+    """Every constraint of `task` that `mapping` breaks, one phrase each: keep/bypass, spatial
+    (factor, mesh axis), temporal factors and loop order, as hwsim's mapspace reads them
+    (`LoopConstraints.bound_limit`, `LoopConstraints.inner`/``outer``)."""
     out = []
     for index, lm in enumerate(mapping.levels):
         lc = task.constraints.level(lm.target)
@@ -447,6 +468,33 @@ def violations(mapping: Mapping, task: MappingTask) -> list[str]:
         for d, n in lc.spatial.max_factors.items():
             if lm.spatial[d] > n:
                 out.append(f"{lm.target} spatial {d}<={n}")
+        out += temporal_violations(lm, lc.temporal, task)
+    return out
+
+
+def temporal_violations(
+    lm: LevelMapping, temporal: LoopConstraints, task: MappingTask
+) -> list[str]:
+    """The temporal factor and loop-order constraints of one level that `lm` breaks.
+
+    Loop order as hwsim's mapspace builds it: the ``inner`` dimensions innermost, in their
+    order, the ``outer`` ones outermost, the free ones in between in any order; loops of bound 1
+    have no place in the order.
+    """
+    out = []
+    for d in task.problem.dimensions:
+        required, largest = temporal.bound_limit(d, task.problem.size(d))
+        bound = lm.temporal[d]
+        if required is not None and bound != required:
+            out.append(f"{lm.target} temporal {d}={required}")
+        elif bound > largest:
+            out.append(f"{lm.target} temporal {d}<={largest}")
+    rank = {d: (0, i) for i, d in enumerate(temporal.inner)}
+    rank |= {d: (2, i) for i, d in enumerate(temporal.outer)}
+    order = [rank.get(d, (1, 0)) for d in lm.permutation if lm.temporal[d] > 1]
+    if order != sorted(order):
+        listed = [*temporal.inner, *(["_", *temporal.outer] if temporal.outer else [])]
+        out.append(f"{lm.target} loop order {' '.join(listed)}")
     return out
 
 
@@ -462,45 +510,62 @@ def _score(evaluation: Evaluation, objective: str) -> tuple[float, float]:
 
 # ------------------------------------------------------------------------------------- entry
 @dataclass(frozen=True)
-class Projection:
-    """The best Timeloop form of AccelForge's mappings, and how many level cuts were tried."""
+class Candidate:
+    """One Timeloop form (a choice of level cuts) of one of FFM's mappings, evaluated by hwsim.
+
+    Attributes:
+        row: which of FFM's returned mappings it comes from.
+        broken: the constraints of the task it breaks (`violations`); empty when it satisfies
+            them all.
+    """
 
     mapping: Mapping
     evaluation: Evaluation
     row: int
+    broken: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Every valid Timeloop form of FFM's mappings, and how many level cuts were tried."""
+
+    candidates: tuple[Candidate, ...]
     tried: int
-    valid: int
+    last_reason: str
 
 
-def project(rows: list[list[Any]], task: MappingTask, names: Names) -> Projection:
-    """Evaluate every level cut of every returned LoopTree; keep the best valid one."""
-    best: tuple[tuple[float, float], Mapping, Evaluation, int] | None = None
-    tried, valid, last_reason = 0, 0, "no storage nodes"
+def project(
+    rows: list[list[Any]], told: MappingTask, names: Names, full: MappingTask | None = None
+) -> Projection:
+    """Every level cut of every returned LoopTree that Timeloop can say, that fits and that
+    satisfies the constraints FFM was given (`told`), evaluated; each records what it breaks of
+    the `full` constraints (default: `told`'s)."""
+    full = full or told
+    candidates: list[Candidate] = []
+    tried, last_reason = 0, "no storage nodes"
     for row, nodes in enumerate(rows):
-        items = looptree_items(nodes, task, names)
+        items = looptree_items(nodes, told, names)
         for cuts in cut_choices(items):
             tried += 1
             try:
                 mapping = bind_mapping(
-                    directives(items, cuts, task), task.architecture, task.problem
+                    directives(items, cuts, told), told.architecture, told.problem
                 )
-                broken = violations(mapping, task)
+                broken = violations(mapping, told)
                 if broken:
                     raise SpecError("breaks the constraints " + ", ".join(broken))
-                evaluation = task.evaluate(mapping)
+                evaluation = told.evaluate(mapping)
             except SpecError as err:
                 last_reason = err.message
                 continue
-            valid += 1
-            score = _score(evaluation, task.settings.objective)
-            if best is None or score < best[0]:
-                best = (score, mapping, evaluation, row)
-    if best is None:
-        raise SpecError(
-            f"none of AccelForge's {len(rows)} mapping(s) of {task.problem.name} has a valid "
-            f"Timeloop form ({tried} level cuts tried; last: {last_reason})"
-        )
-    return Projection(best[1], best[2], best[3], tried, valid)
+            broken = violations(mapping, full) if full is not told else []
+            candidates.append(Candidate(mapping, evaluation, row, tuple(broken)))
+    return Projection(tuple(candidates), tried, last_reason)
+
+
+def best(candidates: Iterable[Candidate], objective: str) -> Candidate | None:
+    """The candidate ranked first by `objective` (as the native search ranks), or None."""
+    return min(candidates, key=lambda c: _score(c.evaluation, objective), default=None)
 
 
 def _flat(nodes: list[Any]) -> list[Any]:
@@ -525,50 +590,179 @@ def run_ffm(spec: Any, n_jobs: int) -> tuple[Any, Any]:
     return pmappings, found
 
 
-def map_with_accelforge(task: MappingTask, *, n_jobs: int = 1) -> MapperResult:
-    """Map `task` with AccelForge's FFM; return its best mapping as hwsim evaluates it.
+@dataclass(frozen=True)
+class FFMRun:
+    """One FFM run, as hwsim sees it.
 
-    Args:
-        task: what to map; a `SpecError` says what AccelForge cannot express (module docstring).
-        n_jobs: AccelForge's worker processes. One (in this process) is fastest for layer-sized
-            problems, and the only setting in which AccelForge counts valid mappings correctly.
+    Attributes:
+        projection: the valid Timeloop forms of the mappings FFM returned.
+        returned: mappings FFM returned (its Pareto front).
+        evaluated, valid, skeletons: FFM's partial mappings evaluated, of which valid, and its
+            jobs (loop-order/storage templates).
+        seconds: FFM's own search time.
+        estimates: per returned mapping, AccelForge's own energy and latency of it.
     """
-    reasons = inexpressible(task)
-    if reasons:
-        raise SpecError("AccelForge cannot express " + "; ".join(reasons))
+
+    projection: Projection
+    returned: int
+    evaluated: int
+    valid: int
+    skeletons: int
+    seconds: float
+    estimates: tuple[str, ...]
+
+
+def run_accelforge(told: MappingTask, full: MappingTask, *, n_jobs: int, widen: bool) -> FFMRun:
+    """Run FFM on `told` (which it must be able to express) and project what it returns.
+
+    `widen` asks FFM to keep its Pareto front of energy (or the objective's metrics) and every
+    memory's usage instead of only the best mapping, so more candidates come back.
+    """
     start = time.perf_counter()
-    spec, names = build_spec(task)
+    spec, names = build_spec(told)
+    if widen:
+        from accelforge.frontend.mapper.metrics import Metrics
+
+        spec.mapper.metrics = spec.mapper.metrics | Metrics.RESOURCE_USAGE
     pmappings, found = run_ffm(spec, n_jobs)
-    searched = time.perf_counter() - start
+    seconds = time.perf_counter() - start
     if len(found.data) == 0:
         raise SpecError(
-            f"AccelForge found no valid mapping of {task.problem.name} on {task.architecture.name}"
+            f"AccelForge found no valid mapping of {told.problem.name} on {told.architecture.name}"
         )
     rows = [
         _flat(list(found.data.iloc[i]["Total<SEP>mapping"]().nodes)) for i in range(len(found.data))
     ]
-    best = project(rows, task, names)
-    evaluated = round(pmappings.n_evaluated_pmappings())
-    valid = round(pmappings.n_valid_pmappings())
-    data = found.data.iloc[best.row]
-    estimate = ", ".join(
-        f"{key.split('<SEP>')[1]} {float(data[key]):.6g}"
-        for key in ("Total<SEP>energy", "Total<SEP>latency")
-        if key in data.index
+    estimates = tuple(
+        ", ".join(
+            f"{key.split('<SEP>')[1]} {float(data[key]):.6g}"
+            for key in ("Total<SEP>energy", "Total<SEP>latency")
+            if key in data.index
+        )
+        for _, data in found.data.iterrows()
     )
+    return FFMRun(
+        projection=project(rows, told, names, full),
+        returned=len(found.data),
+        evaluated=round(pmappings.n_evaluated_pmappings()),
+        valid=round(pmappings.n_valid_pmappings()),
+        skeletons=sum(len(jobs) for jobs in pmappings.einsum2jobs.values()),
+        seconds=seconds,
+        estimates=estimates,
+    )
+
+
+def relaxed(task: MappingTask) -> MappingTask:
+    """`task` without its temporal factor and loop-order constraints: what AccelForge can say
+    of it (architecture, fanouts, keep/bypass, spatial), a superset of its mapspace."""
+    levels = {
+        name: replace(lc, temporal=LoopConstraints())
+        for name, lc in task.constraints.levels.items()
+    }
+    return replace(task, constraints=replace(task.constraints, levels=levels))
+
+
+@dataclass(frozen=True)
+class SupersetSearch:
+    """FFM's mappings of the superset mapspace (`relaxed`), checked against the full task.
+
+    Attributes:
+        run: the FFM run; its candidates' ``broken`` name the full task's constraints.
+        constrained: the best candidate that satisfies every constraint, or None.
+        unconstrained: the best candidate of the superset mapspace (it may break them).
+        seconds: wall time, FFM and hwsim's evaluation of every candidate.
+    """
+
+    run: FFMRun
+    constrained: Candidate | None
+    unconstrained: Candidate
+    seconds: float
+
+    def refusal(self, task: MappingTask) -> str:
+        """Why no candidate qualifies: how many were checked, what they broke most often."""
+        broken = Counter(b for c in self.run.projection.candidates for b in c.broken)
+        common = ", ".join(f"{b} ({n})" for b, n in broken.most_common(3))
+        return (
+            f"none of AccelForge's {self.run.returned} mapping(s) of {task.problem.name} "
+            f"({len(self.run.projection.candidates)} Timeloop forms) satisfies the constraints it "
+            f"cannot express; most often broken: {common}"
+        )
+
+
+def search_superset(task: MappingTask, *, n_jobs: int = 1) -> SupersetSearch:
+    """Map `relaxed(task)` with FFM, asking for its whole Pareto front (`run_accelforge`),
+    and rank every Timeloop form of every mapping it returns by `task`'s objective: the best
+    overall, and the best that satisfies all of `task`'s constraints."""
+    superset = relaxed(task)
+    reasons = inexpressible(superset)
+    if reasons:
+        raise SpecError("AccelForge cannot express " + "; ".join(reasons))
+    start = time.perf_counter()
+    run = run_accelforge(superset, task, n_jobs=n_jobs, widen=True)
+    candidates = run.projection.candidates
+    overall = best(candidates, task.settings.objective)
+    if overall is None:
+        raise SpecError(
+            f"none of AccelForge's {run.returned} mapping(s) of {task.problem.name} has a valid "
+            f"Timeloop form ({run.projection.tried} level cuts tried; last: "
+            f"{run.projection.last_reason})"
+        )
+    satisfying = best((c for c in candidates if not c.broken), task.settings.objective)
+    return SupersetSearch(run, satisfying, overall, time.perf_counter() - start)
+
+
+def map_with_accelforge(task: MappingTask, *, n_jobs: int = 1, relax: bool = False) -> MapperResult:
+    """Map `task` with AccelForge's FFM; return its best mapping as hwsim evaluates it.
+
+    Args:
+        task: what to map.
+        n_jobs: AccelForge's worker processes. One (in this process) is fastest for layer-sized
+            problems, and the only setting in which AccelForge counts valid mappings correctly.
+        relax: False: a `SpecError` says what AccelForge cannot express (module docstring).
+            True: FFM maps the superset mapspace without the temporal constraints, and the
+            best of its mappings that satisfy all of them is returned (`search_superset`); a
+            `SpecError` when none does.
+    """
+    start = time.perf_counter()
+    if relax:
+        search = search_superset(task, n_jobs=n_jobs)
+        if search.constrained is None:
+            raise SpecError(search.refusal(task))
+        run, chosen = search.run, search.constrained
+        satisfying = sum(not c.broken for c in run.projection.candidates)
+        mode = [
+            "relaxed: accelforge mapped the task without its temporal factor and loop-order "
+            f"constraints; {satisfying} of its {len(run.projection.candidates)} Timeloop forms "
+            "satisfy them, the best of those is returned"
+        ]
+    else:
+        reasons = inexpressible(task)
+        if reasons:
+            raise SpecError("AccelForge cannot express " + "; ".join(reasons))
+        run = run_accelforge(task, task, n_jobs=n_jobs, widen=False)
+        found = best(run.projection.candidates, task.settings.objective)
+        if found is None:
+            raise SpecError(
+                f"none of AccelForge's {run.returned} mapping(s) of {task.problem.name} has a "
+                f"valid Timeloop form ({run.projection.tried} level cuts tried; last: "
+                f"{run.projection.last_reason})"
+            )
+        chosen, mode = found, []
     notes = [
-        f"accelforge {_version()} (FFM): {evaluated} partial mappings evaluated, {valid} valid, "
-        f"{len(found.data)} returned, in {searched:.2f} s",
-        f"accelforge's own estimate for its mapping: {estimate} (pJ, cycles)",
-        f"written as Timeloop levels: {best.valid} of {best.tried} level cuts valid",
+        f"accelforge {_version()} (FFM): {run.evaluated} partial mappings evaluated, "
+        f"{run.valid} valid, {run.returned} returned, in {run.seconds:.2f} s",
+        *mode,
+        f"accelforge's own estimate for its mapping: {run.estimates[chosen.row]} (pJ, cycles)",
+        f"written as Timeloop levels: {len(run.projection.candidates)} of "
+        f"{run.projection.tried} level cuts valid",
         *_pricing_notes(task),
     ]
     return MapperResult(
-        mapping=best.mapping,
-        evaluation=best.evaluation,
-        evaluated=evaluated,
-        valid=valid,
-        skeletons=sum(len(jobs) for jobs in pmappings.einsum2jobs.values()),
+        mapping=chosen.mapping,
+        evaluation=chosen.evaluation,
+        evaluated=run.evaluated,
+        valid=run.valid,
+        skeletons=run.skeletons,
         exhaustive=False,
         seconds=time.perf_counter() - start,
         notes=tuple(notes),
