@@ -468,17 +468,24 @@ INTERPRETED_BUDGET_S = 0.5
 #: parallel entry points use every core: again about what loading numba costs, so a process
 #: never spends more than twice what the better choice in hindsight would have.
 AOT_BUDGET_S = 0.5
+#: A batch this large costs the ahead-of-time kernels more than `AOT_BUDGET_S` on its own (a row
+#: takes them 4-10 µs), so it goes straight to numba's parallel ones.
+LARGE_BATCH_ROWS = 100_000
 _spent = {"interpreted": 0.0, "aot": 0.0}
 
 
 def _engine(rows: int):
     """The kernels to run `rows` rows with (see `hwsim.analytical.jit` and `.aot`): numba's
     once loaded; else the ahead-of-time module, where built, until this process has spent
-    `AOT_BUDGET_S` in it; else interpreted for a single row until `INTERPRETED_BUDGET_S`;
-    else numba's."""
+    `AOT_BUDGET_S` in it or for a batch of `LARGE_BATCH_ROWS`; else interpreted for a single
+    row until `INTERPRETED_BUDGET_S`; else numba's."""
     if is_compiled(kernel):
         return compiled(kernel)
-    if _spent["aot"] <= AOT_BUDGET_S and (ahead := aot.load()) is not None:
+    if (
+        _spent["aot"] <= AOT_BUDGET_S
+        and rows < LARGE_BATCH_ROWS
+        and (ahead := aot.load()) is not None
+    ):
         return ahead
     if rows > 1 or _spent["interpreted"] > INTERPRETED_BUDGET_S:
         return compiled(kernel)
