@@ -31,7 +31,7 @@ all of them implicitly and says whether its answer is proven optimal:
    - EDP: the two floors multiplied.
 
    On ResNet-32's layers on the course's Eyeriss-like accelerator (architecture constraints
-   only) the energy floor excludes 96 to 99.9 % of the 0.5 to 15 million mappings.
+   only) the floors exclude 99 % or more of the 0.5 to 15 million mappings per objective.
 
 No other pruning is used: the engine's counts depend on the exact order of the used loops
 (Timeloop's stride state machine and link transfers), so orders are never merged by a rule that

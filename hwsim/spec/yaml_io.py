@@ -13,7 +13,9 @@ milliseconds. PyYAML built without libyaml falls back to its Python parser, same
 
 Hostile input is refused before it is built: a key written twice in one mapping (YAML keeps the
 last silently), nesting deeper than `MAX_DEPTH`, a recursive alias, and aliases that expand to
-more than `MAX_VALUES` values (a "billion laughs" file is a few lines).
+more than `MAX_VALUES` values (a "billion laughs" file is a few lines). A document without
+aliases is a tree no deeper than `MAX_DEPTH`, so only one with an alias (or past `MAX_VALUES`
+nodes) is walked for its expanded size.
 """
 
 from __future__ import annotations
@@ -79,9 +81,14 @@ class _TimeloopLoader(_SafeLoader):  # type: ignore[valid-type,misc]
         super().__init__(stream)
         self.anchors: dict[Any, yaml.Node] = {}  # Composer's state (its __init__ is not run)
         self._depth = 0
+        self.composed = 0  # nodes composed
+        self.aliased = False  # whether an alias reuses a node (then the graph is not a tree)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
+        self.composed += 1
+        if self.check_event(yaml.AliasEvent):
+            self.aliased = True
         try:
             if self._depth > MAX_DEPTH:
                 raise _LimitError(
@@ -175,7 +182,8 @@ def parse_yaml_text(text: str, *, file: str | None = None) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_expansion(node)
+        if loader.aliased or loader.composed > MAX_VALUES:  # else a tree of few enough values
+            _check_expansion(node)
         return loader.construct_document(node)
     except _LimitError as err:
         raise SpecError(f"{_where(err.mark)}{err.message}", file=file) from None
