@@ -394,7 +394,6 @@ def _links_possible(
     at every step, moving or not."""
     if count == 0 or hi == lo:
         return False
-    ranks = moves.shape[1]
     innermost_whole = False
     if legacy:
         nonzero = moved[0]
@@ -409,20 +408,43 @@ def _links_possible(
         moving = nonzero > 0
         if not fresh and not (moving or (innermost_whole and j != 0)):
             continue
-        for o in range(lo, hi):
-            exact = True
-            others = 0
-            for r in range(ranks):
-                diff = offsets[o, r] - moves[j, r]
-                if diff != 0:
-                    exact = False
-                    if r != rank:
-                        others += 1
-            if exact:
-                return True
-            along = abs(offsets[o, rank] - moves[j, rank])
-            if not fresh and sliding and others == 0 and along == extent[b, rank] - slide:
-                return True
+        if _offset_serves(moves, j, rank, slide, sliding, extent, b, offsets, lo, hi, fresh):
+            return True
+    return False
+
+
+@kernel(inline="always")
+def _offset_serves(
+    moves: np.ndarray,
+    j: int,
+    rank: int,
+    slide: int,
+    sliding: bool,
+    extent: np.ndarray,
+    b: int,
+    offsets: np.ndarray,
+    lo: int,
+    hi: int,
+    fresh: bool,
+) -> bool:
+    """Whether one of the plans' ``offsets[lo:hi]`` could serve a step whose box moved by
+    ``moves[j]`` (first non-zero rank `rank`, by `slide` there; `sliding` when that is its only
+    non-zero rank and less than the extent): the offset equals the move, or differs only along
+    `rank` by the extent less the slide (`_links_possible`)."""
+    ranks = moves.shape[1]
+    for o in range(lo, hi):
+        exact = True
+        others = 0
+        for r in range(ranks):
+            if offsets[o, r] - moves[j, r] != 0:
+                exact = False
+                if r != rank:
+                    others += 1
+        if exact:
+            return True
+        along = abs(offsets[o, rank] - moves[j, rank])
+        if not fresh and sliding and others == 0 and along == extent[b, rank] - slide:
+            return True
     return False
 
 
@@ -452,20 +474,7 @@ def _move_links(
         return False
     slide = abs(moves[j, rank])
     sliding = nonzero == 1 and slide < extent[b, rank]
-    for o in range(lo, hi):
-        exact = True
-        others = 0
-        for r in range(ranks):
-            if offsets[o, r] - moves[j, r] != 0:
-                exact = False
-                if r != rank:
-                    others += 1
-        if exact:
-            return True
-        along = abs(offsets[o, rank] - moves[j, rank])
-        if not fresh and sliding and others == 0 and along == extent[b, rank] - slide:
-            return True
-    return False
+    return _offset_serves(moves, j, rank, slide, sliding, extent, b, offsets, lo, hi, fresh)
 
 
 # --------------------------------------------------------------------------- link transfers
