@@ -27,7 +27,7 @@ Full mapspace (``--full-mapspace [LAYER ...]``): the same accelerator with only 
 constraints (arch_constraints.yaml, no dataflow constraints): hwsim's optimal search
 (`hwsim.mapper.optimal`) per objective (energy, EDP) against AccelForge's mapper (FFM) and
 timeloop-mapper (on PATH or --timeloop-mapper; else its runs recorded in
-tests/data/timeloop_mapper_arch_only, u0 u2 u3, re-evaluated here), each mapping
+tests/data/timeloop_mapper_arch_only, all eight layers, re-evaluated here), each mapping
 evaluated by hwsim; ratios are theirs / ours (>= 1: ours no worse), seconds per layer measured
 in this run. AccelForge cannot express the spads' temporal constraints, so FFM maps the
 superset without them and returns its Pareto front (`search_superset`): ``AF`` is the best of
