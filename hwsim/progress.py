@@ -23,7 +23,7 @@ class _Silent:
         pass
 
 
-def progress_bar[T](items: Iterable[T], *, desc: str, shown: bool) -> Any:
+def progress_bar(items: Iterable[Any], *, desc: str, shown: bool) -> Any:
     """`items` with a transient tqdm bar labelled `desc` when `shown`, else just `items`;
     either way it has ``close()``."""
     if not shown:

@@ -1020,11 +1020,10 @@ def evaluate_chunk(
                     if halo and b < levels and cfg[i, b] >= 0:
                         e = cfg[i, b] * n_spaces + k
                         p_lo, p_hi = off_ptr[e], off_ptr[e + 1]
-                    # deliveries into a tile the level below does not keep count for
-                    # nothing: bookkeeping scales them away (a bypassed level's accesses pass
-                    # to the next level out in proportion)
-                    # (nor for the tiles of levels without loops above it, which take its
-                    # deliveries over)
+                    # deliveries into the tile of a level that does not keep this data space
+                    # count for nothing (bookkeeping scales them away: a bypassed level's
+                    # accesses pass to the next level out in proportion), unless a level above
+                    # it without loops of its own takes them over (`carried`) and keeps it
                     wanted = False
                     if b >= 1 and not carried:
                         t = b - 1
