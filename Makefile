@@ -3,21 +3,25 @@ PYTHON ?= python3.12
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The engine's compiled kernels (numba's cache and the ahead-of-time module): built again when
+# the engine's source changes, e.g. after a pull, not only when the dependencies do.
+KERNELS := $(VENV)/.kernels
+ENGINE  := hwsim/analytical/kernel.py hwsim/analytical/jit.py hwsim/analytical/aot.py hwsim/precompile.py
 
 .PHONY: run report test test-fast lint docs bench dashboard clean
 
-run: $(STAMP)
+run: $(KERNELS)
 	$(BIN)/python sweep.py experiment=demo
 
 # The assignment's report: outputs/report/report.md and .html. STUDY=path/to/study.db (or a URL),
 # STUDY_NAME= when the storage holds several studies; without STUDY, the demo study.
-report: $(STAMP)
+report: $(KERNELS)
 	$(BIN)/python -m course --out outputs/report $(if $(STUDY),--study '$(STUDY)') $(if $(STUDY_NAME),--study-name '$(STUDY_NAME)')
 
-test: $(STAMP)
+test: $(KERNELS)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(KERNELS)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
@@ -29,7 +33,7 @@ docs: $(STAMP)
 	$(BIN)/pdoc hwsim hwcomponents_hwkd models codesign course -o docs/api
 	@echo "API docs written to docs/api/index.html"
 
-bench: $(STAMP)
+bench: $(KERNELS)
 	$(BIN)/python bench/bench_hwsim.py
 
 dashboard: $(STAMP)  # the demo study in a browser, live while `make run` goes on
@@ -41,8 +45,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --upgrade pip >/dev/null
 	$(BIN)/python -m pip install --config-settings editable_mode=compat -e '.[dev,energy,train,cluster,accelforge]'
 	$(BIN)/python -m hwsim.energy.setup
-	$(BIN)/python -m hwsim.precompile
 	touch $(STAMP)
+
+$(KERNELS): $(STAMP) $(ENGINE)
+	$(BIN)/python -m hwsim.precompile
+	touch $(KERNELS)
 
 clean:
 	rm -rf $(VENV) out docs/api .pytest_cache .ruff_cache .mypy_cache .hypothesis
