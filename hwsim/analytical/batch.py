@@ -575,12 +575,15 @@ def energy_floors(
 ) -> np.ndarray:
     """(rows,): a floor on the energy of every mapping that has a row's loop bounds and orders
     the loops of each permutable group of slots in any way (``group[slot]``: the slot's group, −1
-    where its place is fixed; `kernel.evaluate_chunk` says how). Needs energies per access that
-    are not negative (else a floor on a count is no floor on its price); rows whose tiles do
-    not fit get +inf."""
+    where its place is fixed; `kernel.evaluate_chunk` says how); rows whose tiles do not fit get
+    +inf. With a negative energy per access a floor on a count is no floor on its price: every
+    row then gets −inf (no floor)."""
     group = np.ascontiguousarray(group, dtype=np.int64)
     if len(group) != len(skeleton.slots):
         raise ValueError(f"group has {len(group)} entries for {len(skeleton.slots)} slots")
+    table, _block = _prices(skeleton, energy)
+    if (table < 0).any():
+        return np.full(len(bounds), -np.inf)
     cornered = np.zeros((len(bounds), len(skeleton.problem.data_spaces)), dtype=np.bool_)
     result = _evaluate(skeleton, bounds, version, energy, interpreted, group, cornered)
     assert result.energy_pj is not None  # priced: `energy` was given
@@ -589,7 +592,6 @@ def energy_floors(
     # and (x + 1/2) / block + 1 vectors per instance, and the corner is the least only before
     # rounding, so such a data space's floor gives up (1 / block + 1) vectors per instance and
     # count (at most 2).
-    table, _block = _prices(skeleton, energy)
     slack = cornered.sum(axis=1) * (2.0 * (result.instances @ table.sum(axis=1)))
     return np.where(result.fits, result.energy_pj - slack, np.inf)
 

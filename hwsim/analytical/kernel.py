@@ -260,8 +260,7 @@ def _relaxed_total(
     pass sees every move a group's loop can make. Loops outside any group (``group`` −1) keep
     their place. A group of more than ``log2(len(dp))`` loops adds nothing to the total and
     counts as able to link (a weaker but still valid floor). Without `costs`, only whether a
-    neighbour could forward (the total is 0): every move is tried once, and the first that
-    could ends the search.
+    neighbour could forward (the total is 0): the first move that could ends the search.
     """
     ranks = step.shape[1]
     total = 0
@@ -292,28 +291,6 @@ def _relaxed_total(
                 return 0, True
             j = end
             continue
-        if not costs:  # every move of the group's loops: subset sums from their lowest bit
-            for r in range(ranks):
-                dp_sum[0, r] = below[first + j, r] - below[first, r]
-            for mask in range((1 << m) - 1):
-                if mask:
-                    low = 0
-                    while not mask >> low & 1:
-                        low += 1
-                    for r in range(ranks):
-                        dp_sum[mask, r] = (
-                            dp_sum[mask & (mask - 1), r] + step[used[first + j + low], r]
-                        )
-                for q in range(m):
-                    if mask >> q & 1:
-                        continue
-                    loop = used[first + j + q]
-                    for r in range(ranks):
-                        scratch_move[0, r] = step[loop, r] - dp_sum[mask, r]
-                    if _move_links(scratch_move, 0, hull, b, offsets, lo, hi, fresh):
-                        return 0, True
-            j = end
-            continue
         outer = 1
         for q in range(end, count):
             outer *= weight[q] + 1
@@ -327,16 +304,16 @@ def _relaxed_total(
         for r in range(ranks):
             dp_sum[0, r] = below[first + j, r] - below[first, r]
         for mask in range(full):  # subsets before their supersets
-            inside = 1
-            for q in range(m):
-                if mask >> q & 1:
-                    inside *= weight[j + q] + 1
             if mask:  # the steps inside: the set less its lowest loop, plus that loop
                 low = 0
                 while not mask >> low & 1:
                     low += 1
                 for r in range(ranks):
                     dp_sum[mask, r] = dp_sum[mask & (mask - 1), r] + step[used[first + j + low], r]
+            inside = 1
+            for q in range(m):
+                if mask >> q & 1:
+                    inside *= weight[j + q] + 1
             for q in range(m):
                 if mask >> q & 1:
                     continue
@@ -350,18 +327,23 @@ def _relaxed_total(
                         if nonzero == 0:
                             rank = r
                         nonzero += 1
+                if hi > lo and not links:
+                    links = _move_links(scratch_move, 0, hull, b, offsets, lo, hi, fresh)
+                    if links and not costs:
+                        return 0, True
+                if not costs:
+                    continue
                 cost = 0
                 if nonzero:
                     n_q = weight[j + q] + 1
                     times = (n_q - 1) * (block // (inside * n_q)) * outer
                     cost = times * _box_delta(scratch_move, 0, nonzero, rank, hull, b, whole)
-                    if hi > lo and not links:
-                        links = _move_links(scratch_move, 0, hull, b, offsets, lo, hi, fresh)
                 nxt = mask | (1 << q)
                 value = dp[mask] + cost
                 if dp[nxt] < 0 or value < dp[nxt]:
                     dp[nxt] = value
-        total += dp[full]
+        if costs:
+            total += dp[full]
         j = end
     return total, links
 
@@ -834,8 +816,9 @@ def evaluate_chunk(
 
     - deliveries: `_relaxed_total` replaces Timeloop's recursion; every later step (multicast,
       bookkeeping, pricing) is non-decreasing in them;
-    - link transfers: where some order could let a neighbour forward a delta
-      (`_links_possible_any_order`), the share of each plan is unknown; each count is affine in
+    - link transfers: where some order could let a neighbour forward a delta (`_relaxed_total`
+      sees every move; a data space whose ranks each follow one dimension never can, see the
+      comment at ``halo``), the share of each plan is unknown; each count is affine in
       the shares (a bypassed level's rescaling makes it linear-fractional), so over every way
       to share the deliveries among "multicast" and the plans the price is least at a corner:
       all by multicast, or all by one plan, per level. The cheapest corner's counts are

@@ -248,7 +248,8 @@ def map_optimal(
     `settings.time_limit_s` ran out first (see module docstring).
 
     `energy_floor`: a known lower bound on the energy of every mapping of this mapspace (the
-    proven energy optimum, say), which tightens the EDP bound; by default the compute energy.
+    proven energy optimum, say): no factorization's energy floor is taken below it, which
+    tightens the EDP floors (the computes' energy is such a bound in any case).
     """
     start = time.perf_counter()
     settings = settings or MapperSettings()
@@ -432,10 +433,10 @@ def _energy_floors(
     settings: MapperSettings,
     global_floor: float,
 ) -> np.ndarray:
-    """Per factorization, a floor on the energy of all its orders (`energy_floors`, at least
-    `global_floor`; none where an energy per access is negative)."""
-    if global_floor == -np.inf or not len(rows):
-        return np.full(len(rows), -np.inf)
+    """Per factorization, a floor on the energy of all its orders: `energy_floors`, and at
+    least `global_floor` (a floor on every mapping's energy)."""
+    if not len(rows):
+        return np.full(0, global_floor)
     floors = energy_floors(
         layout.compact, rows, layout.groups(), vectors, version=settings.timeloop_version
     )

@@ -16,9 +16,15 @@ from mapper_fixtures import Q3_CLASSIC_TABLE, TABLE, small_arch
 from spec_builders import conv1d
 
 from hwsim.accelerators import load_accelerator
-from hwsim.analytical.batch import energy_floors, energy_vectors, evaluate_batch, tile_fits
+from hwsim.analytical.batch import (
+    _evaluate,  # the corner flags: internal to energy_floors
+    energy_floors,
+    energy_vectors,
+    evaluate_batch,
+    tile_fits,
+)
 from hwsim.mapper.constraints import parse_constraints
-from hwsim.mapper.optimal import WideLayout, map_optimal
+from hwsim.mapper.optimal import WideLayout, search
 from hwsim.mapper.search import MapperSettings
 from hwsim.mapper.space import Mapspace
 from hwsim.spec.layers import conv2d_problem
@@ -78,8 +84,6 @@ def test_floors_on_the_course_accelerator_where_neighbours_forward_inputs() -> N
     layout = WideLayout.of(space, space.keep_choices[0])
     rows = space.factor_rows(layout.compact)
     vectors = energy_vectors(layout.compact, Q3_CLASSIC_TABLE)
-    from hwsim.analytical.batch import _evaluate  # the corner flags are internal
-
     cornered = np.zeros((len(rows), 3), dtype=np.bool_)
     _evaluate(layout.compact, rows, "v3.0", vectors, False, layout.groups(), cornered)
     assert cornered[:, problem.data_space_names.index("Inputs")].any()
@@ -125,15 +129,22 @@ def test_the_stem_layer_is_proven_optimal_from_a_few_percent_of_its_mappings() -
     # floors) gave a least energy of 5,118,367.1324 pJ at 49,152 cycles.
     problem = conv2d_problem(C=3, M=16, P=32, Q=32, R=3, S=3)
     space = q3_arch_only(problem)
-    accelerator = load_accelerator("eyeriss_like_q3")
-    arch_only = [c for c in accelerator.constraints if "architecture_constraints" in c]
-    constraints = parse_constraints(arch_only, accelerator.architecture, problem)
     settings_ = MapperSettings(objective="energy", timeloop_version="v3.0", progress=False)
-    result = map_optimal(
-        problem, accelerator.architecture, constraints, Q3_CLASSIC_TABLE, settings_
-    )
-    assert result.proven_optimal
-    assert result.energy_pj == pytest.approx(5_118_367.1324, rel=1e-9)
-    assert result.cycles == 49_152
-    assert result.evaluated < 0.1 * 507_214
-    assert space.keep_choices  # the same space the figure above enumerated
+    found = search(space, Q3_CLASSIC_TABLE, settings_)
+    assert found.proven and found.mappings == 507_214
+    assert found.score == (pytest.approx(5_118_367.1324, rel=1e-9), 49_152)
+    assert found.evaluated < 0.1 * found.mappings
+
+
+def test_a_negative_energy_per_access_gives_no_floor() -> None:
+    # a lower count times a negative price is a higher energy: no floor can be claimed
+    problem = conv1d(M=2, R=2, P=4)
+    arch = small_arch(buffer=8, rf=3, mesh=(2, 1))
+    space = Mapspace.build(problem, arch, parse_constraints(keep_all(problem), arch, problem))
+    layout = WideLayout.of(space, space.keep_choices[0])
+    rows = space.factor_rows(layout.compact)
+    vectors = energy_vectors(layout.compact, TABLE)
+    vectors["Buffer"] = {**vectors["Buffer"], "read": -1.0}
+    assert (energy_floors(layout.compact, rows, layout.groups(), vectors) == -np.inf).all()
+    vectors["Buffer"]["read"] = 1.0
+    assert np.isfinite(energy_floors(layout.compact, rows, layout.groups(), vectors)).any()
