@@ -3,10 +3,11 @@ PYTHON ?= python3.12
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# The engine's compiled kernels (numba's cache and the ahead-of-time module): built again when
-# the engine's source changes, e.g. after a pull, not only when the dependencies do.
+# The engine's compiled kernels (numba's cache and the ahead-of-time module) and hwsim's bytecode
+# (python -m hwsim.precompile): built again when hwsim's source changes, e.g. after a pull, not
+# only when the dependencies do.
 KERNELS := $(VENV)/.kernels
-ENGINE  := hwsim/analytical/kernel.py hwsim/analytical/jit.py hwsim/analytical/aot.py hwsim/precompile.py
+SOURCES := $(shell find hwsim -name '*.py')
 
 .PHONY: run report test test-fast lint docs bench dashboard clean
 
@@ -47,7 +48,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m hwsim.energy.setup
 	touch $(STAMP)
 
-$(KERNELS): $(STAMP) $(ENGINE)
+$(KERNELS): $(STAMP) $(SOURCES)
 	$(BIN)/python -m hwsim.precompile
 	touch $(KERNELS)
 

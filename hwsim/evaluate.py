@@ -17,7 +17,6 @@ from hwsim.spec.architecture import Architecture
 from hwsim.spec.files import load_specs
 from hwsim.spec.mapping import Mapping, bind_mapping
 from hwsim.spec.problem import Problem
-from hwsim.trace.simulator import simulate
 
 Engine = Literal["analytical", "trace"]
 
@@ -38,6 +37,8 @@ def count(
     if engine == "analytical":
         return analyze(nest, reuse=reuse, timeloop_version=timeloop_version)
     if engine == "trace":
+        from hwsim.trace.simulator import simulate  # loaded when asked for: not on a mapper's path
+
         return simulate(nest)
     raise SpecError(f"unknown engine {engine!r}; choose 'analytical' or 'trace'")
 

@@ -1,7 +1,10 @@
 """Compile the engine's numba kernels ahead of use: ``python -m hwsim.precompile``.
 
 It also builds the serial kernels into an extension module that loads without numba
-(`hwsim.analytical.aot`), which whole-process calls on one layer use.
+(`hwsim.analytical.aot`), which whole-process calls on one layer use, and writes the bytecode of
+every hwsim module: Python writes it on a module's first import unless PYTHONDONTWRITEBYTECODE is
+set, as containers often do, and then every call compiles hwsim's modules again (a tenth of a
+one-layer ``hwsim mapper`` call).
 
 numba compiles each kernel entry point (serial and parallel: counts, energy, tile fits, tile
 sizes) on its first call — about 10 s on two cores — and keeps the machine code next to the sources
@@ -12,8 +15,11 @@ loads the kernels (well under a second).
 
 from __future__ import annotations
 
+import compileall
 import time
+from pathlib import Path
 
+import hwsim
 from hwsim.accelerators import load_accelerator
 from hwsim.analytical import aot, kernel
 from hwsim.analytical.batch import evaluate_batch, tile_fits, tile_sizes
@@ -63,6 +69,13 @@ def build_aot() -> str:
     return f"serial kernels compiled ahead of time ({time.perf_counter() - start:.1f} s)"
 
 
+def compile_bytecode() -> bool:
+    """Write the bytecode of every hwsim module that lacks it or whose source changed."""
+    return bool(compileall.compile_dir(Path(hwsim.__file__).parent, quiet=1))
+
+
 if __name__ == "__main__":
     print(f"hwsim: batch kernels compiled and cached ({compile_kernels():.1f} s)")
     print(f"hwsim: {build_aot()}")
+    if not compile_bytecode():
+        raise SystemExit("hwsim: could not write the bytecode of every module (see above)")

@@ -57,10 +57,11 @@ def load() -> types.SimpleNamespace | None:
     time does not check them (a wrong one crashes the process), so a call whose types differ
     from those it was compiled for runs numba's kernel instead."""
     path = module_path()
-    expected_path = path.with_name(f"{module_name()}.json")
+    name = path.name.split(".")[0]
+    expected_path = path.with_name(f"{name}.json")
     if not path.is_file() or not expected_path.is_file():
         return None
-    spec = importlib.util.spec_from_file_location(module_name(), path)
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         return None
     try:

@@ -15,13 +15,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hwsim.energy.classic import CLASSIC_SOURCE, load_classic_table
-from hwsim.energy.components import build_energy_table
 from hwsim.energy.table import (
     NAMED_TABLES,
     EnergyTable,
+    ert_table,
     exported_table,
-    load_ert_file,
     named_table,
 )
 from hwsim.errors import SpecError
@@ -31,6 +29,9 @@ from hwsim.spec.yaml_io import load_yaml_file
 
 #: The source name that builds a table from component models (needs the architecture).
 HWCOMPONENTS_SOURCE = "hwcomponents"
+#: The source name that prices the architecture as classic Accelergy 0.3 does (``--energy
+#: classic``, ``hw.energy=classic``).
+CLASSIC_SOURCE = "classic"
 #: Energy sources computed from the architecture itself rather than read from a table.
 ARCHITECTURE_SOURCES = (HWCOMPONENTS_SOURCE, CLASSIC_SOURCE)
 #: Former names, still read (studies and checkpoints that recorded them): name -> source.
@@ -60,6 +61,11 @@ def load_energy_table(
             raise SpecError(
                 f"the {text!r} energy table prices an architecture: pass architecture=..."
             )
+        # the component models and classic Accelergy load only when asked for (a tenth of a
+        # whole-process call's imports otherwise, for a command that reads an ERT file)
+        from hwsim.energy.classic import load_classic_table
+        from hwsim.energy.components import build_energy_table
+
         try:
             if text == CLASSIC_SOURCE:
                 return load_classic_table(
@@ -83,7 +89,7 @@ def load_energy_table(
     else:
         data = load_yaml_file(path)
     if isinstance(data, Mapping) and ("ERT" in data or "ERT_summary" in data):
-        return load_ert_file(path)
+        return ert_table(data, path)
     if isinstance(data, Mapping) and "components" in data:
         return exported_table(path.name, data["components"], text)
     if not isinstance(data, Mapping):

@@ -262,8 +262,12 @@ ERT_SECTIONS = {"ERT": "tables", "ERT_summary": "table_summary"}
 def load_ert_file(path: str | Path) -> EnergyTable:
     """Read an Accelergy ``*.ERT.yaml`` or ``*.ERT_summary.yaml`` file (max energy per action)."""
     path = Path(path)
+    return ert_table(load_yaml_file(path), path)
+
+
+def ert_table(document: Any, path: Path) -> EnergyTable:
+    """The table of an ERT or ERT_summary `document` already read from `path`."""
     file = str(path)
-    document = load_yaml_file(path)
     if not isinstance(document, Mapping):
         raise SpecError("expected an ERT or ERT_summary document", file=file)
     section = next((key for key in ERT_SECTIONS if key in document), None)

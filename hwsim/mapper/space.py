@@ -296,13 +296,14 @@ class Mapspace:
         total = prod(counts)
         if not counts:
             return np.ones((1, len(skeleton.slots)), dtype=np.int64)
-        rng = np.random.default_rng([seed, _skeleton_digest(skeleton)])
+        rng = None  # made when drawing (numpy.random costs a one-layer call 5 ms to import)
         if limit is None or total <= _ENUMERATE * limit:
             grid = np.indices(counts).reshape(len(counts), -1)
             grid = grid[:, self._fits_mesh(skeleton, self._assemble(skeleton, per_dim, grid))]
         else:
             # Draw in rounds until `limit` distinct columns pass the mesh limits: on a 4x4 mesh
             # only ~7 % of free draws do. Each round sizes its draw by the pass rate so far.
+            rng = np.random.default_rng([seed, _skeleton_digest(skeleton)])
             grid = np.zeros((len(counts), 0), dtype=np.int64)
             draw = limit
             for _ in range(_ROUNDS):
@@ -314,6 +315,7 @@ class Mapspace:
                 rate = max(passed.mean(), 1 / _ENUMERATE)
                 draw = min(int((limit - grid.shape[1]) / rate * 1.25) + 1, _ENUMERATE * limit)
         if limit is not None and grid.shape[1] > limit:
+            rng = rng or np.random.default_rng([seed, _skeleton_digest(skeleton)])
             grid = grid[:, np.sort(rng.choice(grid.shape[1], size=limit, replace=False))]
         return self._assemble(skeleton, per_dim, grid)
 

@@ -5,11 +5,12 @@ Timeloop v0.4 files tag architecture nodes (``!Container``, ``!Component``, ``!P
 turns every tagged mapping into a `Tagged` dict that remembers its tag. Syntax errors become a
 `SpecError` naming the file, line and column.
 
-libyaml (PyYAML's C parser) scans and parses; composing the node graph and constructing values
-stay in Python (PyYAML's `Composer` and `SafeConstructor` run on the C parser's events), so the
-depth cap and the duplicate-key check below see every node. The pure-Python scanner cost a
-whole-process ``hwsim`` call a tenth of a second per spec folder; libyaml does it in
-milliseconds. PyYAML built without libyaml falls back to its Python parser, same results.
+libyaml (PyYAML's C parser) scans, parses and composes the node graph; constructing values stays
+in Python (PyYAML's `SafeConstructor`), so the duplicate-key check below sees every mapping, and
+one walk over the composed graph enforces the depth cap. The pure-Python scanner cost a
+whole-process ``hwsim`` call a tenth of a second per spec folder, its composer another 10 ms;
+libyaml does both in milliseconds. PyYAML built without libyaml falls back to its Python parser
+and composer, same results.
 
 Hostile input is refused before it is built: a key written twice in one mapping (YAML keeps the
 last silently), nesting deeper than `MAX_DEPTH`, a recursive alias, and aliases that expand to
@@ -63,40 +64,38 @@ class _LimitError(Exception):
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+#: libyaml refuses nesting past 1000 levels since 0.2.5; older ones recurse without a limit.
+_C_COMPOSER = hasattr(yaml, "CSafeLoader") and yaml._yaml.get_version() >= (0, 2, 5)
+
+
 class _TimeloopLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """Safe loader that accepts any ``!Tag`` on mappings, sequences and scalars, refuses
-    duplicate keys, and stops composing past `MAX_DEPTH`.
+    """Safe loader that accepts any ``!Tag`` on mappings, sequences and scalars and refuses
+    duplicate keys.
 
-    The C loader composes nodes in C, recursively and without a depth limit (a 16 MiB file of
-    ``[`` would exhaust the C stack): PyYAML's Python `Composer` composes instead, reading the
-    C parser's events, so `compose_node` below bounds the depth."""
-
-    get_single_node = Composer.get_single_node
-    compose_document = Composer.compose_document
-    compose_scalar_node = Composer.compose_scalar_node
-    compose_sequence_node = Composer.compose_sequence_node
-    compose_mapping_node = Composer.compose_mapping_node
+    The C loader composes the node graph in C, recursively: safe because libyaml stops nesting
+    at 1000 levels (a 16 MiB file of ``[`` would otherwise exhaust the C stack); `measure` then
+    walks the graph for `MAX_DEPTH` and for aliases."""
 
     def __init__(self, stream: str):
         super().__init__(stream)
-        self.anchors: dict[Any, yaml.Node] = {}  # Composer's state (its __init__ is not run)
-        self._depth = 0
         self.composed = 0  # nodes composed
         self.aliased = False  # whether an alias reuses a node (then the graph is not a tree)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        self.composed += 1
-        if self.check_event(yaml.AliasEvent):
-            self.aliased = True
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _LimitError(
-                    f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
-                )
-            return Composer.compose_node(self, parent, index)
-        finally:
-            self._depth -= 1
+    def measure(self, root: yaml.Node) -> None:
+        """Refuse a graph deeper than `MAX_DEPTH`; count its nodes and note whether a node is
+        reached twice (an alias)."""
+        seen: set[int] = set()
+        stack = [(root, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if id(node) in seen:
+                self.aliased = True
+                continue
+            seen.add(id(node))
+            if depth > MAX_DEPTH:
+                raise _LimitError(f"nested more than {MAX_DEPTH} levels deep", node.start_mark)
+            stack.extend((child, depth + 1) for child in _children(node))
+        self.composed = len(seen)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
         seen: dict[Any, yaml.Node] = {}
@@ -115,6 +114,40 @@ class _TimeloopLoader(_SafeLoader):  # type: ignore[valid-type,misc]
         return super().construct_mapping(node, deep=deep)
 
 
+class _PythonComposedLoader(_TimeloopLoader):
+    """`_TimeloopLoader` with PyYAML's Python `Composer` reading the parser's events, for a
+    libyaml without the nesting cap (or no libyaml): `compose_node` bounds the depth as it goes
+    and counts what `measure` would."""
+
+    get_single_node = Composer.get_single_node
+    compose_document = Composer.compose_document
+    compose_scalar_node = Composer.compose_scalar_node
+    compose_sequence_node = Composer.compose_sequence_node
+    compose_mapping_node = Composer.compose_mapping_node
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.anchors: dict[Any, yaml.Node] = {}  # Composer's state (its __init__ is not run)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        self.composed += 1
+        if self.check_event(yaml.AliasEvent):
+            self.aliased = True
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _LimitError(
+                    f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
+            return Composer.compose_node(self, parent, index)
+        finally:
+            self._depth -= 1
+
+    def measure(self, root: yaml.Node) -> None:
+        """Done while composing."""
+
+
 def _construct_tagged(loader: _TimeloopLoader, tag_suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
         return Tagged(tag_suffix, loader.construct_mapping(node, deep=True))
@@ -126,6 +159,8 @@ def _construct_tagged(loader: _TimeloopLoader, tag_suffix: str, node: yaml.Node)
 
 
 _TimeloopLoader.add_multi_constructor("!", _construct_tagged)
+#: The loader `parse_yaml_text` uses.
+_LOADER: type[_TimeloopLoader] = _TimeloopLoader if _C_COMPOSER else _PythonComposedLoader
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -177,11 +212,12 @@ def _where(mark: yaml.Mark | None) -> str:
 def parse_yaml_text(text: str, *, file: str | None = None) -> Any:
     """Parse YAML text; raise `SpecError` (with line and column) on a syntax error, a duplicate
     key, or a document over the nesting and alias limits."""
-    loader = _TimeloopLoader(text)
+    loader = _LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
+        loader.measure(node)
         if loader.aliased or loader.composed > MAX_VALUES:  # else a tree of few enough values
             _check_expansion(node)
         return loader.construct_document(node)

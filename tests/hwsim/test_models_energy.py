@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from absent import require_module
 
-import hwsim.energy.sources as sources
+import hwsim.energy.components as components
 from hwsim.cli import main
 from hwsim.energy.components.evaluate import evaluate_with_hwcomponents
 from hwsim.energy.components.query import PrimitiveQuery, PrimitiveResult
@@ -52,13 +52,14 @@ def replay_cacti(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the architectures `load_energy_table("hwcomponents", ...)` priced, in order."""
     seen: list[str] = []
-    build = sources.build_energy_table
+    build = components.build_energy_table
 
     def counting(architecture, **kwargs):
         seen.append(architecture.name)
         return build(architecture, **kwargs)
 
-    monkeypatch.setattr(sources, "build_energy_table", counting)
+    # `load_energy_table` imports it from the package when a table is asked for
+    monkeypatch.setattr(components, "build_energy_table", counting)
     return seen
 
 

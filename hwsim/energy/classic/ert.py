@@ -48,6 +48,7 @@ from hwsim.energy.components.compound import (
     compound_bindings,
 )
 from hwsim.energy.errors import EnergyModelError, component_error
+from hwsim.energy.sources import CLASSIC_SOURCE
 from hwsim.energy.table import ComponentEnergy, EnergyTable
 from hwsim.errors import SpecWarning
 from hwsim.spec.architecture import Architecture
@@ -61,8 +62,6 @@ from hwsim.spec.yaml_io import normalize_key
 if TYPE_CHECKING:
     import pandas as pd
 
-#: The name of this energy source (``--energy classic``, ``hw.energy=classic``).
-CLASSIC_SOURCE = "classic"
 SOURCE_LABEL = "classic Accelergy 0.3"
 MAX_NESTING = 8
 
