@@ -87,3 +87,40 @@ def test_libyaml_and_python_parsers_read_every_shipped_spec_alike() -> None:
     for path in files:
         text = path.read_text()
         assert repr(yaml_io.parse_yaml_text(text)) == repr(python.parse_yaml_text(text)), path
+
+
+#: hwsim modules a one-layer ``hwsim mapper`` call priced from an ERT file does not need: the
+#: component models and classic Accelergy (tables built from models), the trace engine, and
+#: numpy's random generators (a search that enumerates draws nothing).
+NOT_ON_THE_MAPPER_PATH = (
+    "hwsim.energy.components",
+    "hwsim.energy.classic",
+    "hwsim.energy.cacti",
+    "hwsim.trace",
+    "numpy.random",
+    *HEAVY,
+)
+
+
+def test_a_one_layer_mapper_call_loads_only_what_it_uses(tmp_path: Path) -> None:
+    run = REPO / "tests" / "data" / "timeloop_mapper_run"
+    argv = [
+        "mapper",
+        str(REPO / "hwsim" / "data" / "course" / "eyeriss_like_q3"),
+        str(run / "prob.yaml"),
+        "--energy",
+        str(run / "eyeriss_like.ERT.yaml"),
+        "--json",
+        "--out",
+        str(tmp_path / "map.yaml"),
+    ]
+    code = (
+        "import sys\nfrom hwsim.cli import main\n"
+        f"status = main({argv!r})\n"
+        f"print(status, *(m for m in {NOT_ON_THE_MAPPER_PATH!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[-1:] == ["0"], done.stdout[-500:]
+    assert (tmp_path / "map.yaml").is_file()
