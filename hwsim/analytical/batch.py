@@ -561,7 +561,7 @@ def evaluate_batch(
     (`hwsim.analytical.versions`). `interpreted` runs the engine uncompiled whatever the batch
     (the tests use it to check that both ways agree).
     """
-    return _evaluate(skeleton, bounds, version, energy, interpreted, None, None)
+    return _evaluate(skeleton, bounds, version, energy, interpreted, None)
 
 
 def energy_floors(
@@ -572,20 +572,32 @@ def energy_floors(
     *,
     version: str = "master",
     interpreted: bool = False,
+    spaces: np.ndarray | None = None,
+    computes: bool = True,
 ) -> np.ndarray:
     """(rows,): a floor on the energy of every mapping that has a row's loop bounds and orders
     the loops of each permutable group of slots in any way (``group[slot]``: the slot's group, −1
     where its place is fixed; `kernel.evaluate_chunk` says how); rows whose tiles do not fit get
     +inf. With a negative energy per access a floor on a count is no floor on its price: every
-    row then gets −inf (no floor)."""
+    row then gets −inf (no floor).
+
+    `spaces` (one flag per data space; default all) limits the floor to the accesses of those
+    data spaces, `computes` (default) adds the computes' energy: a data space's accesses never
+    depend on another's, so floors of disjoint sets of data spaces add up to one of their union
+    (the optimal mapper computes the cheap ones first)."""
     group = np.ascontiguousarray(group, dtype=np.int64)
     if len(group) != len(skeleton.slots):
         raise ValueError(f"group has {len(group)} entries for {len(skeleton.slots)} slots")
+    n_spaces = len(skeleton.problem.data_spaces)
+    spaces = np.ones(n_spaces, dtype=np.bool_) if spaces is None else spaces
+    spaces = np.ascontiguousarray(spaces, dtype=np.bool_)
+    if spaces.shape != (n_spaces,):
+        raise ValueError(f"spaces has shape {spaces.shape} for {n_spaces} data spaces")
     table, _block = _prices(skeleton, energy)
     if (table < 0).any():
         return np.full(len(bounds), -np.inf)
-    cornered = np.zeros((len(bounds), len(skeleton.problem.data_spaces)), dtype=np.bool_)
-    result = _evaluate(skeleton, bounds, version, energy, interpreted, group, cornered)
+    cornered = np.zeros((len(bounds), n_spaces), dtype=np.bool_)
+    result = _evaluate(skeleton, bounds, version, energy, interpreted, (group, cornered, spaces))
     assert result.energy_pj is not None  # priced: `energy` was given
     # Rounding, where the floor is the cheapest corner of the link plans' shares
     # (`kernel.evaluate_chunk`): a count of x per instance is priced at between (x − 1/2) / block
@@ -593,7 +605,8 @@ def energy_floors(
     # rounding, so such a data space's floor gives up (1 / block + 1) vectors per instance and
     # count (at most 2).
     slack = cornered.sum(axis=1) * (2.0 * (result.instances @ table.sum(axis=1)))
-    return np.where(result.fits, result.energy_pj - slack, np.inf)
+    total = result.energy_pj if computes else result.level_energy_pj.sum(axis=(1, 2))
+    return np.where(result.fits, total - slack, np.inf)
 
 
 def _evaluate(
@@ -602,11 +615,10 @@ def _evaluate(
     version: str,
     energy: MappingABC[str, MappingABC[str, float]] | None,
     interpreted: bool,
-    group: np.ndarray | None,
-    cornered: np.ndarray | None,
+    floors: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
 ) -> BatchResult:
-    """`evaluate_batch`, or with `group` (and `cornered`, written) the floors of
-    `energy_floors`."""
+    """`evaluate_batch`, or with ``floors = (group, cornered, spaces)`` (`cornered` written)
+    the floors of `energy_floors`."""
     legacy, subtract_first = version_flags(version)
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
     engine = kernel if interpreted else _engine(len(bounds))
@@ -625,9 +637,12 @@ def _evaluate(
     fits = np.empty(n_rows, dtype=np.bool_)
     out = (reads, fills, updates, instances, cycles, computes, fits, tiles, partitions)
     table, block = _prices(skeleton, energy)
-    if group is None or cornered is None:
+    if floors is None:
         group, cornered = np.empty(0, dtype=np.int64), np.zeros((0, 0), dtype=np.bool_)
-    floor = (group, table, block, cornered)
+        spaces = np.zeros(0, dtype=np.bool_)
+    else:
+        group, cornered, spaces = floors
+    floor = (group, table, block, cornered, spaces)
     _run_rows(
         engine,
         "evaluate_rows",

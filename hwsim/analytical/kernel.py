@@ -808,11 +808,13 @@ def evaluate_chunk(
 ) -> None:
     """Rows ``lo:hi`` (see the module docstring), serially.
 
-    ``floor = (group, table, block, cornered)``: with `group` empty, the counts of each row.
-    Otherwise (``group``: one entry per slot, the permutable group of its loop, −1 for a loop
-    that keeps its place) counts whose price (``table`` (V, 3) per vector access of ``block``
-    (V,) words) is a floor on the energy of every mapping that orders each group's loops in any
-    way, up to rounding where ``cornered`` (N, S) is set (`hwsim.analytical.batch.energy_floors`):
+    ``floor = (group, table, block, cornered, spaces)``: with `group` empty, the counts of each
+    row. Otherwise (``group``: one entry per slot, the permutable group of its loop, −1 for a
+    loop that keeps its place) counts whose price (``table`` (V, 3) per vector access of
+    ``block`` (V,) words) is a floor on the energy of every mapping that orders each group's
+    loops in any way, up to rounding where ``cornered`` (N, S) is set
+    (`hwsim.analytical.batch.energy_floors`), for the data spaces ``spaces`` (S,) marks; the
+    others get no accesses (a data space's counts never depend on another's):
 
     - deliveries: `_relaxed_total` replaces Timeloop's recursion; every later step (multicast,
       bookkeeping, pricing) is non-decreasing in them;
@@ -877,7 +879,7 @@ def evaluate_chunk(
     link_memo_amount = np.zeros((1, 1, 1, plans))
     stack_amount = np.zeros((n_slots + 2, plans))
     amount = np.zeros(plans)
-    group, price_table, price_block, cornered = floor
+    group, price_table, price_block, cornered, spaces = floor
     floor_mode = group.shape[0] > 0
     floor_plans = np.zeros(levels, dtype=np.int64)
     chosen = np.zeros(levels, dtype=np.int64)
@@ -944,6 +946,15 @@ def evaluate_chunk(
                     volume = _hull(ext, prefix[b], terms, k, hull, b)
                 if b:
                     size[b - 1] = volume
+            if floor_mode and not spaces[k]:  # left out of this floor: its tiles only
+                cornered[i, k] = False
+                for s in range(levels):
+                    reads[i, s, k] = 0.0
+                    fills[i, s, k] = 0.0
+                    updates[i, s, k] = 0.0
+                    tiles[i, s, k] = size[s] if keep[k, s] else 0
+                    partitions[i, s, k] = 0
+                continue
             for p in range(n_slots):
                 d = slot_dim[p]
                 for r in range(ranks):

@@ -30,6 +30,12 @@ all of them implicitly and says whether its answer is proven optimal:
      shares; never below the computes' energy;
    - EDP: the two floors multiplied.
 
+   Energy and EDP floors come in two stages (`_Floors`): one data space's for every
+   factorization, the others' only for those the best found so far does not exclude. The first
+   wave visits the best of the factorizations whose floors were completed first (those with the
+   least first-stage floors); from then on a factorization is visited only once its floor is
+   complete and the least left.
+
    On ResNet-32's layers on the course's Eyeriss-like accelerator (architecture constraints
    only) the floors exclude 99 % or more of the 0.5 to 15 million mappings per objective.
 
@@ -285,34 +291,35 @@ def search(
     *,
     energy_floor: float | None = None,
     waves: tuple[int, int] | None = None,
+    refine_rows: int | None = None,
 ) -> Search:
     """Visit every mapping of `space` (module docstring); the best by `settings.objective`.
     `energy_floor`: as `map_optimal`'s; `waves`: mappings evaluated before the floors are
-    compared with the best score again, first and later (default `WAVES`)."""
+    compared with the best score again, first and later (default `WAVES`); `refine_rows`:
+    factorizations whose energy floor is completed at a time (default `REFINE_ROWS`)."""
     start = time.perf_counter()
     objective = settings.objective
     vectors = energy_vectors(space.skeleton(space.keep_choices[0], space.default_orders()), table)
     global_floor = _compute_energy(space, vectors)
     if energy_floor is not None:
         global_floor = max(global_floor, energy_floor)
-    # every factorization of every bypass choice, with its used-loop pattern and the floor of
-    # every mapping it stands for (all orders of its used loops)
+    floors = _Floors(space, vectors, settings, global_floor)
+    # every factorization of every bypass choice, with its used-loop pattern and a floor of
+    # every mapping it stands for (all orders of its used loops): complete, or for energy and
+    # EDP at first only that of the computes and one data space (`_Floors`)
     parts = []
     for keep in space.keep_choices:
         layout = WideLayout.of(space, keep)
         rows = space.factor_rows(layout.compact)
         rows = rows[tile_fits(layout.compact, rows)]
-        floors = _floors(layout, rows, vectors, settings, global_floor)
-        parts.append((layout, rows, floors, layout.used_masks(rows)))
-    counts = [_order_counts(masks) for _l, _r, _f, masks in parts]
-    mappings = int(sum(c.sum() for c in counts))
-    # factorizations by rising floor, across bypass choices
-    part_of = np.concatenate([np.full(len(r), p) for p, (_l, r, _f, _m) in enumerate(parts)])
-    index_of = np.concatenate([np.arange(len(r)) for _l, r, _f, _m in parts])
-    floor_of = np.concatenate([f for _l, _r, f, _m in parts])
-    rank = np.argsort(floor_of, kind="stable")
-    part_of, index_of, floor_of = part_of[rank], index_of[rank], floor_of[rank]
-    orders_of = np.concatenate(counts)[rank] if len(rank) else np.zeros(0, dtype=np.int64)
+        parts.append((layout, rows, layout.used_masks(rows)))
+    floors.choose_stages(parts)
+    ranking = _Ranking.of([floors.initial(layout, rows) for layout, rows, _m in parts])
+    counts = [_order_counts(masks) for _l, _r, masks in parts]
+    ranking.orders = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    mappings = int(ranking.orders.sum())
+    ranking.sort(0)
+    refine_rows = refine_rows or REFINE_ROWS
 
     best_score = (np.inf, np.inf)
     best_layout: WideLayout | None = None
@@ -325,46 +332,32 @@ def search(
             best_layout, best_row, best_score, mappings, evaluated, skipped, proven, reason
         )
 
-    done = 0  # factorizations visited (a prefix of the ranking)
-    first_wave, later_waves = waves or WAVES
-    wave = first_wave
-    # delay: the factorizations whose cycle floor ties the fewest cycles found can only win on
-    # energy; once reached, they are ranked by their energy floor (`tie_end`: where they end)
-    tie_end = 0
-    second_of = np.full(len(rank), -np.inf)
-    while done < len(rank) and not floor_of[done] > best_score[0] * (1 + FLOOR_MARGIN):
-        if objective == "delay" and done >= tie_end and floor_of[done] == best_score[0]:
-            tie_end = done + int(np.searchsorted(floor_of[done:], best_score[0], side="right"))
-            ties = slice(done, tie_end)
-            for p, (layout, rows, _f, _m) in enumerate(parts):
-                mine = np.flatnonzero(part_of[ties] == p) + done
-                second_of[mine] = _energy_floors(
-                    layout, rows[index_of[mine]], vectors, settings, global_floor
-                )
-            by_energy = np.argsort(second_of[ties], kind="stable") + done
-            for column in (part_of, index_of, orders_of, second_of):
-                column[ties] = column[by_energy]
-        if done < tie_end and second_of[done] > best_score[1] * (1 + FLOOR_MARGIN):
-            done = tie_end  # no tie left can use less energy
-            continue
-        # the next wave: factorizations in rank order up to `wave` mappings, none above the best
-        limit = best_score[0] * (1 + FLOOR_MARGIN)
-        stop = done + int(np.searchsorted(np.cumsum(orders_of[done:]), wave)) + 1
-        stop = min(stop, done + int(np.searchsorted(floor_of[done:], limit, side="right")))
-        if done < tie_end:
-            energy_limit = best_score[1] * (1 + FLOOR_MARGIN)
-            ties_left = second_of[done:tie_end]
-            stop = min(stop, done + int(np.searchsorted(ties_left, energy_limit, side="right")))
-        stop = max(stop, done + 1)
-        for p, (layout, rows, _floors_p, masks) in enumerate(parts):
-            mine = index_of[done:stop][part_of[done:stop] == p]
-            if not len(mine):
-                continue
+    def refine(lo: int, hi: int) -> None:
+        """Take the floors of the factorizations at ranks ``lo:hi`` not yet complete one stage
+        further, then rank everything from `lo` again (floors only rise)."""
+        todo = np.flatnonzero(ranking.stage[lo:hi] < floors.stages) + lo
+        for p, (layout, rows, _m) in enumerate(parts):
+            for stage in range(1, floors.stages):
+                mine = todo[(ranking.part[todo] == p) & (ranking.stage[todo] == stage)]
+                if len(mine):
+                    floors.advance(layout, rows[ranking.index[mine]], ranking, mine)
+        ranking.sort(lo)
+
+    def visit(ranks: np.ndarray) -> Search | None:
+        """Evaluate every order of the factorizations at `ranks` that are not yet visited and
+        whose floor the best found so far (it improves meanwhile) does not exclude; a `Search`
+        when the time limit runs out."""
+        nonlocal best_score, best_layout, best_row, evaluated
+        for p, (layout, rows, masks) in enumerate(parts):
+            alive = ranking.floor[ranks] <= best_score[0] * (1 + FLOOR_MARGIN)
+            mine = ranks[(ranking.part[ranks] == p) & alive & ~ranking.visited[ranks]]
+            ranking.visited[mine] = True
+            mine = ranking.index[mine]
             for pattern in np.unique(masks[mine], axis=0):
                 group = rows[mine[(masks[mine] == pattern).all(axis=1)]]
                 orders = list(layout.orders(tuple(pattern.tolist())))
                 per = max(1, BATCH_ROWS // len(group))
-                for lo in range(0, len(orders), per):
+                for at in range(0, len(orders), per):
                     if (
                         settings.time_limit_s
                         and time.perf_counter() - start > settings.time_limit_s
@@ -374,7 +367,7 @@ def search(
                             f"not proven optimal: the time limit ({settings.time_limit_s:g} s) "
                             f"ran out after {evaluated:,} of {mappings:,} mappings",
                         )
-                    wide = layout.widen(group, orders[lo : lo + per])
+                    wide = layout.widen(group, orders[at : at + per])
                     result = evaluate_batch(
                         layout.wide, wide, version=settings.timeloop_version, energy=vectors
                     )
@@ -390,6 +383,49 @@ def search(
                     score = (float(primary[i]), float(secondary[i]))
                     if score < best_score:
                         best_score, best_layout, best_row = score, layout, wide[ok[i]]
+        return None
+
+    first_wave, later_waves = waves or WAVES
+    if (ranking.stage < floors.stages).any():
+        # a first best to exclude by: complete the floors of the most promising factorizations
+        # (the least first-stage floors) and visit the best of those
+        for _stage in range(1, floors.stages):
+            refine(0, refine_rows)
+        chosen = np.flatnonzero(ranking.stage == floors.stages)
+        wave_end = int(np.searchsorted(np.cumsum(ranking.orders[chosen]), first_wave)) + 1
+        if (stopped := visit(chosen[:wave_end])) is not None:
+            return stopped
+    done = 0  # factorizations visited or excluded (a prefix of the ranking)
+    wave = first_wave
+    # delay: the factorizations whose cycle floor ties the fewest cycles found can only win on
+    # energy; once reached, they are ranked by their energy floor (`tie_end`: where they end)
+    tie_end = 0
+    while done < len(ranking) and not ranking.floor[done] > best_score[0] * (1 + FLOOR_MARGIN):
+        if objective == "delay" and done >= tie_end and ranking.floor[done] == best_score[0]:
+            tie_end = done + int(np.searchsorted(ranking.floor[done:], best_score[0], side="right"))
+            ties = slice(done, tie_end)
+            for p, (layout, rows, _m) in enumerate(parts):
+                mine = np.flatnonzero(ranking.part[ties] == p) + done
+                ranking.second[mine] = floors.energy(layout, rows[ranking.index[mine]])
+            ranking.permute(np.argsort(ranking.second[ties], kind="stable") + done, ties)
+        if done < tie_end and ranking.second[done] > best_score[1] * (1 + FLOOR_MARGIN):
+            done = tie_end  # no tie left can use less energy
+            continue
+        # the next wave: factorizations in rank order up to `wave` mappings, none above the best
+        limit = best_score[0] * (1 + FLOOR_MARGIN)
+        alive = done + int(np.searchsorted(ranking.floor[done:], limit, side="right"))
+        stop = done + int(np.searchsorted(np.cumsum(ranking.orders[done:]), wave)) + 1
+        stop = min(stop, alive)
+        if done < tie_end:
+            energy_limit = best_score[1] * (1 + FLOOR_MARGIN)
+            ties_left = ranking.second[done:tie_end]
+            stop = min(stop, done + int(np.searchsorted(ties_left, energy_limit, side="right")))
+        stop = max(stop, done + 1)
+        if (ranking.stage[done:stop] < floors.stages).any():
+            refine(done, min(alive, done + max(refine_rows, stop - done)))
+            continue
+        if (stopped := visit(np.arange(done, stop))) is not None:
+            return stopped
         done = stop
         wave = later_waves
     how = f"{evaluated:,} of {mappings:,} mappings evaluated"
@@ -402,45 +438,154 @@ def search(
 #: Mappings per wave: the first (enough to find a score close to the best), and later ones
 #: (large batches for the engine's threads).
 WAVES = (5_000, 50_000)
+#: Factorizations whose energy floor is taken a stage further at a time (large batches for
+#: the engine).
+REFINE_ROWS = 50_000
 #: A factorization is excluded only when its floor exceeds the best score by this much more
 #: (float rounding of sums taken in another order).
 FLOOR_MARGIN = 1e-9
 _FLOOR_NAME = {"delay": "cycles", "energy": "energy", "edp": "EDP"}
+#: Factorizations of each bypass choice whose per-data-space floors choose the first data space.
+SAMPLE_ROWS = 1_000
 
 
-def _floors(
-    layout: WideLayout,
-    rows: np.ndarray,
-    vectors: dict[str, dict[str, float]],
-    settings: MapperSettings,
-    global_floor: float,
-) -> np.ndarray:
-    """Per factorization, a floor on the primary key of every mapping it stands for: cycles
-    (compute cycles); energy (`_energy_floors`); EDP (the two multiplied)."""
-    cycles = cycle_bounds(layout.compact, rows).astype(np.float64)
-    if settings.objective == "delay":
-        return cycles
-    energy = _energy_floors(layout, rows, vectors, settings, global_floor)
-    if settings.objective == "energy":
-        return energy
-    return np.where(energy >= 0, energy * cycles, -np.inf)
+@dataclass
+class _Ranking:
+    """The factorizations of every bypass choice as columns, in rank order from a point on:
+    bypass choice (`part`) and row (`index`), floor, the energy floor and cycles behind it, how
+    many of its stages the floor includes (`_Floors`), loop orders, energy floor (delay's
+    ties), and whether the factorization was visited."""
+
+    part: np.ndarray
+    index: np.ndarray
+    floor: np.ndarray
+    energy: np.ndarray
+    cycles: np.ndarray
+    stage: np.ndarray
+    orders: np.ndarray
+    second: np.ndarray
+    visited: np.ndarray
+
+    @classmethod
+    def of(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]) -> _Ranking:
+        """From per bypass choice (at least one): (floor, energy floor, cycles, stage)."""
+        n = sum(len(f) for f, _e, _c, _d in parts)
+        return cls(
+            part=np.concatenate([np.full(len(f), p) for p, (f, *_r) in enumerate(parts)]),
+            index=np.concatenate([np.arange(len(f)) for f, *_r in parts]),
+            floor=np.concatenate([f for f, *_r in parts]).astype(np.float64),
+            energy=np.concatenate([e for _f, e, *_r in parts]).astype(np.float64),
+            cycles=np.concatenate([c for _f, _e, c, _d in parts]).astype(np.float64),
+            stage=np.concatenate([np.full(len(f), d, dtype=np.int64) for f, _e, _c, d in parts]),
+            orders=np.zeros(n, dtype=np.int64),
+            second=np.full(n, -np.inf),
+            visited=np.zeros(n, dtype=np.bool_),
+        )
+
+    def __len__(self) -> int:
+        return len(self.floor)
+
+    def permute(self, order: np.ndarray, where: slice) -> None:
+        for column in vars(self).values():
+            column[where] = column[order]
+
+    def sort(self, lo: int) -> None:
+        """Rank everything from `lo` on by floor (stable)."""
+        self.permute(np.argsort(self.floor[lo:], kind="stable") + lo, slice(lo, None))
 
 
-def _energy_floors(
-    layout: WideLayout,
-    rows: np.ndarray,
-    vectors: dict[str, dict[str, float]],
-    settings: MapperSettings,
-    global_floor: float,
-) -> np.ndarray:
-    """Per factorization, a floor on the energy of all its orders: `energy_floors`, and at
-    least `global_floor` (a floor on every mapping's energy)."""
-    if not len(rows):
-        return np.full(0, global_floor)
-    floors = energy_floors(
-        layout.compact, rows, layout.groups(), vectors, version=settings.timeloop_version
-    )
-    return np.maximum(floors, global_floor)
+class _Floors:
+    """Floors of the factorizations on the primary key (module docstring), for `search`.
+
+    Energy and EDP floors are computed in two stages: the computes and one data space for every
+    factorization (`initial`), the other data spaces only for the factorizations that the best
+    found does not exclude by then (`advance`). A data space's accesses never depend on
+    another's, so the stages add up to the floor of all of them
+    (`hwsim.analytical.batch.energy_floors`). The first data space is the one with the most
+    energy in a sample of factorizations (where floors differ most). On ResNet-32's layers the
+    first stage alone excludes half or more of the factorizations, and two stages cost 15-35 %
+    less CPU than one; a stage per data space costs more than two (each engine pass has a
+    fixed cost per row).
+    """
+
+    def __init__(
+        self,
+        space: Mapspace,
+        vectors: dict[str, dict[str, float]],
+        settings: MapperSettings,
+        global_floor: float,
+    ):
+        self.vectors = vectors
+        self.settings = settings
+        self.global_floor = global_floor
+        self.n_spaces = len(space.problem.data_spaces)
+        self.first = 0
+        self.stages = 1
+
+    def choose_stages(self, parts: list) -> None:
+        """The first data space (`stages`: 1, every data space at once, for delay)."""
+        if self.settings.objective == "delay" or self.n_spaces < 2:
+            return
+        energy = np.zeros(self.n_spaces)
+        for layout, rows, _masks in parts:
+            sample = rows[:: max(1, len(rows) // SAMPLE_ROWS)][:SAMPLE_ROWS]
+            for k in range(self.n_spaces):
+                only = np.arange(self.n_spaces) == k
+                floors = self._raw(layout, sample, only, computes=False)
+                energy[k] += floors[np.isfinite(floors)].sum()
+        self.first = int(np.argmax(energy))
+        self.stages = 2
+
+    def initial(
+        self, layout: WideLayout, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """(floor, energy floor, cycles, stage) of each row of `rows`."""
+        cycles = cycle_bounds(layout.compact, rows).astype(np.float64)
+        if self.settings.objective == "delay":
+            return cycles, np.full(len(rows), -np.inf), cycles, 1
+        spaces = self._spaces(0) if self.stages > 1 else None
+        energy = self._raw(layout, rows, spaces, computes=True)
+        return self._floor(energy, cycles), energy, cycles, 1
+
+    def advance(
+        self, layout: WideLayout, rows: np.ndarray, ranking: _Ranking, where: np.ndarray
+    ) -> None:
+        """Add the next stage's data space to the floors of `rows` (at `where`, one stage)."""
+        stage = int(ranking.stage[where[0]])
+        more = self._raw(layout, rows, self._spaces(stage), computes=False)
+        ranking.energy[where] += more
+        ranking.floor[where] = self._floor(ranking.energy[where], ranking.cycles[where])
+        ranking.stage[where] = stage + 1
+
+    def energy(self, layout: WideLayout, rows: np.ndarray) -> np.ndarray:
+        """The complete energy floor of each row (delay's ties)."""
+        return np.maximum(self._raw(layout, rows, None, computes=True), self.global_floor)
+
+    def _spaces(self, stage: int) -> np.ndarray:
+        """Flags of the data spaces of `stage` (0: the first, 1: the others)."""
+        first = np.arange(self.n_spaces) == self.first
+        return first if stage == 0 else ~first
+
+    def _floor(self, energy: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+        energy = np.maximum(energy, self.global_floor)
+        if self.settings.objective == "energy":
+            return energy
+        return np.where(energy >= 0, energy * cycles, -np.inf)
+
+    def _raw(
+        self, layout: WideLayout, rows: np.ndarray, spaces: np.ndarray | None, *, computes: bool
+    ) -> np.ndarray:
+        if not len(rows):
+            return np.zeros(0)
+        return energy_floors(
+            layout.compact,
+            rows,
+            layout.groups(),
+            self.vectors,
+            version=self.settings.timeloop_version,
+            spaces=spaces,
+            computes=computes,
+        )
 
 
 def _order_counts(masks: np.ndarray) -> np.ndarray:

@@ -85,7 +85,8 @@ def test_floors_on_the_course_accelerator_where_neighbours_forward_inputs() -> N
     rows = space.factor_rows(layout.compact)
     vectors = energy_vectors(layout.compact, Q3_CLASSIC_TABLE)
     cornered = np.zeros((len(rows), 3), dtype=np.bool_)
-    _evaluate(layout.compact, rows, "v3.0", vectors, False, layout.groups(), cornered)
+    spaces = np.ones(3, dtype=np.bool_)
+    _evaluate(layout.compact, rows, "v3.0", vectors, False, (layout.groups(), cornered, spaces))
     assert cornered[:, problem.data_space_names.index("Inputs")].any()
     ratios = check_floors(space, Q3_CLASSIC_TABLE, "v3.0")
     assert np.median(ratios) > 0.5  # and useful: most floors within 2x of the least energy
@@ -148,3 +149,36 @@ def test_a_negative_energy_per_access_gives_no_floor() -> None:
     assert (energy_floors(layout.compact, rows, layout.groups(), vectors) == -np.inf).all()
     vectors["Buffer"]["read"] = 1.0
     assert np.isfinite(energy_floors(layout.compact, rows, layout.groups(), vectors)).any()
+
+
+def test_floors_of_the_data_spaces_add_up() -> None:
+    # the optimal mapper's stages: one data space first, the others for the factorizations
+    # left; a data space's counts never depend on another's, so the parts are the whole
+    problem = conv2d_problem(C=2, M=4, P=6, Q=6, R=3, S=3)
+    space = q3_arch_only(problem)
+    layout = WideLayout.of(space, space.keep_choices[0])
+    rows = space.factor_rows(layout.compact)
+    rows = rows[tile_fits(layout.compact, rows)]
+    vectors = energy_vectors(layout.compact, Q3_CLASSIC_TABLE)
+    groups = layout.groups()
+    whole = energy_floors(layout.compact, rows, groups, vectors, version="v3.0")
+    computes = energy_floors(
+        layout.compact, rows, groups, vectors, version="v3.0", spaces=np.zeros(3, dtype=bool)
+    )
+    assert np.ptp(computes) == 0 and computes[0] > 0  # the computes' energy, every row alike
+    parts = [
+        energy_floors(
+            layout.compact,
+            rows,
+            groups,
+            vectors,
+            version="v3.0",
+            spaces=np.arange(3) == k,
+            computes=False,
+        )
+        for k in range(3)
+    ]
+    assert all((part > 0).all() for part in parts)
+    np.testing.assert_allclose(computes + sum(parts), whole, rtol=1e-12)
+    with pytest.raises(ValueError, match="spaces"):
+        energy_floors(layout.compact, rows, groups, vectors, spaces=np.ones(2, dtype=bool))

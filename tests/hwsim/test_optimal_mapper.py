@@ -90,14 +90,14 @@ def fits_mesh(space: Mapspace, skeleton, row) -> bool:
 
 def assert_matches_brute_force(problem, arch, constraints) -> None:
     """The search finds brute force's minimum per objective, both with its default waves (one
-    wave evaluates a small space whole) and one factorization per wave (the floors exclude all
-    they can)."""
+    wave evaluates a small space whole) and one factorization per wave, its floors completed
+    one factorization at a time (the floors exclude all they can, at every stage)."""
     space = Mapspace.build(problem, arch, parse_constraints(constraints, arch, problem))
     expected = brute_force(space)
     for objective in OBJECTIVES:
-        for waves in (None, (1, 1)):
+        for waves, refine_rows in ((None, None), ((1, 1), 1)):
             settings_ = MapperSettings(objective=objective, progress=False)
-            found = search(space, TABLE, settings_, waves=waves)
+            found = search(space, TABLE, settings_, waves=waves, refine_rows=refine_rows)
             assert found.proven, found.reason
             assert found.score[0] == pytest.approx(expected[objective][0], rel=1e-12), objective
             assert found.score[1] == pytest.approx(expected[objective][1], rel=1e-12), objective
