@@ -561,7 +561,7 @@ def evaluate_batch(
     (`hwsim.analytical.versions`). `interpreted` runs the engine uncompiled whatever the batch
     (the tests use it to check that both ways agree).
     """
-    return _evaluate(skeleton, bounds, version, energy, interpreted, None)
+    return _evaluate(skeleton, bounds, version, energy, interpreted)
 
 
 def energy_floors(
@@ -577,8 +577,8 @@ def energy_floors(
 ) -> np.ndarray:
     """(rows,): a floor on the energy of every mapping that has a row's loop bounds and orders
     the loops of each permutable group of slots in any way (``group[slot]``: the slot's group, −1
-    where its place is fixed; `kernel.evaluate_chunk` says how); rows whose tiles do not fit get
-    +inf. With a negative energy per access a floor on a count is no floor on its price: every
+    where its place is fixed; `kernel.evaluate_chunk` says how), up to float rounding (its terms
+    are summed in another order than `evaluate_batch`'s); rows whose tiles do not fit get +inf. With a negative energy per access a floor on a count is no floor on its price: every
     row then gets −inf (no floor).
 
     `spaces` (one flag per data space; default all) limits the floor to the accesses of those
@@ -593,20 +593,66 @@ def energy_floors(
     spaces = np.ascontiguousarray(spaces, dtype=np.bool_)
     if spaces.shape != (n_spaces,):
         raise ValueError(f"spaces has shape {spaces.shape} for {n_spaces} data spaces")
-    table, _block = _prices(skeleton, energy)
+    table, block = _prices(skeleton, energy)
     if (table < 0).any():
         return np.full(len(bounds), -np.inf)
-    cornered = np.zeros((len(bounds), n_spaces), dtype=np.bool_)
-    result = _evaluate(skeleton, bounds, version, energy, interpreted, (group, cornered, spaces))
-    assert result.energy_pj is not None  # priced: `energy` was given
-    # Rounding, where the floor is the cheapest corner of the link plans' shares
-    # (`kernel.evaluate_chunk`): a count of x per instance is priced at between (x − 1/2) / block
-    # and (x + 1/2) / block + 1 vectors per instance, and the corner is the least only before
-    # rounding, so such a data space's floor gives up (1 / block + 1) vectors per instance and
-    # count (at most 2).
-    slack = cornered.sum(axis=1) * (2.0 * (result.instances @ table.sum(axis=1)))
-    total = result.energy_pj if computes else result.level_energy_pj.sum(axis=(1, 2))
-    return np.where(result.fits, total - slack, np.inf)
+    priced, _cornered, counted, fits = floor_prices(
+        skeleton, bounds, version, table, block, group, spaces, interpreted=interpreted
+    )
+    total = priced.sum(axis=1)
+    if computes:
+        total += counted * energy.get(skeleton.architecture.compute.name, {}).get("compute", 0.0)
+    return np.where(fits, total, np.inf)
+
+
+def floor_prices(
+    skeleton: Skeleton,
+    bounds: np.ndarray,
+    version: str,
+    table: np.ndarray,
+    block: np.ndarray,
+    group: np.ndarray,
+    spaces: np.ndarray,
+    *,
+    interpreted: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The engine in floor mode (`kernel.evaluate_chunk`) for `energy_floors`: per row and data
+    space the priced floor (0 for data spaces not in `spaces`), whether it is the cheapest
+    corner of link plans' shares (then less a rounding allowance: a count of x per instance is
+    priced at between (x − 1/2) / block and (x + 1/2) / block + 1 vectors per instance, and the
+    corner is the least only before rounding, so such a data space's floor gives up (1 / block
+    + 1) <= 2 vectors per instance and count), and per row the computes and whether its tiles
+    fit. No counts are kept: floors are no mapping's counts."""
+    legacy, subtract_first = version_flags(version)
+    bounds = np.ascontiguousarray(bounds, dtype=np.int64)
+    engine = kernel if interpreted else _engine(len(bounds))
+    layout = skeleton.kernel_layout
+    n_rows, levels, n_spaces = len(bounds), skeleton.num_levels, len(skeleton.problem.data_spaces)
+    cfg, fanout = _fanout_configs(skeleton, layout, bounds)
+    unused = np.zeros((1, levels, n_spaces))  # the counts, tiles and partitions: not written
+    unused_int = np.zeros((1, levels, n_spaces), dtype=np.int64)
+    instances = np.empty((n_rows, levels), dtype=np.int64)
+    cycles = np.empty(n_rows, dtype=np.int64)
+    counted = np.empty(n_rows, dtype=np.int64)
+    fits = np.empty(n_rows, dtype=np.bool_)
+    out = (unused, unused, unused, instances, cycles, counted, fits, unused_int, unused_int)
+    priced = np.empty((n_rows, n_spaces))
+    cornered = np.empty((n_rows, n_spaces), dtype=np.bool_)
+    floor = (group, table, block, cornered, spaces, priced)
+    _run_rows(
+        engine,
+        "evaluate_rows",
+        "evaluate_chunk",
+        bounds,
+        cfg,
+        layout.arrays,
+        fanout,
+        out,
+        legacy,
+        subtract_first,
+        floor,
+    )
+    return priced, cornered, counted, fits
 
 
 def _evaluate(
@@ -615,10 +661,8 @@ def _evaluate(
     version: str,
     energy: MappingABC[str, MappingABC[str, float]] | None,
     interpreted: bool,
-    floors: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
 ) -> BatchResult:
-    """`evaluate_batch`, or with ``floors = (group, cornered, spaces)`` (`cornered` written)
-    the floors of `energy_floors`."""
+    """`evaluate_batch`."""
     legacy, subtract_first = version_flags(version)
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
     engine = kernel if interpreted else _engine(len(bounds))
@@ -637,12 +681,15 @@ def _evaluate(
     fits = np.empty(n_rows, dtype=np.bool_)
     out = (reads, fills, updates, instances, cycles, computes, fits, tiles, partitions)
     table, block = _prices(skeleton, energy)
-    if floors is None:
-        group, cornered = np.empty(0, dtype=np.int64), np.zeros((0, 0), dtype=np.bool_)
-        spaces = np.zeros(0, dtype=np.bool_)
-    else:
-        group, cornered, spaces = floors
-    floor = (group, table, block, cornered, spaces)
+    # not in floor mode: no group, and nothing of the floors' arrays is read or written
+    floor = (
+        np.empty(0, dtype=np.int64),
+        table,
+        block,
+        np.zeros((0, 0), dtype=np.bool_),
+        np.zeros(0, dtype=np.bool_),
+        np.zeros((0, 0)),
+    )
     _run_rows(
         engine,
         "evaluate_rows",
@@ -656,21 +703,17 @@ def _evaluate(
         subtract_first,
         floor,
     )
-    if floor[0].shape[0]:  # floors are no mapping's counts: no throttling to derive from them
-        slowest, level_cycles = cycles, np.repeat(cycles[:, None], levels, axis=1)
-        throttling = np.ones(level_cycles.shape)
-    else:
-        throttled = throttle(
-            reads,
-            fills,
-            updates,
-            instances,
-            cycles,
-            bandwidth_limits(arch, skeleton.level_names),
-            network_latency(arch),
-        )
-        slowest, level_cycles = throttled.cycles, throttled.level_cycles
-        throttling = throttled.throttling
+    throttled = throttle(
+        reads,
+        fills,
+        updates,
+        instances,
+        cycles,
+        bandwidth_limits(arch, skeleton.level_names),
+        network_latency(arch),
+    )
+    slowest, level_cycles = throttled.cycles, throttled.level_cycles
+    throttling = throttled.throttling
     level_energy = total_energy = None
     if energy is not None:
         level_energy = np.empty_like(reads)

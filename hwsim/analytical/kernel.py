@@ -808,13 +808,16 @@ def evaluate_chunk(
 ) -> None:
     """Rows ``lo:hi`` (see the module docstring), serially.
 
-    ``floor = (group, table, block, cornered, spaces)``: with `group` empty, the counts of each
-    row. Otherwise (``group``: one entry per slot, the permutable group of its loop, −1 for a
-    loop that keeps its place) counts whose price (``table`` (V, 3) per vector access of
-    ``block`` (V,) words) is a floor on the energy of every mapping that orders each group's
-    loops in any way, up to rounding where ``cornered`` (N, S) is set
-    (`hwsim.analytical.batch.energy_floors`), for the data spaces ``spaces`` (S,) marks; the
-    others get no accesses (a data space's counts never depend on another's):
+    ``floor = (group, table, block, cornered, spaces, priced)``: with `group` empty, the counts
+    of each row into `out`. Otherwise (``group``: one entry per slot, the permutable group of its
+    loop, −1 for a loop that keeps its place) counts whose price (``table`` (V, 3) per vector
+    access of ``block`` (V,) words) is a floor on the energy of every mapping that orders each
+    group's loops in any way, up to rounding where ``cornered`` (N, S) is set
+    (`hwsim.analytical.batch.energy_floors`), for the data spaces ``spaces`` (S,) marks (the
+    others get no accesses: a data space's counts never depend on another's); each data space's
+    floor, priced and less that rounding allowance, goes into ``priced`` (N, S), and of `out`
+    only the instances, cycles, computes and fits are written (the counts, tiles and partitions
+    arrays may have a single row):
 
     - deliveries: `_relaxed_total` replaces Timeloop's recursion; every later step (multicast,
       bookkeeping, pricing) is non-decreasing in them;
@@ -879,7 +882,7 @@ def evaluate_chunk(
     link_memo_amount = np.zeros((1, 1, 1, plans))
     stack_amount = np.zeros((n_slots + 2, plans))
     amount = np.zeros(plans)
-    group, price_table, price_block, cornered, spaces = floor
+    group, price_table, price_block, cornered, spaces, priced = floor
     floor_mode = group.shape[0] > 0
     floor_plans = np.zeros(levels, dtype=np.int64)
     chosen = np.zeros(levels, dtype=np.int64)
@@ -887,6 +890,7 @@ def evaluate_chunk(
     dp = np.zeros(1 << min(n_slots, 10), dtype=np.int64)
     dp_sum = np.zeros((dp.shape[0], ranks), dtype=np.int64)
     scratch_move = np.zeros((1, ranks), dtype=np.int64)
+    row_tiles = np.zeros((1, levels, n_spaces), dtype=np.int64)  # floors: the capacity check
 
     for i in range(lo, hi):
         # extents walked by the first p slots; cycles, computes, instances
@@ -948,12 +952,9 @@ def evaluate_chunk(
                     size[b - 1] = volume
             if floor_mode and not spaces[k]:  # left out of this floor: its tiles only
                 cornered[i, k] = False
+                priced[i, k] = 0.0
                 for s in range(levels):
-                    reads[i, s, k] = 0.0
-                    fills[i, s, k] = 0.0
-                    updates[i, s, k] = 0.0
-                    tiles[i, s, k] = size[s] if keep[k, s] else 0
-                    partitions[i, s, k] = 0
+                    row_tiles[0, s, k] = size[s] if keep[k, s] else 0
                 continue
             for p in range(n_slots):
                 d = slot_dim[p]
@@ -1214,14 +1215,31 @@ def evaluate_chunk(
                     for a in range(3):
                         counts[a, s] = best_counts[a, s]
             if floor_mode:
+                # priced here, less the rounding allowance of a cornered data space: (1 / block
+                # + 1) <= 2 vectors per instance and count (`hwsim.analytical.batch.energy_floors`)
+                price = 0.0
+                for s in range(levels):
+                    row_tiles[0, s, k] = size[s] if keep[k, s] else 0
+                    for a in range(3):
+                        price += (
+                            vector_accesses(counts[a, s], instances[i, s], price_block[s])
+                            * price_table[s, a]
+                        )
+                        if corners > 1:
+                            price -= 2.0 * instances[i, s] * price_table[s, a]
                 cornered[i, k] = corners > 1
+                priced[i, k] = price
+                continue
             for s in range(levels):
                 reads[i, s, k] = counts[0, s]
                 fills[i, s, k] = counts[1, s]
                 updates[i, s, k] = counts[2, s]
                 tiles[i, s, k] = size[s] if keep[k, s] else 0
                 partitions[i, s, k] = partition[s]
-        fits[i] = overfull_level(tiles, i, capacity) < 0
+        if floor_mode:
+            fits[i] = overfull_level(row_tiles, 0, capacity) < 0
+        else:
+            fits[i] = overfull_level(tiles, i, capacity) < 0
 
 
 @kernel(parallel=True)
