@@ -332,6 +332,16 @@ def search(
             best_layout, best_row, best_score, mappings, evaluated, skipped, proven, reason
         )
 
+    def out_of_time() -> bool:
+        return bool(settings.time_limit_s) and time.perf_counter() - start > settings.time_limit_s
+
+    def timed_out() -> Search:
+        return outcome(
+            False,
+            f"not proven optimal: the time limit ({settings.time_limit_s:g} s) "
+            f"ran out after {evaluated:,} of {mappings:,} mappings",
+        )
+
     def refine(lo: int, hi: int) -> None:
         """Take the floors of the factorizations at ranks ``lo:hi`` not yet complete one stage
         further, then rank everything from `lo` again (floors only rise)."""
@@ -358,15 +368,8 @@ def search(
                 orders = list(layout.orders(tuple(pattern.tolist())))
                 per = max(1, BATCH_ROWS // len(group))
                 for at in range(0, len(orders), per):
-                    if (
-                        settings.time_limit_s
-                        and time.perf_counter() - start > settings.time_limit_s
-                    ):
-                        return outcome(
-                            False,
-                            f"not proven optimal: the time limit ({settings.time_limit_s:g} s) "
-                            f"ran out after {evaluated:,} of {mappings:,} mappings",
-                        )
+                    if out_of_time():
+                        return timed_out()
                     wide = layout.widen(group, orders[at : at + per])
                     result = evaluate_batch(
                         layout.wide, wide, version=settings.timeloop_version, energy=vectors
@@ -422,6 +425,8 @@ def search(
             stop = min(stop, done + int(np.searchsorted(ties_left, energy_limit, side="right")))
         stop = max(stop, done + 1)
         if (ranking.stage[done:stop] < floors.stages).any():
+            if out_of_time():
+                return timed_out()
             refine(done, min(alive, done + max(refine_rows, stop - done)))
             continue
         if (stopped := visit(np.arange(done, stop))) is not None:
