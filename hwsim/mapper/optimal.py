@@ -445,7 +445,7 @@ def search(
 WAVES = (5_000, 50_000)
 #: Factorizations whose energy floor is taken a stage further at a time (large batches for
 #: the engine).
-REFINE_ROWS = 50_000
+REFINE_ROWS = 20_000
 #: A factorization is excluded only when its floor exceeds the best score by this much more
 #: (float rounding of sums taken in another order).
 FLOOR_MARGIN = 1e-9
