@@ -73,7 +73,6 @@ from hwsim.analytical.batch import (
 )
 from hwsim.energy.table import EnergyTable
 from hwsim.errors import SpecError
-from hwsim.evaluate import evaluate
 from hwsim.mapper.candidates import cycle_bounds
 from hwsim.mapper.constraints import MapspaceConstraints
 from hwsim.mapper.search import MapperResult, MapperSettings, objective_keys
@@ -267,13 +266,13 @@ def map_optimal(
             "(check capacities, fanouts and fixed factors)"
         )
     skeleton, row = found.layout.compact_mapping(space, found.row)
-    mapping = skeleton.mapping(row)
-    evaluation = evaluate(
-        problem, architecture, mapping, energy=table, timeloop_version=settings.timeloop_version
-    )
-    return MapperResult(
-        mapping=mapping,
-        evaluation=evaluation,
+    return MapperResult.of_row(
+        problem,
+        architecture,
+        table,
+        settings,
+        skeleton,
+        row,
         evaluated=found.evaluated,
         valid=found.evaluated,
         skeletons=len(space.keep_choices),

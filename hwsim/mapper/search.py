@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from math import prod
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -145,6 +145,26 @@ class MapperResult:
     def energy_pj(self) -> float:
         return self.evaluation.total_energy_pj
 
+    @classmethod
+    def of_row(
+        cls,
+        problem: Problem,
+        architecture: Architecture,
+        table: EnergyTable,
+        settings: MapperSettings,
+        skeleton: Skeleton,
+        row: np.ndarray,
+        **accounting: Any,
+    ) -> MapperResult:
+        """The best row of a search written back as an ordinary mapping and evaluated again by
+        `hwsim.evaluate` (the engine's counts for it, priced by `table`), with the search's
+        `accounting` (the other fields)."""
+        mapping = skeleton.mapping(row)
+        evaluation = evaluate(
+            problem, architecture, mapping, energy=table, timeloop_version=settings.timeloop_version
+        )
+        return cls(mapping=mapping, evaluation=evaluation, **accounting)
+
 
 def objective_keys(
     energy: np.ndarray, cycles: np.ndarray, objective: Objective
@@ -260,13 +280,13 @@ def map_problem(
         )
         best = _refine(space, best, vectors, settings) or best
     _score, skeleton, row = best[0]
-    mapping = skeleton.mapping(row)
-    evaluation = evaluate(
-        problem, architecture, mapping, energy=table, timeloop_version=settings.timeloop_version
-    )
-    return MapperResult(
-        mapping=mapping,
-        evaluation=evaluation,
+    return MapperResult.of_row(
+        problem,
+        architecture,
+        table,
+        settings,
+        skeleton,
+        row,
         evaluated=evaluated,
         valid=valid,
         skeletons=len(plan),
