@@ -623,12 +623,8 @@ def floor_prices(
     corner is the least only before rounding, so such a data space's floor gives up (1 / block
     + 1) <= 2 vectors per instance and count), and per row the computes and whether its tiles
     fit. No counts are kept: floors are no mapping's counts."""
-    legacy, subtract_first = version_flags(version)
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
-    engine = kernel if interpreted else _engine(len(bounds))
-    layout = skeleton.kernel_layout
     n_rows, levels, n_spaces = len(bounds), skeleton.num_levels, len(skeleton.problem.data_spaces)
-    cfg, fanout = _fanout_configs(skeleton, layout, bounds)
     unused = np.zeros((1, levels, n_spaces))  # the counts, tiles and partitions: not written
     unused_int = np.zeros((1, levels, n_spaces), dtype=np.int64)
     instances = np.empty((n_rows, levels), dtype=np.int64)
@@ -639,6 +635,24 @@ def floor_prices(
     priced = np.empty((n_rows, n_spaces))
     cornered = np.empty((n_rows, n_spaces), dtype=np.bool_)
     floor = (group, table, block, cornered, spaces, priced)
+    _run_engine(skeleton, bounds, version, interpreted, out, floor)
+    return priced, cornered, counted, fits
+
+
+def _run_engine(
+    skeleton: Skeleton,
+    bounds: np.ndarray,
+    version: str,
+    interpreted: bool,
+    out: tuple,
+    floor: tuple,
+):
+    """`kernel.evaluate_chunk` over every row of `bounds` (C-contiguous) into `out`, in the mode
+    `floor` sets; returns the engine it ran (`_engine`)."""
+    legacy, subtract_first = version_flags(version)
+    engine = kernel if interpreted else _engine(len(bounds))
+    layout = skeleton.kernel_layout
+    cfg, fanout = _fanout_configs(skeleton, layout, bounds)
     _run_rows(
         engine,
         "evaluate_rows",
@@ -652,7 +666,7 @@ def floor_prices(
         subtract_first,
         floor,
     )
-    return priced, cornered, counted, fits
+    return engine
 
 
 def _evaluate(
@@ -663,13 +677,9 @@ def _evaluate(
     interpreted: bool,
 ) -> BatchResult:
     """`evaluate_batch`."""
-    legacy, subtract_first = version_flags(version)
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
-    engine = kernel if interpreted else _engine(len(bounds))
-    layout = skeleton.kernel_layout
     n_rows, levels = len(bounds), skeleton.num_levels
     arch = skeleton.architecture
-    cfg, fanout = _fanout_configs(skeleton, layout, bounds)
     reads = np.empty((n_rows, levels, len(skeleton.problem.data_spaces)))
     fills = np.empty_like(reads)
     updates = np.empty_like(reads)
@@ -690,19 +700,7 @@ def _evaluate(
         np.zeros(0, dtype=np.bool_),
         np.zeros((0, 0)),
     )
-    _run_rows(
-        engine,
-        "evaluate_rows",
-        "evaluate_chunk",
-        bounds,
-        cfg,
-        layout.arrays,
-        fanout,
-        out,
-        legacy,
-        subtract_first,
-        floor,
-    )
+    engine = _run_engine(skeleton, bounds, version, interpreted, out, floor)
     throttled = throttle(
         reads,
         fills,
