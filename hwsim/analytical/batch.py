@@ -578,8 +578,9 @@ def energy_floors(
     """(rows,): a floor on the energy of every mapping that has a row's loop bounds and orders
     the loops of each permutable group of slots in any way (``group[slot]``: the slot's group, −1
     where its place is fixed; `kernel.evaluate_chunk` says how), up to float rounding (its terms
-    are summed in another order than `evaluate_batch`'s); rows whose tiles do not fit get +inf. With a negative energy per access a floor on a count is no floor on its price: every
-    row then gets −inf (no floor).
+    are summed in another order than `evaluate_batch`'s); rows whose tiles do not fit get +inf.
+    With a negative energy per access a floor on a count is no floor on its price: every row
+    then gets −inf (no floor).
 
     `spaces` (one flag per data space; default all) limits the floor to the accesses of those
     data spaces, `computes` (default) adds the computes' energy: a data space's accesses never

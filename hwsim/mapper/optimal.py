@@ -342,14 +342,13 @@ def search(
         )
 
     def refine(lo: int, hi: int) -> None:
-        """Take the floors of the factorizations at ranks ``lo:hi`` not yet complete one stage
-        further, then rank everything from `lo` again (floors only rise)."""
-        todo = np.flatnonzero(ranking.stage[lo:hi] < floors.stages) + lo
+        """Complete the floors of the factorizations at ranks ``lo:hi`` not yet complete, then
+        rank everything from `lo` again (floors only rise)."""
+        todo = np.flatnonzero(~ranking.complete[lo:hi]) + lo
         for p, (layout, rows, _m) in enumerate(parts):
-            for stage in range(1, floors.stages):
-                mine = todo[(ranking.part[todo] == p) & (ranking.stage[todo] == stage)]
-                if len(mine):
-                    floors.advance(layout, rows[ranking.index[mine]], ranking, mine)
+            mine = todo[ranking.part[todo] == p]
+            if len(mine):
+                floors.complete(layout, rows[ranking.index[mine]], ranking, mine)
         ranking.sort(lo)
 
     def visit(ranks: np.ndarray) -> Search | None:
@@ -388,12 +387,11 @@ def search(
         return None
 
     first_wave, later_waves = waves or WAVES
-    if (ranking.stage < floors.stages).any():
+    if not ranking.complete.all():
         # a first best to exclude by: complete the floors of the most promising factorizations
         # (the least first-stage floors) and visit the best of those
-        for _stage in range(1, floors.stages):
-            refine(0, refine_rows)
-        chosen = np.flatnonzero(ranking.stage == floors.stages)
+        refine(0, refine_rows)
+        chosen = np.flatnonzero(ranking.complete)
         wave_end = int(np.searchsorted(np.cumsum(ranking.orders[chosen]), first_wave)) + 1
         if (stopped := visit(chosen[:wave_end])) is not None:
             return stopped
@@ -423,7 +421,7 @@ def search(
             ties_left = ranking.second[done:tie_end]
             stop = min(stop, done + int(np.searchsorted(ties_left, energy_limit, side="right")))
         stop = max(stop, done + 1)
-        if (ranking.stage[done:stop] < floors.stages).any():
+        if not ranking.complete[done:stop].all():
             if out_of_time():
                 return timed_out()
             refine(done, min(alive, done + max(refine_rows, stop - done)))
@@ -442,8 +440,7 @@ def search(
 #: Mappings per wave: the first (enough to find a score close to the best), and later ones
 #: (large batches for the engine's threads).
 WAVES = (5_000, 50_000)
-#: Factorizations whose energy floor is taken a stage further at a time (large batches for
-#: the engine).
+#: Factorizations whose energy floor is completed at a time (large batches for the engine).
 REFINE_ROWS = 20_000
 #: A factorization is excluded only when its floor exceeds the best score by this much more
 #: (float rounding of sums taken in another order).
@@ -456,23 +453,23 @@ SAMPLE_ROWS = 1_000
 @dataclass
 class _Ranking:
     """The factorizations of every bypass choice as columns, in rank order from a point on:
-    bypass choice (`part`) and row (`index`), floor, the energy floor and cycles behind it, how
-    many of its stages the floor includes (`_Floors`), loop orders, energy floor (delay's
-    ties), and whether the factorization was visited."""
+    bypass choice (`part`) and row (`index`), floor, the energy floor and cycles behind it,
+    whether the floor is complete (`_Floors`), loop orders, energy floor (delay's ties), and
+    whether the factorization was visited."""
 
     part: np.ndarray
     index: np.ndarray
     floor: np.ndarray
     energy: np.ndarray
     cycles: np.ndarray
-    stage: np.ndarray
+    complete: np.ndarray
     orders: np.ndarray
     second: np.ndarray
     visited: np.ndarray
 
     @classmethod
-    def of(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]) -> _Ranking:
-        """From per bypass choice (at least one): (floor, energy floor, cycles, stage)."""
+    def of(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]) -> _Ranking:
+        """From per bypass choice (at least one): (floor, energy floor, cycles, complete)."""
         n = sum(len(f) for f, _e, _c, _d in parts)
         return cls(
             part=np.concatenate([np.full(len(f), p) for p, (f, *_r) in enumerate(parts)]),
@@ -480,7 +477,7 @@ class _Ranking:
             floor=np.concatenate([f for f, *_r in parts]).astype(np.float64),
             energy=np.concatenate([e for _f, e, *_r in parts]).astype(np.float64),
             cycles=np.concatenate([c for _f, _e, c, _d in parts]).astype(np.float64),
-            stage=np.concatenate([np.full(len(f), d, dtype=np.int64) for f, _e, _c, d in parts]),
+            complete=np.concatenate([np.full(len(f), d, dtype=np.bool_) for f, _e, _c, d in parts]),
             orders=np.zeros(n, dtype=np.int64),
             second=np.full(n, -np.inf),
             visited=np.zeros(n, dtype=np.bool_),
@@ -503,7 +500,7 @@ class _Floors:
 
     Energy and EDP floors are computed in two stages: the computes and one data space for every
     factorization (`initial`), the other data spaces only for the factorizations that the best
-    found does not exclude by then (`advance`). A data space's accesses never depend on
+    found does not exclude by then (`complete`). A data space's accesses never depend on
     another's, so the stages add up to the floor of all of them
     (`hwsim.analytical.batch.energy_floors`). The first data space is the one with the most
     energy in a sample of factorizations (where floors differ most). On ResNet-32's layers the
@@ -523,11 +520,10 @@ class _Floors:
         self.settings = settings
         self.global_floor = global_floor
         self.n_spaces = len(space.problem.data_spaces)
-        self.first = 0
-        self.stages = 1
+        self.first: np.ndarray | None = None  # the first stage's data spaces; None: one stage
 
     def choose_stages(self, parts: list) -> None:
-        """The first data space (`stages`: 1, every data space at once, for delay)."""
+        """The first stage's data space (delay's floors, cycles, take one stage)."""
         if self.settings.objective == "delay" or self.n_spaces < 2:
             return
         energy = np.zeros(self.n_spaces)
@@ -537,38 +533,31 @@ class _Floors:
                 only = np.arange(self.n_spaces) == k
                 floors = self._raw(layout, sample, only, computes=False)
                 energy[k] += floors[np.isfinite(floors)].sum()
-        self.first = int(np.argmax(energy))
-        self.stages = 2
+        self.first = np.arange(self.n_spaces) == int(np.argmax(energy))
 
     def initial(
         self, layout: WideLayout, rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """(floor, energy floor, cycles, stage) of each row of `rows`."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """(floor, energy floor, cycles, complete) of each row of `rows`."""
         cycles = cycle_bounds(layout.compact, rows).astype(np.float64)
         if self.settings.objective == "delay":
-            return cycles, np.full(len(rows), -np.inf), cycles, 1
-        spaces = self._spaces(0) if self.stages > 1 else None
-        energy = self._raw(layout, rows, spaces, computes=True)
-        return self._floor(energy, cycles), energy, cycles, 1
+            return cycles, np.full(len(rows), -np.inf), cycles, True
+        energy = self._raw(layout, rows, self.first, computes=True)
+        return self._floor(energy, cycles), energy, cycles, self.first is None
 
-    def advance(
+    def complete(
         self, layout: WideLayout, rows: np.ndarray, ranking: _Ranking, where: np.ndarray
     ) -> None:
-        """Add the next stage's data space to the floors of `rows` (at `where`, one stage)."""
-        stage = int(ranking.stage[where[0]])
-        more = self._raw(layout, rows, self._spaces(stage), computes=False)
+        """Add the other data spaces to the first-stage floors of `rows` (at `where`)."""
+        assert self.first is not None  # else every floor is complete from the start
+        more = self._raw(layout, rows, ~self.first, computes=False)
         ranking.energy[where] += more
         ranking.floor[where] = self._floor(ranking.energy[where], ranking.cycles[where])
-        ranking.stage[where] = stage + 1
+        ranking.complete[where] = True
 
     def energy(self, layout: WideLayout, rows: np.ndarray) -> np.ndarray:
         """The complete energy floor of each row (delay's ties)."""
         return np.maximum(self._raw(layout, rows, None, computes=True), self.global_floor)
-
-    def _spaces(self, stage: int) -> np.ndarray:
-        """Flags of the data spaces of `stage` (0: the first, 1: the others)."""
-        first = np.arange(self.n_spaces) == self.first
-        return first if stage == 0 else ~first
 
     def _floor(self, energy: np.ndarray, cycles: np.ndarray) -> np.ndarray:
         energy = np.maximum(energy, self.global_floor)
