@@ -7,6 +7,7 @@ call. These are behaviour tests (which modules a fresh interpreter holds), not t
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,34 @@ def test_a_one_layer_mapper_call_loads_only_what_it_uses(tmp_path: Path) -> None
     )
     assert done.stdout.split()[-1:] == ["0"], done.stdout[-500:]
     assert (tmp_path / "map.yaml").is_file()
+
+
+@pytest.mark.parametrize(
+    "preset", [{}, {"OPENBLAS_NUM_THREADS": "2", "PYDANTIC_DISABLE_PLUGINS": ""}]
+)
+def test_the_process_entry_point_sets_defaults_and_freezes_start_up(preset, tmp_path) -> None:
+    # `hwsim.cli.entry` (the console script, python -m hwsim): environment defaults a variable
+    # already set overrides, the collector back on after start-up, what start-up built frozen
+    code = (
+        "import gc, os, sys\nfrom hwsim.cli import entry\n"
+        f"sys.argv = ['hwsim', 'model', {str(tmp_path / 'missing.yaml')!r}]\n"
+        "status = entry()\n"
+        "print(status, os.environ['OPENBLAS_NUM_THREADS'], repr(os.environ['PYDANTIC_DISABLE_PLUGINS']),"
+        " gc.isenabled(), gc.get_freeze_count() > 1000)"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OPENBLAS_NUM_THREADS", "PYDANTIC_DISABLE_PLUGINS")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, **preset},
+    )
+    threads, plugins = (preset["OPENBLAS_NUM_THREADS"], "''") if preset else ("1", "'__all__'")
+    assert done.stdout.split() == ["2", threads, plugins, "True", "True"], done.stdout
+    assert "missing.yaml" in done.stderr  # the user mistake, on one line
